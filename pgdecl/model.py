@@ -1,0 +1,373 @@
+"""The frozen, typed model between YAML specs and SQL.
+
+Each YAML file validates into a `SpecFile`; files merge into one `Project`. Objects carry an
+`origin` (file, line, name) that is excluded from comparisons and from the fingerprint.
+`Project.fingerprint()` is a stable hash of the normalised model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from .errors import Origin
+
+FkAction = Literal["no action", "restrict", "cascade", "set null", "set default"]
+Privilege = Literal[
+    "select", "insert", "update", "delete", "truncate", "references", "trigger",
+    "usage", "create", "execute", "connect", "temporary", "all",
+]
+
+
+def _lower(v: Any) -> Any:
+    return v.lower().strip() if isinstance(v, str) else v
+
+
+def _str_list(v: Any) -> Any:
+    return [v] if isinstance(v, str) else v
+
+
+def _lower_list(v: Any) -> Any:
+    v = _str_list(v)
+    return [x.lower().strip() if isinstance(x, str) else x for x in v] if isinstance(v, list) else v
+
+
+LowerList = Annotated[list[str], BeforeValidator(_lower_list)]
+StrList = Annotated[list[str], BeforeValidator(_str_list)]
+Grants = dict[str, Annotated[list[Privilege], BeforeValidator(_lower_list)]]
+
+
+class Node(BaseModel):
+    """Base of every model object: frozen, no unknown keys, an origin that is not compared."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    origin: Origin | None = Field(default=None, exclude=True, repr=False)
+
+    def __eq__(self, other: object) -> bool:  # origins never make two objects differ
+        if type(other) is not type(self):
+            return NotImplemented
+        return self.model_dump() == other.model_dump()  # type: ignore[union-attr]
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class Reference(Node):
+    """The target of a foreign key."""
+
+    table: str = Field(description="Referenced table, optionally schema-qualified")
+    columns: StrList = Field(default_factory=list, description="Referenced columns; empty means its primary key")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short(cls, v: Any) -> Any:
+        # "users" or "users(id)" or "auth.users(id, tenant_id)"
+        if isinstance(v, str):
+            s = v.strip()
+            if s.endswith(")") and "(" in s:
+                t, cols = s[:-1].split("(", 1)
+                return {"table": t.strip(), "columns": [c.strip() for c in cols.split(",") if c.strip()]}
+            return {"table": s}
+        return v
+
+
+class Column(Node):
+    type: str = Field(description="SQL type, e.g. text, numeric(12,2), timestamptz, an enum name")
+    nullable: bool = Field(True, description="false adds NOT NULL (primary key columns are never null)")
+    default: str | None = Field(None, description="Default as one SQL expression, e.g. now() or 'active'")
+    identity: Literal["always", "by default"] | None = Field(None, description="GENERATED ... AS IDENTITY")
+    generated: str | None = Field(None, description="GENERATED ALWAYS AS (expression) STORED")
+    primary_key: bool = False
+    unique: bool = False
+    references: Reference | None = Field(None, description="Single-column foreign key: 'table' or 'table(column)'")
+    on_delete: FkAction | None = None
+    on_update: FkAction | None = None
+    check: str | None = Field(None, description="A column CHECK as one boolean expression")
+    collation: str | None = None
+    comment: str | None = None
+    renamed_from: str | None = Field(None, description="Old name of this column: rename instead of drop + add")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short(cls, v: Any) -> Any:
+        return {"type": v} if isinstance(v, str) else v
+
+    _lowered = model_validator(mode="before")(lambda cls, v: _lower_actions(v))
+
+
+def _lower_actions(v: Any) -> Any:
+    if isinstance(v, dict):
+        v = dict(v)
+        for k in ("on_delete", "on_update", "identity"):
+            if isinstance(v.get(k), str):
+                v[k] = v[k].lower().replace("_", " ").strip()
+    return v
+
+
+class ForeignKey(Node):
+    columns: StrList
+    references: Reference
+    on_delete: FkAction = "no action"
+    on_update: FkAction = "no action"
+    name: str | None = None
+    deferrable: bool = False
+    initially_deferred: bool = False
+
+    _lowered = model_validator(mode="before")(lambda cls, v: _lower_actions(v))
+
+
+class Unique(Node):
+    columns: StrList
+    name: str | None = None
+    nulls_not_distinct: bool = Field(False, description="NULLS NOT DISTINCT (PostgreSQL 15+)")
+
+
+class Index(Node):
+    columns: StrList = Field(description="Column names or expressions, each optionally with DESC/opclass")
+    name: str | None = None
+    unique: bool = False
+    using: Literal["btree", "hash", "gin", "gist", "brin", "spgist"] = "btree"
+    include: StrList = Field(default_factory=list)
+    where: str | None = Field(None, description="Partial index predicate")
+    nulls_not_distinct: bool = False
+    comment: str | None = None
+
+    _lowered = model_validator(mode="before")(
+        lambda cls, v: {**v, "using": v["using"].lower()} if isinstance(v, dict) and isinstance(v.get("using"), str) else v
+    )
+
+
+class RowLevelSecurity(Node):
+    enabled: bool = True
+    force: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short(cls, v: Any) -> Any:
+        if isinstance(v, bool):
+            return {"enabled": v}
+        if v == "force":
+            return {"enabled": True, "force": True}
+        return v
+
+
+class Policy(Node):
+    command: Literal["all", "select", "insert", "update", "delete"] = Field("all", alias="for")
+    to: LowerList = Field(default_factory=lambda: ["public"])
+    using: str | None = None
+    with_check: str | None = None
+    permissive: bool = True
+    comment: str | None = None
+
+    _lowered = model_validator(mode="before")(
+        lambda cls, v: {**v, "for": v["for"].lower()} if isinstance(v, dict) and isinstance(v.get("for"), str) else v
+    )
+
+
+class Trigger(Node):
+    function: str = Field(description="Trigger function, optionally schema-qualified")
+    timing: Literal["before", "after", "instead of"] = "before"
+    events: LowerList = Field(description="insert, update, delete, truncate")
+    of: StrList = Field(default_factory=list, description="Columns for UPDATE OF")
+    for_each: Literal["row", "statement"] = "row"
+    when: str | None = None
+    args: list[str] = Field(default_factory=list, description="String arguments passed to the function")
+    comment: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _low(cls, v: Any) -> Any:
+        if isinstance(v, dict):
+            v = dict(v)
+            for k in ("timing", "for_each"):
+                if isinstance(v.get(k), str):
+                    v[k] = v[k].lower().replace("_", " ")
+        return v
+
+
+class Table(Node):
+    columns: dict[str, Column] = Field(default_factory=dict)
+    primary_key: StrList = Field(default_factory=list)
+    foreign_keys: list[ForeignKey] = Field(default_factory=list)
+    unique: list[Unique] = Field(default_factory=list)
+    checks: dict[str, str] = Field(default_factory=dict, description="Named CHECK constraints: name -> expression")
+    indexes: list[Index] = Field(default_factory=list)
+    triggers: dict[str, Trigger] = Field(default_factory=dict)
+    rls: RowLevelSecurity | None = Field(None, description="Row-level security: true, 'force', or {enabled, force}")
+    policies: dict[str, Policy] = Field(default_factory=dict)
+    grants: Grants = Field(default_factory=dict, description="role -> privileges")
+    comment: str | None = None
+    traits: list[str | dict[str, Any]] = Field(default_factory=list, description="Reusable traits to expand")
+    renamed_from: str | None = None
+
+
+class Enum(Node):
+    values: list[str]
+    comment: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short(cls, v: Any) -> Any:
+        return {"values": v} if isinstance(v, list) else v
+
+
+class Domain(Node):
+    type: str
+    nullable: bool = True
+    default: str | None = None
+    checks: dict[str, str] = Field(default_factory=dict)
+    comment: str | None = None
+
+
+class Extension(Node):
+    schema_: str | None = Field(None, alias="schema")
+    version: str | None = None
+
+
+class Sequence(Node):
+    type: Literal["smallint", "integer", "bigint"] = "bigint"
+    start: int | None = None
+    increment: int = 1
+    min_value: int | None = None
+    max_value: int | None = None
+    cache: int = 1
+    cycle: bool = False
+    owned_by: str | None = Field(None, description="table.column")
+    grants: Grants = Field(default_factory=dict)
+    comment: str | None = None
+
+
+class Function(Node):
+    returns: str
+    args: str = Field("", description="Argument list as SQL, e.g. 'p_user uuid, p_limit integer DEFAULT 10'")
+    language: str = "plpgsql"
+    body: str
+    volatility: Literal["volatile", "stable", "immutable"] = "volatile"
+    strict: bool = False
+    security_definer: bool = False
+    parallel: Literal["unsafe", "restricted", "safe"] | None = None
+    set: dict[str, str] = Field(default_factory=dict, description="SET configuration for the function")
+    grants: Grants = Field(default_factory=dict)
+    comment: str | None = None
+
+
+class View(Node):
+    query: str
+    materialized: bool = False
+    security_invoker: bool = False
+    security_barrier: bool = False
+    indexes: list[Index] = Field(default_factory=list, description="Indexes of a materialized view")
+    grants: Grants = Field(default_factory=dict)
+    comment: str | None = None
+
+
+class Role(Node):
+    login: bool = False
+    inherit: bool = True
+    bypass_rls: bool = False
+    member_of: LowerList = Field(default_factory=list)
+    comment: str | None = None
+
+
+class DefaultPrivileges(Node):
+    tables: Annotated[list[Privilege], BeforeValidator(_lower_list)] = Field(default_factory=list)
+    sequences: Annotated[list[Privilege], BeforeValidator(_lower_list)] = Field(default_factory=list)
+    functions: Annotated[list[Privilege], BeforeValidator(_lower_list)] = Field(default_factory=list)
+    types: Annotated[list[Privilege], BeforeValidator(_lower_list)] = Field(default_factory=list)
+
+
+class Schema(Node):
+    grants: Grants = Field(default_factory=dict)
+    default_privileges: dict[str, DefaultPrivileges] = Field(
+        default_factory=dict, description="role -> privileges granted on future objects in this schema"
+    )
+    comment: str | None = None
+
+
+class SpecFile(Node):
+    """One YAML spec file. Names may be schema-qualified; unqualified names go to `schema`."""
+
+    schema_: str = Field("public", alias="schema", description="Default schema for unqualified names in this file")
+    extensions: dict[str, Extension] = Field(default_factory=dict)
+    schemas: dict[str, Schema] = Field(default_factory=dict)
+    roles: dict[str, Role] = Field(default_factory=dict)
+    enums: dict[str, Enum] = Field(default_factory=dict)
+    domains: dict[str, Domain] = Field(default_factory=dict)
+    sequences: dict[str, Sequence] = Field(default_factory=dict)
+    functions: dict[str, Function] = Field(default_factory=dict)
+    tables: dict[str, Table] = Field(default_factory=dict)
+    views: dict[str, View] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short(cls, v: Any) -> Any:
+        if isinstance(v, dict) and isinstance(v.get("extensions"), list):
+            v = {**v, "extensions": {e: {} for e in v["extensions"]}}
+        return v
+
+
+class RawSQL(Node):
+    """A raw .sql file of the project, loaded after the YAML objects in file-name order."""
+
+    path: str
+    sql: str
+
+
+KINDS = ("extensions", "schemas", "roles", "enums", "domains", "sequences", "functions", "tables", "views")
+
+
+class Project(Node):
+    """All specs of a project merged; object names are fully qualified (schema.name) except roles/extensions."""
+
+    extensions: dict[str, Extension] = Field(default_factory=dict)
+    schemas: dict[str, Schema] = Field(default_factory=dict)
+    roles: dict[str, Role] = Field(default_factory=dict)
+    enums: dict[str, Enum] = Field(default_factory=dict)
+    domains: dict[str, Domain] = Field(default_factory=dict)
+    sequences: dict[str, Sequence] = Field(default_factory=dict)
+    functions: dict[str, Function] = Field(default_factory=dict)
+    tables: dict[str, Table] = Field(default_factory=dict)
+    views: dict[str, View] = Field(default_factory=dict)
+    raw_sql: list[RawSQL] = Field(default_factory=list)
+
+    def normalized(self) -> dict[str, Any]:
+        """Plain data with every mapping sorted: the basis of the fingerprint."""
+        return _sort(self.model_dump(mode="json", by_alias=True))
+
+    def fingerprint(self) -> str:
+        blob = json.dumps(self.normalized(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _sort(v: Any) -> Any:
+    if isinstance(v, dict):
+        return {k: _sort(v[k]) for k in sorted(v)}
+    if isinstance(v, list):
+        return [_sort(x) for x in v]
+    return v
+
+
+def split_name(name: str, default_schema: str = "public") -> tuple[str, str]:
+    """'s.t' -> ('s', 't'); 't' -> (default_schema, 't'). Quoted names keep their dots."""
+    if name.startswith('"'):
+        return default_schema, name.strip('"')
+    if "." in name:
+        s, n = name.split(".", 1)
+        return s, n
+    return default_schema, name
+
+
+def qualify(name: str, default_schema: str = "public") -> str:
+    s, n = split_name(name, default_schema)
+    return f"{s}.{n}"
+
+
+def json_schema() -> dict[str, Any]:
+    """JSON Schema of one spec file, for editors."""
+    schema = SpecFile.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "pgdecl spec file"
+    return schema

@@ -1,0 +1,392 @@
+"""Spec loading: a project directory of YAML (and raw .sql) files -> one `Project`.
+
+YAML is read with line marks kept for every key and list item, so each error names file:line.
+Booleans are YAML 1.2 style (only true/false), so `yes`, `no`, `on` and `off` stay strings.
+Traits (`traits: [uuid_pk, timestamps]`) expand through Jinja templates before validation.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import yaml
+from pydantic import ValidationError
+
+from .errors import Origin, SpecError, SpecErrors
+from .model import KINDS, Project, RawSQL, SpecFile, qualify
+
+Path_ = tuple[Any, ...]
+
+SPEC_SUFFIXES = (".yaml", ".yml")
+TRAITS_DIR = "traits"
+
+
+def templates_dir() -> Path:
+    """The templates shipped with pgdecl: inside the wheel, or at the top of a source checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "templates", here.parent / "templates"):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError("pgdecl templates directory not found")
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader with YAML 1.2 booleans: only true/false (any case) are booleans."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:bool"]
+    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+@dataclass
+class YamlDoc:
+    """A parsed YAML file with the line of every key and list item."""
+
+    file: str
+    data: Any
+    marks: dict[Path_, int] = field(default_factory=dict)
+
+    def line(self, path: Path_) -> int | None:
+        """The line of `path`, or of its nearest marked ancestor."""
+        p = tuple(path)
+        while p:
+            if p in self.marks:
+                return self.marks[p]
+            p = p[:-1]
+        return 1
+
+    def origin(self, path: Path_, obj: str | None = None) -> Origin:
+        return Origin(self.file, self.line(path), obj)
+
+
+def load_yaml(text: str, file: str) -> YamlDoc:
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        raise SpecError(f"invalid YAML: {e.problem or e}", Origin(file, mark.line + 1 if mark else None)) from None
+    except yaml.YAMLError as e:
+        raise SpecError(f"invalid YAML: {e}", Origin(file)) from None
+    finally:
+        loader.dispose()
+    doc = YamlDoc(file, None)
+    if node is None:
+        doc.data = {}
+        return doc
+    doc.data = _build(loader, node, (), doc)
+    return doc
+
+
+def _build(loader: _Loader, node: yaml.Node, path: Path_, doc: YamlDoc) -> Any:
+    if isinstance(node, yaml.MappingNode):
+        loader.flatten_mapping(node)
+        out: dict[Any, Any] = {}
+        for knode, vnode in node.value:
+            key = loader.construct_object(knode, deep=True)
+            if isinstance(key, (list, dict)):
+                raise SpecError("a mapping key must be a plain value", Origin(doc.file, knode.start_mark.line + 1))
+            if key in out:
+                raise SpecError(
+                    f"duplicate key {key!r} (first at line {doc.marks[path + (key,)]})",
+                    Origin(doc.file, knode.start_mark.line + 1, ".".join(map(str, path + (key,)))),
+                )
+            doc.marks[path + (key,)] = knode.start_mark.line + 1
+            out[key] = _build(loader, vnode, path + (key,), doc)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        items = []
+        for i, item in enumerate(node.value):
+            doc.marks[path + (i,)] = item.start_mark.line + 1
+            items.append(_build(loader, item, path + (i,), doc))
+        return items
+    return loader.construct_object(node, deep=True)
+
+
+# --- traits -------------------------------------------------------------------------------------
+
+
+class Traits:
+    """Finds and renders trait templates: the project's own `traits/` first, then pgdecl's."""
+
+    def __init__(self, project_dir: Path) -> None:
+        dirs = [project_dir / TRAITS_DIR, templates_dir() / "traits"]
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader([str(d) for d in dirs if d.is_dir()]),
+            undefined=jinja2.StrictUndefined,
+            keep_trailing_newline=True,
+            autoescape=False,
+        )
+
+    def names(self) -> list[str]:
+        return sorted({n.removesuffix(".yaml.j2") for n in self.env.list_templates(extensions=["j2"])})
+
+    def expand(self, name: str, context: dict[str, Any], origin: Origin) -> dict[str, Any]:
+        try:
+            template = self.env.get_template(f"{name}.yaml.j2")
+        except jinja2.TemplateNotFound:
+            raise SpecError(f"unknown trait {name!r} (known: {', '.join(self.names())})", origin) from None
+        try:
+            text = template.render(**context)
+        except jinja2.TemplateError as e:
+            raise SpecError(f"trait {name!r} failed to render: {e}", origin) from None
+        try:
+            data = yaml.load(text, Loader=_Loader) or {}
+        except yaml.YAMLError as e:
+            raise SpecError(f"trait {name!r} rendered invalid YAML: {e}", origin) from None
+        if not isinstance(data, dict):
+            raise SpecError(f"trait {name!r} must render a mapping", origin)
+        return data
+
+
+_TABLE_DICT_KEYS = ("columns", "checks", "triggers", "policies", "grants")
+_TABLE_LIST_KEYS = ("indexes", "foreign_keys", "unique", "primary_key")
+
+
+def _expand_traits(doc: YamlDoc, traits: Traits, required: dict[str, dict[str, Any]]) -> None:
+    tables = doc.data.get("tables") if isinstance(doc.data, dict) else None
+    if not isinstance(tables, dict):
+        return
+    file_schema = doc.data.get("schema", "public")
+    for tname, tdata in tables.items():
+        if not isinstance(tdata, dict) or not tdata.get("traits"):
+            continue
+        tlist = tdata["traits"]
+        if not isinstance(tlist, list):
+            raise SpecError("traits must be a list", doc.origin(("tables", tname, "traits"), f"table {tname}"))
+        schema, _, bare = str(tname).rpartition(".")
+        new = dict(tdata)
+        for i, item in enumerate(tlist):
+            path = ("tables", tname, "traits", i)
+            origin = doc.origin(path, f"table {tname}")
+            if isinstance(item, str):
+                tr_name, args = item, {}
+            elif isinstance(item, dict) and len(item) == 1:
+                tr_name, args = next(iter(item.items()))
+                args = args or {}
+                if not isinstance(args, dict):
+                    raise SpecError(f"arguments of trait {tr_name!r} must be a mapping", origin)
+            else:
+                raise SpecError("a trait is a name or {name: {arguments}}", origin)
+            ctx = {"table": bare, "schema": schema or file_schema, "qualified": f"{schema or file_schema}.{bare}", **args}
+            out = traits.expand(str(tr_name), ctx, origin)
+            first = bool(out.pop("columns_first", False))
+            for key, value in (out.pop("requires", None) or {}).items():
+                for oname, odata in (value or {}).items():
+                    required.setdefault(key, {}).setdefault(oname, (odata, origin))
+            for key, value in out.items():
+                if key in _TABLE_DICT_KEYS:
+                    mine = new.get(key) or {}
+                    if first:
+                        merged = {**value, **mine}
+                    else:
+                        merged = {**mine, **{k: v for k, v in value.items() if k not in mine}}
+                    new[key] = merged
+                    for k in value:
+                        doc.marks.setdefault(("tables", tname, key, k), origin.line or 1)
+                elif key in _TABLE_LIST_KEYS:
+                    mine = list(new.get(key) or [])
+                    if key == "primary_key" and mine:
+                        continue
+                    start = len(mine)
+                    new[key] = mine + list(value)
+                    for j in range(len(value)):
+                        doc.marks.setdefault(("tables", tname, key, start + j), origin.line or 1)
+                elif key == "comment":
+                    new.setdefault("comment", value)
+                else:
+                    raise SpecError(f"trait {tr_name!r} sets unsupported table key {key!r}", origin)
+        new.pop("traits")
+        tables[tname] = new
+
+
+# --- validation into the model ------------------------------------------------------------------
+
+# Where objects live in a spec file, so each gets an origin: (kind, level-below-kind pattern)
+_OBJECT_PATHS: tuple[tuple[str, ...], ...] = (
+    ("tables", "*", "columns", "*"),
+    ("tables", "*", "triggers", "*"),
+    ("tables", "*", "policies", "*"),
+    ("tables", "*", "indexes", "#"),
+    ("tables", "*", "foreign_keys", "#"),
+    ("tables", "*", "unique", "#"),
+    ("views", "*", "indexes", "#"),
+)
+
+_KIND_NAMES = {
+    "tables": "table", "views": "view", "enums": "enum", "domains": "domain", "sequences": "sequence",
+    "functions": "function", "roles": "role", "extensions": "extension", "schemas": "schema",
+}
+
+
+def _object_label(path: Path_) -> str | None:
+    """A human name for the object at `path`, e.g. 'table users, column email'."""
+    if len(path) < 2 or path[0] not in _KIND_NAMES:
+        return None
+    label = f"{_KIND_NAMES[path[0]]} {path[1]}"
+    if len(path) >= 4 and path[2] in ("columns", "triggers", "policies", "indexes", "foreign_keys", "unique", "checks"):
+        sub = {"columns": "column", "triggers": "trigger", "policies": "policy", "indexes": "index",
+               "foreign_keys": "foreign key", "unique": "unique constraint", "checks": "check"}[path[2]]
+        ref = path[3] if isinstance(path[3], str) else f"#{path[3] + 1}"
+        label += f", {sub} {ref}"
+    return label
+
+
+def _inject_origins(doc: YamlDoc) -> None:
+    data = doc.data
+    if isinstance(data.get("extensions"), list):  # shorthand: a list of names
+        data["extensions"] = {str(e): {} for e in data["extensions"]}
+        for i, e in enumerate(doc.data["extensions"]):
+            doc.marks.setdefault(("extensions", e), doc.marks.get(("extensions",), 1))
+    for tname, table in (data.get("tables") or {}).items() if isinstance(data.get("tables"), dict) else ():
+        cols = table.get("columns") if isinstance(table, dict) else None
+        if isinstance(cols, dict):  # shorthand: `name: type`
+            for cname, col in cols.items():
+                if isinstance(col, str):
+                    cols[cname] = {"type": col}
+    for kind in KINDS:
+        objs = data.get(kind)
+        if not isinstance(objs, dict):
+            continue
+        for name, obj in objs.items():
+            if kind == "enums" and isinstance(obj, list):
+                objs[name] = obj = {"values": obj}
+            if isinstance(obj, dict):
+                obj["origin"] = doc.origin((kind, name), _object_label((kind, name)))
+    for pattern in _OBJECT_PATHS:
+        _inject(doc, data, pattern, ())
+
+
+def _inject(doc: YamlDoc, node: Any, pattern: tuple[str, ...], path: Path_) -> None:
+    if not pattern:
+        if isinstance(node, dict):
+            node["origin"] = doc.origin(path, _object_label(path))
+        return
+    head, rest = pattern[0], pattern[1:]
+    if head == "*" and isinstance(node, dict):
+        for k, v in node.items():
+            if k != "origin":
+                _inject(doc, v, rest, path + (k,))
+    elif head == "#" and isinstance(node, list):
+        for i, v in enumerate(node):
+            _inject(doc, v, rest, path + (i,))
+    elif isinstance(node, dict) and head in node:
+        _inject(doc, node[head], rest, path + (head,))
+
+
+def _pydantic_errors(doc: YamlDoc, err: ValidationError) -> list[SpecError]:
+    out = []
+    for e in err.errors():
+        loc = tuple(x for x in e["loc"] if x not in ("function-before[_short(), ...]",))
+        loc = tuple(x for x in loc if not (isinstance(x, str) and (x.startswith("function-") or x in ("str", "list[str]", "dict[str,any]"))))
+        shown = ".".join(str(x) for x in loc)
+        msg = e["msg"]
+        if e["type"] == "extra_forbidden":
+            msg = f"unknown key {loc[-1]!r}" if loc else msg
+            if loc and loc[-1] == "password":
+                msg = "passwords do not belong in specs; set them outside pgdecl (e.g. ALTER ROLE ... PASSWORD from a secret store)"
+        elif e["type"] == "missing":
+            msg = f"missing required key {loc[-1]!r}" if loc else msg
+        elif e["type"] in ("literal_error", "enum"):
+            msg = f"{shown}: {msg}"
+        else:
+            msg = f"{shown}: {msg}" if shown else msg
+        out.append(SpecError(msg, doc.origin(loc, _object_label(loc))))
+    return out
+
+
+@dataclass
+class Loaded:
+    project: Project
+    docs: dict[str, YamlDoc]
+    root: Path
+
+
+def spec_files(project_dir: Path) -> list[Path]:
+    """Spec and .sql files of a project, in a stable order; `traits/` holds templates, not specs."""
+    files = [
+        p for p in project_dir.rglob("*")
+        if p.is_file() and (p.suffix in SPEC_SUFFIXES or p.suffix == ".sql")
+        and TRAITS_DIR not in p.relative_to(project_dir).parts[:-1]
+        and not any(part.startswith(".") for part in p.relative_to(project_dir).parts)
+    ]
+    return sorted(files, key=lambda p: p.relative_to(project_dir).as_posix())
+
+
+def load_project(project_dir: str | Path) -> Loaded:
+    """Read, expand and validate every spec of `project_dir`; raise SpecErrors listing all mistakes."""
+    root = Path(project_dir)
+    if not root.is_dir():
+        raise SpecError(f"project directory {str(root)!r} does not exist")
+    traits = Traits(root)
+    errors: list[SpecError] = []
+    docs: dict[str, YamlDoc] = {}
+    files: list[tuple[YamlDoc, SpecFile]] = []
+    raw: list[RawSQL] = []
+    required: dict[str, dict[str, Any]] = {}
+    for path in spec_files(root):
+        display = str(Path(project_dir) / path.relative_to(root))
+        text = path.read_text(encoding="utf-8")
+        if path.suffix == ".sql":
+            raw.append(RawSQL(path=display, sql=text, origin=Origin(display, 1, f"sql file {path.name}")))
+            continue
+        try:
+            doc = load_yaml(text, display)
+            if not isinstance(doc.data, dict):
+                raise SpecError("a spec file must be a mapping of kinds (tables, enums, ...)", Origin(display, 1))
+            _expand_traits(doc, traits, required)
+            _inject_origins(doc)
+        except SpecError as e:
+            errors.append(e)
+            continue
+        docs[display] = doc
+        try:
+            files.append((doc, SpecFile.model_validate(doc.data)))
+        except ValidationError as e:
+            errors.extend(_pydantic_errors(doc, e))
+    if errors:
+        raise SpecErrors(errors)
+    project = _merge(files, raw, required, errors)
+    if errors:
+        raise SpecErrors(errors)
+    return Loaded(project, docs, root)
+
+
+_SCHEMALESS = ("extensions", "roles", "schemas")
+
+
+def _merge(files: list[tuple[YamlDoc, SpecFile]], raw: list[RawSQL], required: dict[str, dict[str, Any]],
+           errors: list[SpecError]) -> Project:
+    merged: dict[str, dict[str, Any]] = {k: {} for k in KINDS}
+    for doc, spec in files:
+        for kind in KINDS:
+            for name, obj in getattr(spec, kind).items():
+                key = name if kind in _SCHEMALESS else qualify(name, spec.schema_)
+                if key in merged[kind]:
+                    first = merged[kind][key].origin
+                    errors.append(SpecError(f"{_KIND_NAMES[kind]} {key} is defined twice (also at {first})", obj.origin))
+                    continue
+                merged[kind][key] = obj
+    # objects that traits require (e.g. the updated_at trigger function) unless the user defined them
+    for kind, objs in sorted(required.items()):
+        if kind not in KINDS:
+            continue
+        for name, (data, origin) in sorted(objs.items()):
+            key = name if kind in _SCHEMALESS else qualify(name)
+            if key in merged[kind]:
+                continue
+            try:
+                obj = SpecFile.model_validate({kind: {name: data}})
+                merged[kind][key] = getattr(obj, kind)[name].model_copy(update={"origin": origin})
+            except ValidationError as e:
+                errors.append(SpecError(f"trait requirement {name!r} is invalid: {e}", origin))
+    return Project(**merged, raw_sql=raw)

@@ -1,0 +1,381 @@
+"""Validate: every SQL fragment parses (one expression where one is expected) and references resolve.
+
+All mistakes are collected and raised together as SpecErrors, each naming file, line and object.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any, Iterator
+
+import pglast
+from pglast.parser import ParseError
+
+from .errors import Origin, SpecError, SpecErrors
+from .model import Project, Table, split_name
+from .render import Rendered, foreign_keys, indexes, primary_key, qualify_in, uniques
+
+BUILTIN_TYPES = frozenset("""
+aclitem bit bool boolean box bpchar bytea char character cid cidr circle date datemultirange daterange float4
+float8 inet int int2 int4 int8 int4multirange int4range int8multirange int8range integer interval json jsonb
+jsonpath line lseg macaddr macaddr8 money name numeric nummultirange numrange oid path point polygon record
+refcursor regclass regconfig regdictionary regnamespace regoper regoperator regproc regprocedure regrole regtype
+smallint bigint real text tid time timestamp timestamptz timetz trigger tsmultirange tsquery tsrange
+tstzmultirange tstzrange tsvector txid_snapshot uuid varbit varchar void xid xid8 xml serial bigserial
+smallserial serial4 serial8 serial2 decimal event_trigger anyelement anyarray anynonarray anyenum anyrange
+anycompatible cstring internal language_handler
+""".split())
+
+EXTENSION_TYPES = {
+    "citext": {"citext"}, "hstore": {"hstore"}, "ltree": {"ltree", "lquery", "ltxtquery"}, "cube": {"cube"},
+    "isn": {"isbn", "isbn13", "issn", "issn13", "ean13", "upc", "ismn", "ismn13"}, "seg": {"seg"},
+    "vector": {"vector", "halfvec", "sparsevec"}, "postgis": {"geometry", "geography", "box2d", "box3d"},
+    "pg_trgm": {"gtrgm"}, "uuid-ossp": set(), "pgcrypto": set(), "btree_gin": set(), "btree_gist": set(),
+    "unaccent": set(), "pg_stat_statements": set(), "fuzzystrmatch": set(), "tablefunc": set(),
+}
+
+
+def _walk(node: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(node, dict):
+        if "@" in node:
+            yield node
+        for v in node.values():
+            yield from _walk(v)
+    elif isinstance(node, (list, tuple)):
+        for v in node:
+            yield from _walk(v)
+
+
+def _tree(node: Any) -> Any:
+    return node(depth=None) if callable(node) else node
+
+
+def _parse_error(e: ParseError, what: str, text: str) -> str:
+    return f"{what} does not parse: {e.args[0]} in {text!r}"
+
+
+class Validator:
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.errors: list[SpecError] = []
+        self.known_types = self._known_types()
+
+    def error(self, message: str, origin: Origin | None) -> None:
+        self.errors.append(SpecError(message, origin))
+
+    # -- fragments --------------------------------------------------------------------------------
+
+    def expression(self, text: str, what: str, origin: Origin | None) -> dict[str, Any] | None:
+        """Exactly one SQL expression; returns its parse tree."""
+        sql = f"SELECT ({text})"
+        try:
+            stmts = pglast.parse_sql(sql)
+        except ParseError as e:
+            self.error(f"{what} must be one SQL expression: {e.args[0]} in {text!r}", origin)
+            return None
+        target = stmts[0].stmt.targetList if len(stmts) == 1 else None
+        sel = stmts[0].stmt if stmts else None
+        if (len(stmts) != 1 or not isinstance(sel, pglast.ast.SelectStmt) or not target or len(target) != 1
+                or sel.fromClause or sel.whereClause or sel.withClause):
+            self.error(f"{what} must be exactly one SQL expression, got {text!r}", origin)
+            return None
+        return _tree(target[0].val)
+
+    def type_(self, text: str, what: str, origin: Origin | None) -> list[str] | None:
+        """A type name; returns its name parts."""
+        try:
+            stmts = pglast.parse_sql(f"SELECT NULL::{text}")
+            val = stmts[0].stmt.targetList[0].val if len(stmts) == 1 else None
+            if len(stmts) != 1 or len(stmts[0].stmt.targetList) != 1 or not isinstance(val, pglast.ast.TypeCast) \
+                    or stmts[0].stmt.fromClause:
+                raise ParseError("not a single type", 0)
+        except (ParseError, AttributeError, TypeError):
+            self.error(f"{what}: {text!r} is not a type", origin)
+            return None
+        return [n.sval for n in val.typeName.names]
+
+    def check_type(self, text: str, what: str, origin: Origin | None) -> None:
+        names = self.type_(text, what, origin)
+        if not names or names[0] == "pg_catalog":
+            return
+        name = ".".join(names)
+        qualified = qualify_in(name)
+        if names[-1] in BUILTIN_TYPES or qualified in self.known_types or names[-1] in self.known_types:
+            return
+        if self.unknown_extensions:
+            return  # a declared extension we know nothing about may define it
+        hint = difflib.get_close_matches(names[-1], [k.split(".")[-1] for k in self.known_types] + sorted(BUILTIN_TYPES), 1)
+        self.error(f"{what}: unknown type {name!r}" + (f" (did you mean {hint[0]!r}?)" if hint else ""), origin)
+
+    def _known_types(self) -> set[str]:
+        p = self.project
+        known = set(p.enums) | set(p.domains) | set(p.tables) | set(p.views)
+        self.unknown_extensions = False
+        for ext in p.extensions:
+            if ext in EXTENSION_TYPES:
+                known |= EXTENSION_TYPES[ext]
+            else:
+                self.unknown_extensions = True
+        for raw in p.raw_sql:
+            try:
+                for stmt in pglast.parse_sql(raw.sql):
+                    s = stmt.stmt
+                    if isinstance(s, (pglast.ast.CreateEnumStmt, pglast.ast.CompositeTypeStmt)):
+                        names = [n.sval for n in (s.typeName if hasattr(s, "typeName") else s.typevar)] \
+                            if isinstance(s, pglast.ast.CreateEnumStmt) else [s.typevar.relname]
+                        known.add(qualify_in(".".join(names)))
+                    elif isinstance(s, pglast.ast.CreateDomainStmt):
+                        known.add(qualify_in(".".join(n.sval for n in s.domainname)))
+                    elif isinstance(s, pglast.ast.CreateStmt):
+                        known.add(qualify_in(s.relation.relname if not s.relation.schemaname
+                                             else f"{s.relation.schemaname}.{s.relation.relname}"))
+                    elif isinstance(s, pglast.ast.CreateExtensionStmt) and s.extname not in EXTENSION_TYPES:
+                        self.unknown_extensions = True
+                    elif isinstance(s, pglast.ast.CreateExtensionStmt):
+                        known |= EXTENSION_TYPES[s.extname]
+            except ParseError:
+                pass  # reported by raw_sql()
+        return known
+
+    def columns_in(self, tree: Any, table: Table, what: str, origin: Origin | None) -> None:
+        """Every unqualified column reference in an expression names a column of the table."""
+        for node in _walk(tree):
+            if node["@"] == "ColumnRef":
+                fields = [f.get("sval") for f in node["fields"] if isinstance(f, dict)]
+                if len(fields) == 1 and fields[0] and fields[0] not in table.columns and fields[0] != "value":
+                    self.error(f"{what} refers to unknown column {fields[0]!r}", origin)
+
+    # -- objects ----------------------------------------------------------------------------------
+
+    def run(self, rendered: Rendered | None = None) -> None:
+        p = self.project
+        for name, table in p.tables.items():
+            self.table(name, table)
+        for name, domain in p.domains.items():
+            self.check_type(domain.type, f"domain {name}", domain.origin)
+            if domain.default is not None:
+                self.expression(domain.default, "default", domain.origin)
+            for cname, expr in domain.checks.items():
+                self.expression(expr, f"check {cname}", domain.origin)
+        for name, fn in p.functions.items():
+            self.function(name, fn)
+        for name, view in p.views.items():
+            self.view(name, view)
+        for name, seq in p.sequences.items():
+            if seq.owned_by:
+                t, _, c = seq.owned_by.rpartition(".")
+                table = p.tables.get(qualify_in(t)) if t else None
+                if table is None or c not in table.columns:
+                    self.error(f"owned_by {seq.owned_by!r} is not a column of a table in the specs", seq.origin)
+        for enum in p.enums.values():
+            if len(set(enum.values)) != len(enum.values):
+                self.error("enum values must be unique", enum.origin)
+            if not enum.values:
+                self.error("an enum needs at least one value", enum.origin)
+        for name, role in p.roles.items():
+            for parent in role.member_of:
+                if parent not in p.roles:
+                    self.error(f"member_of names role {parent!r}, which is not in the specs", role.origin)
+        self.raw_sql()
+        if rendered is not None:
+            self.statements(rendered)
+        if self.errors:
+            raise SpecErrors(self.errors)
+
+    def table(self, name: str, t: Table) -> None:
+        p = self.project
+        label = f"table {name}"
+        if not t.columns:
+            self.error("a table needs at least one column", t.origin)
+        for cname, col in t.columns.items():
+            o = col.origin or t.origin
+            self.check_type(col.type, f"column {cname} type", o)
+            for field in ("default", "generated", "check"):
+                text = getattr(col, field)
+                if text is not None:
+                    tree = self.expression(text, f"column {cname} {field}", o)
+                    if tree is not None and field != "default":
+                        self.columns_in(tree, t, f"column {cname} {field}", o)
+            if col.identity and (col.default is not None or col.generated is not None):
+                self.error(f"column {cname}: identity cannot be combined with default or generated", o)
+            if col.generated is not None and col.default is not None:
+                self.error(f"column {cname}: a generated column cannot have a default", o)
+            if (col.on_delete or col.on_update) and col.references is None:
+                self.error(f"column {cname}: on_delete/on_update need references", o)
+        pk = primary_key(t)
+        if t.primary_key and any(c.primary_key for c in t.columns.values()):
+            self.error("give the primary key either as primary_key: [...] or on columns, not both", t.origin)
+        for c in pk:
+            if c not in t.columns:
+                self.error(f"primary key column {c!r} is not a column of {label}", t.origin)
+        for u in uniques(name, t):
+            for c in u.columns:
+                if c not in t.columns:
+                    self.error(f"unique constraint {u.name}: unknown column {c!r}", u.origin or t.origin)
+        for cname, expr in t.checks.items():
+            tree = self.expression(expr, f"check {cname}", t.origin)
+            if tree is not None:
+                self.columns_in(tree, t, f"check {cname}", t.origin)
+        for fk in foreign_keys(name, t):
+            self.foreign_key(name, t, fk)
+        for ix in indexes(name, t.indexes):
+            self.index(t, ix)
+        for tname, trig in t.triggers.items():
+            o = trig.origin or t.origin
+            fname = qualify_in(trig.function)
+            fn = p.functions.get(fname)
+            if fn is None and not self._raw_defines_function(fname):
+                hint = difflib.get_close_matches(fname, list(p.functions), 1)
+                self.error(f"trigger {tname}: function {trig.function!r} is not in the specs"
+                           + (f" (did you mean {hint[0]!r}?)" if hint else ""), o)
+            elif fn is not None and fn.returns.strip().lower() != "trigger":
+                self.error(f"trigger {tname}: function {fname} must return trigger, not {fn.returns}", o)
+            bad = [e for e in trig.events if e not in ("insert", "update", "delete", "truncate")]
+            if bad or not trig.events:
+                self.error(f"trigger {tname}: events must be insert, update, delete or truncate, got {bad or '[]'}", o)
+            for c in trig.of:
+                if c not in t.columns:
+                    self.error(f"trigger {tname}: unknown column {c!r} in of", o)
+            if trig.when:
+                self.expression(trig.when, f"trigger {tname} when", o)
+        for pname, pol in t.policies.items():
+            o = pol.origin or t.origin
+            for field in ("using", "with_check"):
+                text = getattr(pol, field)
+                if text is not None:
+                    self.expression(text, f"policy {pname} {field}", o)
+            if pol.command == "insert" and pol.using:
+                self.error(f"policy {pname}: an INSERT policy takes with_check only, not using", o)
+            if pol.command == "select" and pol.with_check:
+                self.error(f"policy {pname}: a SELECT policy takes using only, not with_check", o)
+        if t.policies and not t.rls:
+            self.error("policies have no effect unless row-level security is enabled (rls: true)", t.origin)
+
+    def foreign_key(self, name: str, t: Table, fk: Any) -> None:
+        o = fk.origin or t.origin
+        for c in fk.columns:
+            if c not in t.columns:
+                self.error(f"foreign key {fk.name}: unknown column {c!r}", o)
+        target_name = qualify_in(fk.references.table, split_name(name)[0])
+        target = self.project.tables.get(target_name)
+        if target is None:
+            hint = difflib.get_close_matches(target_name, list(self.project.tables), 1)
+            self.error(f"foreign key {fk.name} references unknown table {fk.references.table!r}"
+                       + (f" (did you mean {hint[0]!r}?)" if hint else ""), o)
+            return
+        cols = list(fk.references.columns) or primary_key(target)
+        if not cols:
+            self.error(f"foreign key {fk.name}: {target_name} has no primary key; name the referenced columns", o)
+            return
+        for c in cols:
+            if c not in target.columns:
+                self.error(f"foreign key {fk.name} references unknown column {target_name}.{c}", o)
+        if len(cols) != len(fk.columns):
+            self.error(f"foreign key {fk.name}: {len(fk.columns)} columns reference {len(cols)}", o)
+        keys = [primary_key(target)] + [u.columns for u in uniques(target_name, target)] + \
+            [ix.columns for ix in target.indexes if ix.unique and not ix.where]
+        if all(c in target.columns for c in cols) and not any(sorted(k) == sorted(cols) for k in keys):
+            self.error(f"foreign key {fk.name}: {target_name}({', '.join(cols)}) is not a primary key or unique", o)
+        for action in (fk.on_delete, fk.on_update):
+            if action == "set null" and any(not t.columns[c].nullable for c in fk.columns if c in t.columns):
+                self.error(f"foreign key {fk.name}: ON ... SET NULL on a NOT NULL column", o)
+
+    def index(self, t: Table | None, ix: Any, relation: str = "table") -> None:
+        o = ix.origin or (t.origin if t else None)
+        for elem in ix.columns:
+            try:
+                stmts = pglast.parse_sql(f"CREATE INDEX x ON t ({elem})")
+                params = stmts[0].stmt.indexParams if len(stmts) == 1 else None
+                if not params or len(params) != 1:
+                    raise ParseError("not one index element", 0)
+            except ParseError as e:
+                self.error(f"index {ix.name}: {elem!r} is not one index column or expression ({e.args[0]})", o)
+                continue
+            el = params[0]
+            if t is not None:
+                if el.name and el.name not in t.columns:
+                    self.error(f"index {ix.name}: unknown column {el.name!r}", o)
+                elif el.expr is not None:
+                    self.columns_in(_tree(el.expr), t, f"index {ix.name}", o)
+        for c in ix.include:
+            if t is not None and c not in t.columns:
+                self.error(f"index {ix.name}: unknown include column {c!r}", o)
+        if ix.where:
+            tree = self.expression(ix.where, f"index {ix.name} where", o)
+            if tree is not None and t is not None:
+                self.columns_in(tree, t, f"index {ix.name} where", o)
+        if ix.unique and ix.using not in ("btree",):
+            self.error(f"index {ix.name}: only btree indexes can be unique", o)
+
+    def function(self, name: str, fn: Any) -> None:
+        o = fn.origin
+        self.check_type(fn.returns.removeprefix("setof ").removeprefix("SETOF "), "function returns", o) \
+            if not fn.returns.lower().startswith("table") else None
+        lang = fn.language.lower()
+        if lang == "plpgsql":
+            from .render import dollar, qname
+            sql = f"CREATE FUNCTION {qname(name)}({fn.args}) RETURNS {fn.returns} LANGUAGE plpgsql AS {dollar(fn.body)}"
+            try:
+                pglast.parse_plpgsql(sql)
+            except ParseError as e:
+                self.error(_parse_error(e, "function body", fn.body.strip()[:80]), o)
+            except Exception as e:  # pglast raises plain errors for some plpgsql failures
+                self.error(f"function body does not parse: {e}", o)
+        elif lang == "sql":
+            try:
+                pglast.parse_sql(fn.body)
+            except ParseError as e:
+                self.error(_parse_error(e, "function body", fn.body.strip()[:80]), o)
+
+    def view(self, name: str, view: Any) -> None:
+        try:
+            stmts = pglast.parse_sql(view.query)
+        except ParseError as e:
+            self.error(f"view query does not parse: {e.args[0]}", view.origin)
+            return
+        if len(stmts) != 1 or not isinstance(stmts[0].stmt, pglast.ast.SelectStmt):
+            self.error("view query must be exactly one SELECT", view.origin)
+        if view.indexes and not view.materialized:
+            self.error("only materialized views have indexes", view.origin)
+        for ix in indexes(name, view.indexes):
+            self.index(None, ix, "view")
+
+    def raw_sql(self) -> None:
+        for raw in self.project.raw_sql:
+            try:
+                pglast.parse_sql(raw.sql)
+            except ParseError as e:
+                pos = e.args[1] if len(e.args) > 1 and isinstance(e.args[1], int) else 0
+                line = raw.sql[:pos].count("\n") + 1
+                self.error(f"SQL does not parse: {e.args[0]}", Origin(raw.path, line, "sql file"))
+
+    def _raw_defines_function(self, qualified: str) -> bool:
+        for raw in self.project.raw_sql:
+            try:
+                for stmt in pglast.parse_sql(raw.sql):
+                    s = stmt.stmt
+                    if isinstance(s, pglast.ast.CreateFunctionStmt):
+                        if qualify_in(".".join(n.sval for n in s.funcname)) == qualified:
+                            return True
+            except ParseError:
+                continue
+        return False
+
+    def statements(self, rendered: Rendered) -> None:
+        """Each rendered statement is exactly one statement: no fragment smuggled in a second one."""
+        for ddl in rendered.statements:
+            if ddl.kind == "sql":
+                continue
+            try:
+                n = len(pglast.parse_sql(ddl.sql))
+            except ParseError as e:
+                self.error(f"{ddl.kind} {ddl.name} renders to SQL that does not parse: {e.args[0]}", ddl.origin)
+                continue
+            if n != 1:
+                self.error(f"{ddl.kind} {ddl.name} renders to {n} statements; a fragment contains SQL of its own",
+                           ddl.origin)
+
+
+def validate(project: Project, rendered: Rendered | None = None) -> None:
+    """Raise SpecErrors listing every mistake in the project's specs."""
+    Validator(project).run(rendered)

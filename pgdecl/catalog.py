@@ -1,0 +1,131 @@
+"""Catalog reads pgdecl needs besides migra's: a fingerprint of a live schema, column types, roles."""
+
+from __future__ import annotations
+
+import hashlib
+
+import psycopg
+
+from .model import Project
+
+_USER_NS = "n.nspname NOT IN ('pg_catalog', 'information_schema', 'pgdecl') AND n.nspname NOT LIKE 'pg\\_%%'"
+
+# Every part of a schema a plan can change, as text; hashing it gives the live fingerprint.
+FINGERPRINT_SQL = f"""
+SELECT 'ns', n.nspname, coalesce(n.nspacl::text, ''), coalesce(obj_description(n.oid, 'pg_namespace'), '')
+  FROM pg_namespace n WHERE {_USER_NS}
+UNION ALL
+SELECT 'rel', n.nspname || '.' || c.relname,
+       c.relkind::text || ':' || c.relrowsecurity || c.relforcerowsecurity || ':' || coalesce(c.relacl::text, '')
+       || ':' || pg_get_userbyid(c.relowner) || ':' || coalesce(c.reloptions::text, ''),
+       coalesce(obj_description(c.oid, 'pg_class'), '')
+       || CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) ELSE '' END
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE {_USER_NS} AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f', 'i', 'I')
+UNION ALL
+SELECT 'col', n.nspname || '.' || c.relname || '.' || a.attname,
+       format_type(a.atttypid, a.atttypmod) || ':' || a.attnotnull || ':' || a.attidentity::text || ':' || a.attgenerated::text
+       || ':' || coalesce(pg_get_expr(d.adbin, d.adrelid), '') || ':' || coalesce(a.attacl::text, '')
+       || ':' || coalesce(co.collname, ''),
+       coalesce(col_description(c.oid, a.attnum), '')
+  FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+  LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+  LEFT JOIN pg_collation co ON co.oid = a.attcollation AND a.attcollation <> 100
+ WHERE {_USER_NS} AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+UNION ALL
+SELECT 'con', n.nspname || '.' || c.conname || '@' || coalesce(r.relname, t.typname, ''),
+       pg_get_constraintdef(c.oid) || ':' || c.convalidated, coalesce(obj_description(c.oid, 'pg_constraint'), '')
+  FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace
+  LEFT JOIN pg_class r ON r.oid = c.conrelid LEFT JOIN pg_type t ON t.oid = c.contypid
+ WHERE {_USER_NS}
+UNION ALL
+SELECT 'idx', n.nspname || '.' || c.relname, pg_get_indexdef(i.indexrelid) || ':' || i.indisvalid,
+       coalesce(obj_description(c.oid, 'pg_class'), '')
+  FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE {_USER_NS}
+UNION ALL
+SELECT 'fn', n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
+       md5(p.prosrc) || ':' || pg_get_function_result(p.oid) || ':' || p.provolatile::text || p.prosecdef || p.proisstrict
+       || ':' || coalesce(p.proacl::text, '') || ':' || coalesce(p.proconfig::text, '') || ':' || pg_get_userbyid(p.proowner),
+       coalesce(obj_description(p.oid, 'pg_proc'), '')
+  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+ WHERE {_USER_NS} AND NOT EXISTS (SELECT 1 FROM pg_depend dep WHERE dep.objid = p.oid AND dep.deptype = 'e')
+UNION ALL
+SELECT 'type', n.nspname || '.' || t.typname,
+       t.typtype::text || ':' || coalesce((SELECT string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder)
+                                       FROM pg_enum e WHERE e.enumtypid = t.oid), '')
+       || ':' || coalesce(format_type(t.typbasetype, t.typtypmod), '') || ':' || t.typnotnull
+       || ':' || coalesce(t.typdefault, '') || ':' || coalesce(t.typacl::text, ''),
+       coalesce(obj_description(t.oid, 'pg_type'), '')
+  FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+ WHERE {_USER_NS} AND t.typtype IN ('e', 'd', 'c')
+   AND NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.typrelid AND c.relkind <> 'c')
+UNION ALL
+SELECT 'trg', n.nspname || '.' || c.relname || '.' || tg.tgname, pg_get_triggerdef(tg.oid) || ':' || tg.tgenabled::text,
+       coalesce(obj_description(tg.oid, 'pg_trigger'), '')
+  FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE {_USER_NS} AND NOT tg.tgisinternal
+UNION ALL
+SELECT 'pol', pol.schemaname || '.' || pol.tablename || '.' || pol.policyname,
+       pol.permissive || ':' || pol.cmd || ':' || pol.roles::text || ':' || coalesce(pol.qual, '')
+       || ':' || coalesce(pol.with_check, ''), ''
+  FROM pg_policies pol
+UNION ALL
+SELECT 'seq', s.schemaname || '.' || s.sequencename,
+       s.data_type::text || ':' || s.start_value || ':' || s.increment_by || ':' || s.min_value || ':'
+       || s.max_value || ':' || s.cache_size || ':' || s.cycle, ''
+  FROM pg_sequences s WHERE s.schemaname NOT IN ('pgdecl')
+UNION ALL
+SELECT 'ext', e.extname, e.extversion || ':' || n.nspname, ''
+  FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+UNION ALL
+SELECT 'dacl', coalesce(n.nspname, '') || ':' || pg_get_userbyid(d.defaclrole) || ':' || d.defaclobjtype::text,
+       d.defaclacl::text, ''
+  FROM pg_default_acl d LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace
+"""
+
+
+def live_fingerprint(conn: psycopg.Connection) -> str:
+    """A stable hash of everything in the database's user schemas that a plan could change."""
+    rows = conn.execute(FINGERPRINT_SQL).fetchall()
+    h = hashlib.sha256()
+    for row in sorted(rows):
+        h.update("\x1f".join(str(x) for x in row).encode())
+        h.update(b"\x1e")
+    return h.hexdigest()
+
+
+def column_types(conn: psycopg.Connection) -> dict[tuple[str, str], str]:
+    rows = conn.execute(f"""
+        SELECT n.nspname || '.' || c.relname, a.attname, format_type(a.atttypid, a.atttypmod)
+          FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE {_USER_NS} AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p')""").fetchall()
+    return {(t, c): typ for t, c, typ in rows}
+
+
+def role_statements(conn: psycopg.Connection, project: Project) -> list[str]:
+    """CREATE/ALTER ROLE and memberships the live cluster lacks. Roles are cluster-wide: never dropped."""
+    from .render import ident
+
+    if not project.roles:
+        return []
+    live = {r[0]: r[1:] for r in conn.execute(
+        "SELECT rolname, rolcanlogin, rolinherit, rolbypassrls FROM pg_roles WHERE rolname = ANY(%s)",
+        (list(project.roles),))}
+    members = set(conn.execute(
+        """SELECT r.rolname, g.rolname FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.member
+           JOIN pg_roles g ON g.oid = m.roleid WHERE r.rolname = ANY(%s)""", (list(project.roles),)).fetchall())
+    out = []
+    for name, role in sorted(project.roles.items()):
+        want = (role.login, role.inherit, role.bypass_rls)
+        opts = " ".join(["LOGIN" if role.login else "NOLOGIN", "INHERIT" if role.inherit else "NOINHERIT",
+                         "BYPASSRLS" if role.bypass_rls else "NOBYPASSRLS"])
+        if name not in live:
+            out.append(f"CREATE ROLE {ident(name)} {opts}")
+        elif tuple(live[name]) != want:
+            out.append(f"ALTER ROLE {ident(name)} {opts}")
+    for name, role in sorted(project.roles.items()):
+        for parent in role.member_of:
+            if (name, parent) not in members:
+                out.append(f"GRANT {ident(parent)} TO {ident(name)}")
+    return out

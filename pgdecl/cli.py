@@ -1,0 +1,173 @@
+"""The command line: each command parses arguments, calls one library function, formats the result
+and returns an exit code (0 fine, 1 error, 2 plan has changes)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Callable
+
+import click
+
+from . import __version__
+from .errors import PgdeclError
+from .format import PLAN_FORMATS, error_text, plan_text, status_text
+
+EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
+
+project_arg = click.argument("project_dir", default="schema", type=click.Path(file_okay=False))
+database_opt = click.option("--database-url", envvar="DATABASE_URL", default=None,
+                            help="Target database (default: DATABASE_URL, the PG* variables, else pgdecl_dev "
+                                 "on pgdecl's local server).", show_envvar=True)
+dev_opt = click.option("--dev-url", default=None, help="Server for scratch databases (default: the target's "
+                                                       "server when it allows CREATE DATABASE, else the local one).")
+lock_opt = click.option("--lock-timeout", default="10s", show_default=True, help="lock_timeout for each statement.")
+stmt_opt = click.option("--statement-timeout", default="0", show_default=True,
+                        help="statement_timeout for each statement (0: none).")
+
+
+def _run(fn: Callable[[], int]) -> None:
+    try:
+        code = fn()
+    except PgdeclError as e:
+        click.echo(error_text(e), err=True)
+        code = EXIT_ERROR
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        code = 130
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="pgdecl")
+def main() -> None:
+    """Declarative schema-as-code for PostgreSQL."""
+
+
+@main.command()
+@project_arg
+def render(project_dir: str) -> None:
+    """Print the canonical DDL of the specs."""
+    from .plan import desired_from_specs
+
+    def run() -> int:
+        click.echo(desired_from_specs(project_dir).rendered.text(), nl=False)
+        return EXIT_OK
+    _run(run)
+
+
+@main.command()
+@project_arg
+def validate(project_dir: str) -> None:
+    """Check the specs without a database."""
+    from .plan import desired_from_specs
+
+    def run() -> int:
+        d = desired_from_specs(project_dir)
+        click.echo(f"{project_dir}: {len(d.project.tables)} tables, {len(d.rendered.statements)} statements, ok")
+        return EXIT_OK
+    _run(run)
+
+
+@main.command()
+@project_arg
+@database_opt
+@dev_opt
+@click.option("--format", "fmt", type=click.Choice(sorted(PLAN_FORMATS)), default="text", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Also save the plan as JSON.")
+@lock_opt
+@stmt_opt
+def plan(project_dir: str, database_url: str | None, dev_url: str | None, fmt: str, output: str | None,
+         lock_timeout: str, statement_timeout: str) -> None:
+    """Show what it takes to make the database match the specs. Exit 0: nothing to do; 2: changes."""
+    from .plan import make_plan
+
+    def run() -> int:
+        p = make_plan(project_dir, database_url, dev_url, lock_timeout, statement_timeout)
+        click.echo(PLAN_FORMATS[fmt](p), nl=False)
+        if output:
+            p.save(output)
+        return EXIT_OK if p.empty else EXIT_CHANGES
+    _run(run)
+
+
+@main.command()
+@project_arg
+@database_opt
+@dev_opt
+@click.option("--yes", "-y", is_flag=True, help="Apply without asking.")
+@click.option("--allow-hazard", "allowed", multiple=True, metavar="KIND",
+              help="Allow steps with this hazard kind (repeat for each kind).")
+@lock_opt
+@stmt_opt
+def apply(project_dir: str, database_url: str | None, dev_url: str | None, yes: bool, allowed: tuple[str, ...],
+          lock_timeout: str, statement_timeout: str) -> None:
+    """Plan, confirm, apply in one transaction, and check that a second plan is empty."""
+    from .apply import apply as apply_project
+
+    def confirm(p) -> bool:  # type: ignore[no-untyped-def]
+        click.echo(plan_text(p))
+        if yes:
+            return True
+        if not sys.stdin.isatty():
+            raise PgdeclError("not applied: no terminal to confirm on; pass --yes to apply without asking")
+        return click.confirm(f"Apply {len(p.steps)} statement(s) to {p.target}?", default=False)
+
+    def run() -> int:
+        result = apply_project(project_dir, database_url, dev_url, set(allowed), confirm, lock_timeout,
+                               statement_timeout)
+        if result.plan.empty:
+            click.echo(plan_text(result.plan), nl=False)
+        elif result.after is None:
+            click.echo("Not applied.")
+            return EXIT_ERROR
+        else:
+            click.echo(f"Applied {result.applied} statement(s) to {result.plan.target}; a second plan is empty.")
+        return EXIT_OK
+    _run(run)
+
+
+@main.group()
+def server() -> None:
+    """pgdecl's private local PostgreSQL server."""
+
+
+@server.command("status")
+def server_status() -> None:
+    """Where the local server lives and whether it runs."""
+    from .server import LocalServer
+
+    _run(lambda: (click.echo(status_text(LocalServer().status())), EXIT_OK)[1])
+
+
+@server.command("start")
+def server_start() -> None:
+    """Start the local server (it also starts on demand)."""
+    from .server import LocalServer
+
+    def run() -> int:
+        s = LocalServer()
+        s.ensure_running()
+        click.echo(f"running: {s.conninfo()}")
+        return EXIT_OK
+    _run(run)
+
+
+@server.command("stop")
+def server_stop() -> None:
+    """Stop the local server."""
+    from .server import LocalServer
+
+    _run(lambda: (click.echo("stopped" if LocalServer().stop() else "not running"), EXIT_OK)[1])
+
+
+@main.command("spec-schema")
+def spec_schema() -> None:
+    """Print the JSON Schema of a spec file (for editor completion and checks)."""
+    from .model import json_schema
+
+    click.echo(json.dumps(json_schema(), indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,87 @@
+"""Connections: which database is the target, how to reach it, and how to show it without secrets."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from .errors import DatabaseError
+from .server import LocalServer
+
+DEV_DATABASE = "pgdecl_dev"
+_PG_ENV = ("PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER", "PGSERVICE")
+
+
+@dataclass(frozen=True)
+class Database:
+    """A database to connect to, with a display form that never holds a password."""
+
+    conninfo: str
+    local: bool = False  # on pgdecl's private server
+
+    @property
+    def display(self) -> str:
+        return mask(self.conninfo)
+
+    def with_dbname(self, dbname: str) -> "Database":
+        return Database(make_conninfo(self.conninfo, dbname=dbname), self.local)
+
+    @property
+    def dbname(self) -> str:
+        return conninfo_to_dict(self.conninfo).get("dbname") or os.environ.get("PGDATABASE") or \
+            conninfo_to_dict(self.conninfo).get("user") or os.environ.get("PGUSER") or ""
+
+
+def mask(conninfo: str) -> str:
+    """`postgresql://user@host:port/db` with any password left out."""
+    try:
+        d = conninfo_to_dict(conninfo)
+    except psycopg.ProgrammingError:
+        return "<unparseable connection string>"
+    host = d.get("host") or os.environ.get("PGHOST") or "localhost"
+    user = d.get("user") or os.environ.get("PGUSER") or ""
+    port = d.get("port") or os.environ.get("PGPORT") or "5432"
+    db = d.get("dbname") or os.environ.get("PGDATABASE") or ""
+    where = f"[{host}]" if host.startswith("/") else host
+    return f"postgresql://{user + '@' if user else ''}{where}:{port}/{db}"
+
+
+def scrub(message: str, conninfo: str) -> str:
+    """Remove the password of `conninfo` from an error message, wherever it appears."""
+    try:
+        password = conninfo_to_dict(conninfo).get("password")
+    except psycopg.ProgrammingError:
+        password = None
+    if password:
+        message = message.replace(password, "***")
+    return message
+
+
+def resolve_target(database_url: str | None, server: LocalServer | None = None) -> Database:
+    """--database-url, then DATABASE_URL, then the libpq PG* variables, else pgdecl_dev on the local server."""
+    url = database_url or os.environ.get("DATABASE_URL")
+    if url:
+        try:
+            conninfo_to_dict(url)
+        except psycopg.ProgrammingError:
+            raise DatabaseError("the database URL is not a valid PostgreSQL connection string") from None
+        return Database(url)
+    if any(os.environ.get(k) for k in _PG_ENV):
+        return Database("")
+    server = server or LocalServer()
+    admin = Database(server.ensure_running(), local=True)
+    with connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DEV_DATABASE,)).fetchone():
+            conn.execute(f"CREATE DATABASE {DEV_DATABASE}")
+    return admin.with_dbname(DEV_DATABASE)
+
+
+def connect(db: Database, autocommit: bool = False) -> psycopg.Connection:
+    try:
+        return psycopg.connect(db.conninfo, autocommit=autocommit, connect_timeout=15,
+                               application_name="pgdecl")
+    except psycopg.Error as e:
+        raise DatabaseError(f"cannot connect to {db.display}: {scrub(str(e).strip(), db.conninfo)}") from None

@@ -1,0 +1,53 @@
+"""Formatters: how plans, errors and statuses look as text, SQL and JSON. Commands stay thin."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .errors import PgdeclError, SpecErrors
+from .plan import Plan
+
+
+def plan_text(plan: Plan) -> str:
+    head = f"Plan for {plan.target}"
+    if plan.empty:
+        return f"{head}\nNo changes: the database matches the specs.\n"
+    kinds = sorted(plan.hazard_kinds())
+    lines = [head, f"{len(plan.steps)} statement(s); hazards: {', '.join(kinds) if kinds else 'none'}", ""]
+    for i, step in enumerate(plan.steps, 1):
+        lines.append(f"-- [{i}]" + ("" if step.transactional else " (outside the transaction)"))
+        for h in step.hazards:
+            lines.append(f"-- ! {h.kind}: {h.message}")
+        lines.append(step.sql.rstrip() + ";")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def plan_sql(plan: Plan) -> str:
+    out = [f"-- pgdecl plan for {plan.target}", f"-- live schema fingerprint {plan.live_fingerprint}", ""]
+    if plan.empty:
+        out.append("-- no changes")
+    for step in plan.steps:
+        for h in step.hazards:
+            out.append(f"-- hazard {h.kind}: {h.message}")
+        out.append(step.sql.rstrip() + ";\n")
+    return "\n".join(out) + "\n"
+
+
+def plan_json(plan: Plan) -> str:
+    return json.dumps(plan.to_json(), indent=2) + "\n"
+
+
+PLAN_FORMATS = {"text": plan_text, "sql": plan_sql, "json": plan_json}
+
+
+def error_text(err: PgdeclError) -> str:
+    if isinstance(err, SpecErrors):
+        n = len(err.errors)
+        return "\n".join(f"error: {e}" for e in err.errors) + (f"\n{n} errors in the specs" if n > 1 else "")
+    return f"error: {err}"
+
+
+def status_text(info: dict[str, Any]) -> str:
+    return "\n".join(f"{k}: {v}" for k, v in info.items())

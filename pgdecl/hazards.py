@@ -1,0 +1,226 @@
+"""Hazards of a DDL statement, read from its pglast parse tree (never by regex on SQL text)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable
+
+import pglast
+from pglast import ast
+from pglast.enums import AlterTableType, ConstrType, ObjectType
+from pglast.parser import ParseError
+
+DATA_LOSS = "data_loss"          # rows or values are deleted or cannot be got back
+TABLE_REWRITE = "table_rewrite"  # the whole table is rewritten under an ACCESS EXCLUSIVE lock
+LONG_LOCK = "long_lock"          # writes (or reads) blocked for as long as a build or scan takes
+FULL_SCAN = "full_scan"          # the whole table is read to check a constraint, under a lock
+DROP = "drop"                    # an object other code may use disappears (view, function, index, ...)
+SECURITY = "security"            # privileges revoked, row-level security or a policy dropped or weakened
+UNPARSED = "unparsed"            # pglast could not parse it: nothing is known, so it is not safe
+
+KINDS = (DATA_LOSS, TABLE_REWRITE, LONG_LOCK, FULL_SCAN, DROP, SECURITY, UNPARSED)
+
+
+@dataclass(frozen=True)
+class Hazard:
+    kind: str
+    message: str
+
+
+_LOSSY_DROPS = {
+    ObjectType.OBJECT_TABLE: "table", ObjectType.OBJECT_SCHEMA: "schema", ObjectType.OBJECT_TYPE: "type",
+    ObjectType.OBJECT_SEQUENCE: "sequence", ObjectType.OBJECT_MATVIEW: "materialized view",
+    ObjectType.OBJECT_EXTENSION: "extension", ObjectType.OBJECT_DOMAIN: "domain",
+    ObjectType.OBJECT_FOREIGN_TABLE: "foreign table",
+}
+
+_INT_RANK = {"int2": 1, "smallint": 1, "int4": 2, "integer": 2, "int": 2, "int8": 3, "bigint": 3}
+
+
+def _rel(rv: ast.RangeVar | None) -> str:
+    if rv is None:
+        return "?"
+    return f"{rv.schemaname or 'public'}.{rv.relname}"
+
+
+def _obj_names(stmt: ast.DropStmt) -> list[str]:
+    out = []
+    for obj in stmt.objects or ():
+        if isinstance(obj, tuple):
+            out.append(".".join(getattr(n, "sval", "?") for n in obj))
+        elif isinstance(obj, ast.TypeName):
+            out.append(".".join(n.sval for n in obj.names))
+        elif isinstance(obj, ast.ObjectWithArgs):
+            out.append(".".join(n.sval for n in obj.objname))
+        elif isinstance(obj, ast.String):
+            out.append(obj.sval)
+        else:
+            out.append(str(obj))
+    return out
+
+
+def _type_text(tn: ast.TypeName) -> tuple[str, tuple[int, ...]]:
+    name = tn.names[-1].sval
+    mods = tuple(getattr(getattr(m, "val", None), "ival", -1) for m in (tn.typmods or ()))
+    return name, mods
+
+
+def _parse_type(text: str) -> tuple[str, tuple[int, ...]] | None:
+    try:
+        tc = pglast.parse_sql(f"SELECT NULL::{text}")[0].stmt.targetList[0].val
+        return _type_text(tc.typeName)
+    except Exception:
+        return None
+
+
+def lossless_type_change(old: str | None, new: tuple[str, tuple[int, ...]]) -> bool:
+    """True only for changes that keep every value: widening integers, lengths and precision."""
+    if old is None:
+        return False
+    o = _parse_type(old)
+    if o is None:
+        return False
+    (oname, omods), (nname, nmods) = o, new
+    if oname in _INT_RANK and nname in _INT_RANK:
+        return _INT_RANK[nname] >= _INT_RANK[oname]
+    if oname in _INT_RANK and nname == "numeric":
+        return not nmods or (nmods[0] - (nmods[1] if len(nmods) > 1 else 0)) >= {1: 5, 2: 10, 3: 19}[_INT_RANK[oname]]
+    if oname in ("varchar", "bpchar") and nname == "text":
+        return True
+    if oname == "varchar" and nname == "varchar":
+        return not nmods or (bool(omods) and nmods[0] >= omods[0])
+    if oname == "numeric" and nname == "numeric":
+        if not nmods:
+            return True
+        if not omods:
+            return False
+        oscale = omods[1] if len(omods) > 1 else 0
+        nscale = nmods[1] if len(nmods) > 1 else 0
+        return nscale >= oscale and nmods[0] - nscale >= omods[0] - oscale
+    if (oname, nname) in {("timestamp", "timestamptz"), ("float4", "float8"), ("citext", "text"), ("text", "citext")}:
+        return True
+    return oname == nname and omods == nmods
+
+
+def _is_volatile_default(expr: ast.Node | None) -> bool:
+    """A default that must be computed per row (forces a rewrite when a column is added)."""
+    if expr is None:
+        return False
+    text = pglast.stream.RawStream()(expr).lower()
+    return bool(re.search(r"\b(random|gen_random_uuid|uuid_generate_v\w+|nextval|clock_timestamp|timeofday)\s*\(", text))
+
+
+def classify(sql: str, live_types: dict[tuple[str, str], str] | None = None,
+             new_tables: Iterable[str] = ()) -> tuple[Hazard, ...]:
+    """The hazards of one statement. `live_types` maps (schema.table, column) to its current type;
+    `new_tables` are created by the same plan, so locking them hurts nobody."""
+    try:
+        stmts = pglast.parse_sql(sql)
+    except ParseError as e:
+        return (Hazard(UNPARSED, f"cannot be classified: {e.args[0]}"),)
+    live_types = live_types or {}
+    new = set(new_tables)
+    out: list[Hazard] = []
+    for raw in stmts:
+        out += _classify(raw.stmt, live_types, new)
+    return tuple(dict.fromkeys(out))
+
+
+def _classify(s: ast.Node, live_types: dict[tuple[str, str], str], new: set[str]) -> list[Hazard]:
+    out: list[Hazard] = []
+    if isinstance(s, ast.DropStmt):
+        names = ", ".join(_obj_names(s))
+        if s.removeType in _LOSSY_DROPS:
+            out.append(Hazard(DATA_LOSS, f"drops {_LOSSY_DROPS[s.removeType]} {names}"))
+        elif s.removeType == ObjectType.OBJECT_POLICY:
+            out.append(Hazard(SECURITY, f"drops policy {names}"))
+        else:
+            kind = ObjectType(s.removeType).name.removeprefix("OBJECT_").lower().replace("_", " ")
+            out.append(Hazard(DROP, f"drops {kind} {names}"))
+            if s.removeType == ObjectType.OBJECT_INDEX and not s.concurrent:
+                out.append(Hazard(LONG_LOCK, f"drops index {names} without CONCURRENTLY (blocks the table)"))
+        if s.behavior == 1:  # DROP_CASCADE
+            out.append(Hazard(DATA_LOSS, f"drops {names} with CASCADE: dependent objects go too"))
+    elif isinstance(s, (ast.TruncateStmt,)):
+        out.append(Hazard(DATA_LOSS, "truncates " + ", ".join(_rel(r) for r in s.relations)))
+    elif isinstance(s, ast.DeleteStmt):
+        out.append(Hazard(DATA_LOSS, f"deletes rows of {_rel(s.relation)}"))
+    elif isinstance(s, ast.UpdateStmt):
+        out.append(Hazard(DATA_LOSS, f"updates rows of {_rel(s.relation)}"))
+    elif isinstance(s, ast.IndexStmt):
+        table = _rel(s.relation)
+        if not s.concurrent and table not in new:
+            out.append(Hazard(LONG_LOCK, f"builds index {s.idxname} on {table} without CONCURRENTLY (blocks writes)"))
+    elif isinstance(s, ast.AlterTableStmt):
+        table = _rel(s.relation)
+        for cmd in s.cmds or ():
+            out += _alter_table_cmd(cmd, table, live_types, new)
+    elif isinstance(s, ast.RenameStmt):
+        out.append(Hazard(DROP, "renames an object: code using the old name breaks"))
+    elif isinstance(s, ast.GrantStmt) and not s.is_grant:
+        out.append(Hazard(SECURITY, "revokes privileges"))
+    elif isinstance(s, ast.AlterDefaultPrivilegesStmt) and not s.action.is_grant:
+        out.append(Hazard(SECURITY, "revokes default privileges"))
+    elif isinstance(s, ast.AlterEnumStmt) and s.oldVal:
+        out.append(Hazard(DROP, f"renames enum value {s.oldVal!r}"))
+    elif isinstance(s, ast.AlterSeqStmt):
+        pass
+    return out
+
+
+def _alter_table_cmd(cmd: ast.AlterTableCmd, table: str, live_types: dict[tuple[str, str], str],
+                     new: set[str]) -> list[Hazard]:
+    t = cmd.subtype
+    out: list[Hazard] = []
+    if t == AlterTableType.AT_DropColumn:
+        out.append(Hazard(DATA_LOSS, f"drops column {table}.{cmd.name}"))
+    elif t == AlterTableType.AT_AlterColumnType:
+        col = cmd.name
+        newtype = _type_text(cmd.def_.typeName)
+        old = live_types.get((table, col))
+        if not lossless_type_change(old, newtype):
+            out.append(Hazard(DATA_LOSS, f"changes type of {table}.{col} from {old or '?'} to {newtype[0]}: "
+                                         "values may be cut or fail to convert"))
+        if table not in new:
+            out.append(Hazard(TABLE_REWRITE, f"changes type of {table}.{col}: may rewrite the table under an exclusive lock"))
+    elif t == AlterTableType.AT_SetNotNull and table not in new:
+        out.append(Hazard(FULL_SCAN, f"SET NOT NULL on {table}.{cmd.name} scans the table under an exclusive lock"))
+    elif t == AlterTableType.AT_AddConstraint:
+        c = cmd.def_
+        if isinstance(c, ast.Constraint) and table not in new:
+            ctype = c.contype
+            if ctype in (ConstrType.CONSTR_CHECK, ConstrType.CONSTR_FOREIGN) and not c.skip_validation:
+                out.append(Hazard(FULL_SCAN, f"adds constraint {c.conname} on {table}, validating every row under a lock"))
+            elif ctype in (ConstrType.CONSTR_PRIMARY, ConstrType.CONSTR_UNIQUE, ConstrType.CONSTR_EXCLUSION) \
+                    and not c.indexname:
+                out.append(Hazard(LONG_LOCK, f"adds constraint {c.conname} on {table}, building its index under a lock"))
+    elif t == AlterTableType.AT_DropConstraint:
+        out.append(Hazard(DROP, f"drops constraint {cmd.name} on {table}"))
+    elif t == AlterTableType.AT_AddColumn and table not in new:
+        coldef = cmd.def_
+        default = next((c.raw_expr for c in (coldef.constraints or ()) if c.contype == ConstrType.CONSTR_DEFAULT), None)
+        generated = any(c.contype == ConstrType.CONSTR_GENERATED for c in (coldef.constraints or ()))
+        if _is_volatile_default(default) or generated:
+            out.append(Hazard(TABLE_REWRITE, f"adds column {table}.{coldef.colname} with a per-row value: rewrites the table"))
+        notnull = any(c.contype == ConstrType.CONSTR_NOTNULL for c in (coldef.constraints or ()))
+        if notnull and default is None and not generated:
+            out.append(Hazard(FULL_SCAN, f"adds NOT NULL column {table}.{coldef.colname} without a default: "
+                                         "fails if the table has rows"))
+    elif t in (AlterTableType.AT_DisableRowSecurity, AlterTableType.AT_NoForceRowSecurity):
+        out.append(Hazard(SECURITY, f"weakens row-level security on {table}"))
+    elif t == AlterTableType.AT_DropExpression:
+        out.append(Hazard(TABLE_REWRITE, f"drops the generation expression of {table}.{cmd.name}"))
+    return out
+
+
+def created_tables(statements: Iterable[str]) -> set[str]:
+    out = set()
+    for sql in statements:
+        try:
+            for raw in pglast.parse_sql(sql):
+                if isinstance(raw.stmt, ast.CreateStmt):
+                    out.add(_rel(raw.stmt.relation))
+        except ParseError:
+            continue
+    return out

@@ -1,0 +1,138 @@
+"""Plan: specs -> DDL -> scratch database -> diff against the live database -> a typed plan.
+
+A plan records what it was made against (the live fingerprint) and what it aims at (the spec and
+DDL fingerprints); every step carries the hazards found in its parse tree.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .catalog import column_types, live_fingerprint, role_statements
+from .db import Database, connect, resolve_target
+from .errors import PlanError
+from .hazards import Hazard, classify, created_tables
+from .render import Rendered, render
+from .scratch import can_create_databases, load, scratch_database, sweep
+from .server import LocalServer
+from .spec import load_project
+from .validate import validate
+
+PLAN_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class Step:
+    sql: str
+    hazards: tuple[Hazard, ...] = ()
+    transactional: bool = True
+    source: str = "diff"  # diff (migra) or roles (pgdecl)
+
+
+@dataclass(frozen=True)
+class Plan:
+    target: str                 # display form of the live database, never with a password
+    live_fingerprint: str       # the live schema the plan was made against
+    desired_fingerprint: str    # hash of the desired DDL
+    spec_fingerprint: str       # hash of the normalised spec model
+    steps: tuple[Step, ...]
+    lock_timeout: str = "10s"
+    statement_timeout: str = "0"
+    created_at: float = field(default_factory=time.time)
+    pgdecl_version: str = __version__
+
+    @property
+    def empty(self) -> bool:
+        return not self.steps
+
+    def hazard_kinds(self) -> set[str]:
+        return {h.kind for s in self.steps for h in s.hazards}
+
+    def to_json(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["format"] = PLAN_FORMAT
+        return d
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Plan":
+        if data.get("format") != PLAN_FORMAT:
+            raise PlanError(f"unsupported plan file format {data.get('format')!r}")
+        steps = tuple(Step(s["sql"], tuple(Hazard(**h) for h in s["hazards"]), s["transactional"], s["source"])
+                      for s in data["steps"])
+        fields = {k: v for k, v in data.items() if k not in ("steps", "format")}
+        return cls(steps=steps, **fields)
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(self.to_json(), indent=2) + "\n")
+
+    @classmethod
+    def load(cls, path: str | Path) -> "Plan":
+        try:
+            return cls.from_json(json.loads(Path(path).read_text()))
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise PlanError(f"cannot read plan file {path}: {e}") from None
+
+
+@dataclass(frozen=True)
+class Desired:
+    """The desired side of a plan, made once from the specs."""
+
+    project: Any
+    rendered: Rendered
+
+
+def desired_from_specs(project_dir: str | Path) -> Desired:
+    loaded = load_project(project_dir)
+    rendered = render(loaded.project)
+    validate(loaded.project, rendered)
+    return Desired(loaded.project, rendered)
+
+
+def _scratch_admin(live: Database, dev_url: str | None, missing_roles: bool, server: LocalServer) -> Database:
+    """Where to build the desired side: --dev-url, else the target's server when it allows CREATE
+    DATABASE (and nothing cluster-wide would be created there), else the local server."""
+    if dev_url:
+        return Database(dev_url)
+    if live.local or missing_roles or not can_create_databases(live):
+        return Database(server.ensure_running(), local=True)
+    return live
+
+
+def make_plan(project_dir: str | Path = "schema", database_url: str | None = None, dev_url: str | None = None,
+              lock_timeout: str = "10s", statement_timeout: str = "0",
+              server: LocalServer | None = None, desired: Desired | None = None) -> Plan:
+    from .diff import changes, inspect
+
+    server = server or LocalServer()
+    desired = desired or desired_from_specs(project_dir)
+    live = resolve_target(database_url, server)
+    with connect(live) as conn:
+        live_fp = live_fingerprint(conn)
+        roles = role_statements(conn, desired.project)
+        types = column_types(conn)
+        conn.rollback()
+    admin = _scratch_admin(live, dev_url, bool(roles), server)
+    if admin.local:
+        sweep(admin)
+    with scratch_database(admin) as scratch:
+        load(scratch, desired.rendered)
+        desired_schema = inspect(scratch)
+    live_schema = inspect(live)
+    statements = changes(live_schema, desired_schema)
+    new_tables = created_tables(statements)
+    steps = [Step(sql, classify(sql), source="roles") for sql in roles]
+    steps += [Step(sql, classify(sql, types, new_tables)) for sql in statements]
+    return Plan(
+        target=live.display,
+        live_fingerprint=live_fp,
+        desired_fingerprint=desired.rendered.sha256(),
+        spec_fingerprint=desired.project.fingerprint(),
+        steps=tuple(steps),
+        lock_timeout=lock_timeout,
+        statement_timeout=statement_timeout,
+    )

@@ -1,0 +1,67 @@
+"""Shared fixtures. Tests under tests/db/ are marked `db` and run against pgdecl's own private
+PostgreSQL server (started on demand in a per-session directory); tests/unit/ need no database."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Iterator
+
+import psycopg
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if "/tests/db/" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.db)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory):
+    """pgdecl's LocalServer in a private directory of this test session (PGDECL_TEST_HOME to reuse one)."""
+    from pgdecl.server import LocalServer
+
+    home = os.environ.get("PGDECL_TEST_HOME")
+    if home:
+        path = Path(home)
+    else:
+        path = Path("/var/tmp" if os.geteuid() == 0 else tmp_path_factory.getbasetemp()) / f"pgdecl-test-{secrets.token_hex(4)}"
+    s = LocalServer(home=path)
+    s.ensure_running()
+    yield s
+    if not home:
+        s.stop()
+        import shutil
+
+        shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def admin(server):
+    from pgdecl.db import Database
+
+    return Database(server.conninfo(), local=True)
+
+
+@pytest.fixture
+def empty_db(admin) -> Iterator:
+    """A fresh empty database on the test server, dropped afterwards."""
+    from pgdecl.db import connect
+
+    name = f"t_{secrets.token_hex(6)}"
+    with connect(admin, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE template0")
+    db = admin.with_dbname(name)
+    yield db
+    with connect(admin, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def run_sql(db, sql: str) -> None:
+    with psycopg.connect(db.conninfo, autocommit=True) as conn:
+        conn.execute(sql.encode())

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from . import __version__, catalog_diff
 from .catalog import column_types, live_fingerprint, role_statements
 from .db import Database, connect, resolve_target
 from .errors import PlanError
@@ -93,6 +93,43 @@ def desired_from_specs(project_dir: str | Path) -> Desired:
     return Desired(loaded.project, rendered)
 
 
+def order_functions_first(statements: list[str]) -> list[str]:
+    """migra creates functions after tables, so a default, check or generated column calling a
+    function of the specs fails. Move function creations (bodies unchecked) ahead of the first
+    CREATE TABLE, unless their signature uses a relation the same plan creates."""
+    import pglast
+    from pglast import ast
+
+    created: set[str] = set()
+    kinds: list[str] = []
+    for sql in statements:
+        try:
+            stmt = pglast.parse_sql(sql)[0].stmt
+        except Exception:
+            kinds.append("other")
+            continue
+        if isinstance(stmt, (ast.CreateStmt, ast.ViewStmt, ast.CreateTableAsStmt)):
+            rel = stmt.relation if isinstance(stmt, ast.CreateStmt) else \
+                stmt.view if isinstance(stmt, ast.ViewStmt) else stmt.into.rel
+            created.add(rel.relname)
+            kinds.append("table" if isinstance(stmt, ast.CreateStmt) else "other")
+        elif isinstance(stmt, ast.CreateFunctionStmt):
+            types = [stmt.returnType] + [p.argType for p in (stmt.parameters or ())]
+            names = {t.names[-1].sval for t in types if t is not None}
+            kinds.append("function" if not names & created else "other")
+        elif isinstance(stmt, ast.VariableSetStmt) and stmt.name == "check_function_bodies":
+            kinds.append("setting")
+        else:
+            kinds.append("other")
+    if "table" not in kinds or "function" not in kinds:
+        return statements
+    first_table = kinds.index("table")
+    moved = [s for s, k in zip(statements, kinds) if k in ("setting", "function")]
+    rest = [s for s, k in zip(statements, kinds) if k not in ("setting", "function")]
+    head = [s for s, k in zip(statements[:first_table], kinds[:first_table]) if k not in ("setting", "function")]
+    return head + moved + rest[len(head):]
+
+
 def _scratch_admin(live: Database, dev_url: str | None, missing_roles: bool, server: LocalServer) -> Database:
     """Where to build the desired side: --dev-url, else the target's server when it allows CREATE
     DATABASE (and nothing cluster-wide would be created there), else the local server."""
@@ -115,15 +152,20 @@ def make_plan(project_dir: str | Path = "schema", database_url: str | None = Non
         live_fp = live_fingerprint(conn)
         roles = role_statements(conn, desired.project)
         types = column_types(conn)
+        live_extra = catalog_diff.snapshot(conn)
         conn.rollback()
-    admin = _scratch_admin(live, dev_url, bool(roles), server)
+    # roles are cluster-wide: a project with roles builds its scratch side on a server of its own
+    admin = _scratch_admin(live, dev_url, bool(roles) or bool(desired.project.roles), server)
     if admin.local:
         sweep(admin)
     with scratch_database(admin) as scratch:
         load(scratch, desired.rendered)
         desired_schema = inspect(scratch)
+        with connect(scratch) as conn:
+            desired_extra = catalog_diff.snapshot(conn)
     live_schema = inspect(live)
-    statements = changes(live_schema, desired_schema)
+    statements = order_functions_first(changes(live_schema, desired_schema))
+    statements += catalog_diff.statements(live_extra, desired_extra)
     new_tables = created_tables(statements)
     steps = [Step(sql, classify(sql), source="roles") for sql in roles]
     steps += [Step(sql, classify(sql, types, new_tables)) for sql in statements]

@@ -88,6 +88,7 @@ class Desired:
 
 def desired_from_specs(project_dir: str | Path) -> Desired:
     loaded = load_project(project_dir)
+    validate(loaded.project)  # fragments and references first: rendering assumes them sound
     rendered = render(loaded.project)
     validate(loaded.project, rendered)
     return Desired(loaded.project, rendered)

@@ -204,7 +204,13 @@ def render(project: Project) -> Rendered:
 
     def emit(template: str, what: str, label: str, origin: Origin | None, **ctx: Any) -> None:
         text = env.get_template(f"{template}.sql.j2").render(**ctx)
-        for stmt in pglast.split(text) if text.strip() else ():
+        if not text.strip():
+            return
+        try:
+            stmts = pglast.split(text)
+        except ParseError:  # a bad fragment: validation names it; keep the text as it is
+            stmts = (text.strip().rstrip(";"),)
+        for stmt in stmts:
             out.append(DDL(pretty(stmt), what, label, origin))
 
     def comment(kind: str, target: str, name: str, text: str | None, origin: Origin | None) -> None:

@@ -9,6 +9,7 @@ import difflib
 from typing import Any, Iterator
 
 import pglast
+import pglast.enums
 from pglast.parser import ParseError
 
 from .errors import Origin, SpecError, SpecErrors
@@ -79,7 +80,11 @@ class Validator:
                 or sel.fromClause or sel.whereClause or sel.withClause):
             self.error(f"{what} must be exactly one SQL expression, got {text!r}", origin)
             return None
-        return _tree(target[0].val)
+        val = target[0].val
+        if isinstance(val, pglast.ast.RowExpr) and val.row_format == pglast.enums.CoercionForm.COERCE_IMPLICIT_CAST:
+            self.error(f"{what} must be exactly one SQL expression, got a list: {text!r}", origin)
+            return None
+        return _tree(val)
 
     def type_(self, text: str, what: str, origin: Origin | None) -> list[str] | None:
         """A type name; returns its name parts."""

@@ -105,7 +105,7 @@ def column_types(conn: psycopg.Connection) -> dict[tuple[str, str], str]:
 
 def role_statements(conn: psycopg.Connection, project: Project) -> list[str]:
     """CREATE/ALTER ROLE and memberships the live cluster lacks. Roles are cluster-wide: never dropped."""
-    from .render import ident
+    from .render import dollar, ident, literal
 
     if not project.roles:
         return []
@@ -120,8 +120,10 @@ def role_statements(conn: psycopg.Connection, project: Project) -> list[str]:
         want = (role.login, role.inherit, role.bypass_rls)
         opts = " ".join(["LOGIN" if role.login else "NOLOGIN", "INHERIT" if role.inherit else "NOINHERIT",
                          "BYPASSRLS" if role.bypass_rls else "NOBYPASSRLS"])
-        if name not in live:
-            out.append(f"CREATE ROLE {ident(name)} {opts}")
+        if name not in live:  # idempotent: a scratch load on the same cluster may have made it meanwhile
+            body = (f"BEGIN IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = {literal(name)}) "
+                    f"THEN CREATE ROLE {ident(name)} {opts}; END IF; END")
+            out.append(f"DO {dollar(body)}")
         elif tuple(live[name]) != want:
             out.append(f"ALTER ROLE {ident(name)} {opts}")
     for name, role in sorted(project.roles.items()):

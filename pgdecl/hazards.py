@@ -112,18 +112,24 @@ def _is_volatile_default(expr: ast.Node | None) -> bool:
 
 
 def classify(sql: str, live_types: dict[tuple[str, str], str] | None = None,
-             new_tables: Iterable[str] = ()) -> tuple[Hazard, ...]:
+             new_tables: Iterable[str] = (), recreated: Iterable[str] = ()) -> tuple[Hazard, ...]:
     """The hazards of one statement. `live_types` maps (schema.table, column) to its current type;
-    `new_tables` are created by the same plan, so locking them hurts nobody."""
+    `new_tables` are created by the same plan, so locking them hurts nobody; `recreated` views and
+    functions are created again by the same plan, so dropping them first loses nothing."""
     try:
         stmts = pglast.parse_sql(sql)
     except ParseError as e:
         return (Hazard(UNPARSED, f"cannot be classified: {e.args[0]}"),)
     live_types = live_types or {}
     new = set(new_tables)
+    again = set(recreated)
     out: list[Hazard] = []
     for raw in stmts:
-        out += _classify(raw.stmt, live_types, new)
+        s = raw.stmt
+        if isinstance(s, ast.DropStmt) and s.removeType in (ObjectType.OBJECT_VIEW, ObjectType.OBJECT_FUNCTION) \
+                and s.behavior != 1 and all(_qualified(n) in again for n in _obj_names(s)):
+            continue
+        out += _classify(s, live_types, new)
     return tuple(dict.fromkeys(out))
 
 
@@ -214,13 +220,46 @@ def _alter_table_cmd(cmd: ast.AlterTableCmd, table: str, live_types: dict[tuple[
     return out
 
 
-def created_tables(statements: Iterable[str]) -> set[str]:
+def dropped_objects(statements: Iterable[str]) -> set[str]:
+    """Qualified names of relations, types and functions that DROP statements of a plan remove."""
     out = set()
     for sql in statements:
         try:
             for raw in pglast.parse_sql(sql):
-                if isinstance(raw.stmt, ast.CreateStmt):
-                    out.add(_rel(raw.stmt.relation))
+                if isinstance(raw.stmt, ast.DropStmt):
+                    out |= {_qualified(n) for n in _obj_names(raw.stmt)}
+        except ParseError:
+            continue
+    return out
+
+
+def _qualified(name: str) -> str:
+    return name if "." in name else f"public.{name}"
+
+
+def created_tables(statements: Iterable[str]) -> set[str]:
+    return {name for kind, name in created_objects(statements) if kind == "table"}
+
+
+def recreated_objects(statements: Iterable[str]) -> set[str]:
+    """Views and functions the plan creates (again), by qualified name."""
+    return {name for kind, name in created_objects(statements) if kind in ("view", "function")}
+
+
+def created_objects(statements: Iterable[str]) -> set[tuple[str, str]]:
+    out = set()
+    for sql in statements:
+        try:
+            for raw in pglast.parse_sql(sql):
+                s = raw.stmt
+                if isinstance(s, ast.CreateStmt):
+                    out.add(("table", _rel(s.relation)))
+                elif isinstance(s, ast.ViewStmt):
+                    out.add(("view", _rel(s.view)))
+                elif isinstance(s, ast.CreateTableAsStmt):
+                    out.add(("view", _rel(s.into.rel)))
+                elif isinstance(s, ast.CreateFunctionStmt):
+                    out.add(("function", _qualified(".".join(n.sval for n in s.funcname))))
         except ParseError:
             continue
     return out

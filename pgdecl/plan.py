@@ -16,7 +16,7 @@ from . import __version__, catalog_diff
 from .catalog import column_types, live_fingerprint, role_statements
 from .db import Database, connect, resolve_target
 from .errors import PlanError
-from .hazards import Hazard, classify, created_tables
+from .hazards import Hazard, classify, created_tables, dropped_objects, recreated_objects
 from .render import Rendered, render
 from .scratch import can_create_databases, load, scratch_database, sweep
 from .server import LocalServer
@@ -166,10 +166,11 @@ def make_plan(project_dir: str | Path = "schema", database_url: str | None = Non
             desired_extra = catalog_diff.snapshot(conn)
     live_schema = inspect(live)
     statements = order_functions_first(changes(live_schema, desired_schema))
-    statements += catalog_diff.statements(live_extra, desired_extra)
+    statements += catalog_diff.statements(live_extra, desired_extra, dropped_objects(statements))
     new_tables = created_tables(statements)
+    recreated = recreated_objects(statements)
     steps = [Step(sql, classify(sql), source="roles") for sql in roles]
-    steps += [Step(sql, classify(sql, types, new_tables)) for sql in statements]
+    steps += [Step(sql, classify(sql, types, new_tables, recreated)) for sql in statements]
     return Plan(
         target=live.display,
         live_fingerprint=live_fp,

@@ -237,7 +237,12 @@ class LocalServer:
         with self._lock():
             if not self.initialised():
                 self.init()
-            if not self.running():
+            running = self.running()
+            if running and not (self.socket_dir / f".s.PGSQL.{PORT}").exists():
+                # its socket was removed under it (e.g. the cache directory was deleted and made anew)
+                self._cmd([self.binaries.tool("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop"], check=False)
+                running = False
+            if not running:
                 self._prepare_dirs()
                 self._cmd([self.binaries.tool("pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-w", "-t", "120",
                            "start"], timeout=180)

@@ -176,3 +176,10 @@ def test_scratch_databases_are_marked_and_guarded(admin) -> None:
     finally:
         with connect(admin, autocommit=True) as conn:
             conn.execute("DROP DATABASE pgdecl_scratch_0_unmarked")
+
+
+@pytest.mark.parametrize("project", [ROOT / "schema", STARTER], ids=["schema", "starter"])
+def test_project_deploys_to_empty_database_and_replans_empty(project, empty_db, admin, server) -> None:
+    result = deploy(project, empty_db, admin, server)
+    assert result.applied > 0 and result.after is not None and result.after.empty
+    assert plan_for(project, empty_db, admin, server).empty

@@ -1,0 +1,18 @@
+-- Top 20 products by revenue (confirmed/processing/shipped/delivered orders, without cancelled
+-- or refunded items), from the product_performance view.
+-- Parameters: none. Run as ecommerce_analytics (the view is security_invoker: under the
+-- application role it would only count the caller's visible order items).
+-- Index: order_items_product_status_idx (product_id, status) INCLUDE (order_id, quantity,
+--        total_price) feeds the per-product sales aggregate in product_id order, index-only once
+--        the table is vacuumed; orders_pkey serves the join to the order status.
+SELECT name,
+       seller_name,
+       category_name,
+       total_sold,
+       total_revenue,
+       average_rating,
+       conversion_rate
+FROM product_performance
+WHERE total_sold > 0
+ORDER BY total_revenue DESC
+LIMIT 20;

@@ -245,7 +245,7 @@ def _inject_origins(doc: YamlDoc) -> None:
     data = doc.data
     if isinstance(data.get("extensions"), list):  # shorthand: a list of names
         data["extensions"] = {str(e): {} for e in data["extensions"]}
-        for i, e in enumerate(doc.data["extensions"]):
+        for e in data["extensions"]:
             doc.marks.setdefault(("extensions", e), doc.marks.get(("extensions",), 1))
     for tname, table in (data.get("tables") or {}).items() if isinstance(data.get("tables"), dict) else ():
         cols = table.get("columns") if isinstance(table, dict) else None

@@ -285,7 +285,7 @@ class Validator:
             if action == "set null" and any(not t.columns[c].nullable for c in fk.columns if c in t.columns):
                 self.error(f"foreign key {fk.name}: ON ... SET NULL on a NOT NULL column", o)
 
-    def index(self, t: Table | None, ix: Any, relation: str = "table") -> None:
+    def index(self, t: Table | None, ix: Any) -> None:
         o = ix.origin or (t.origin if t else None)
         for elem in ix.columns:
             try:
@@ -343,7 +343,7 @@ class Validator:
         if view.indexes and not view.materialized:
             self.error("only materialized views have indexes", view.origin)
         for ix in indexes(name, view.indexes):
-            self.index(None, ix, "view")
+            self.index(None, ix)
 
     def raw_sql(self) -> None:
         for raw in self.project.raw_sql:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
@@ -48,18 +49,25 @@ def admin(server):
     return Database(server.conninfo(), local=True)
 
 
-@pytest.fixture
-def empty_db(admin) -> Iterator:
+@contextmanager
+def fresh_database(admin, prefix: str = "t_") -> Iterator:
     """A fresh empty database on the test server, dropped afterwards."""
     from pgdecl.db import connect
 
-    name = f"t_{secrets.token_hex(6)}"
+    name = f"{prefix}{secrets.token_hex(6)}"
     with connect(admin, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name} TEMPLATE template0")
-    db = admin.with_dbname(name)
-    yield db
-    with connect(admin, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8'")
+    try:
+        yield admin.with_dbname(name)
+    finally:
+        with connect(admin, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def empty_db(admin) -> Iterator:
+    with fresh_database(admin) as db:
+        yield db
 
 
 def run_sql(db, sql: str) -> None:

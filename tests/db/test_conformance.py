@@ -18,15 +18,14 @@ from __future__ import annotations
 import difflib
 import os
 import re
-import secrets
 import shutil
 import subprocess
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import psycopg
 import pytest
+
+from conftest import fresh_database
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES_DIR = ROOT.parent / "shared" / "conformance" / "migra"
@@ -91,18 +90,6 @@ def _run_sql(db, sql: str) -> None:
         conn.execute(sql.encode())
 
 
-@contextmanager
-def _fresh_db(admin) -> Iterator:
-    from pgdecl.db import connect
-
-    name = f"conf_{secrets.token_hex(6)}"
-    with connect(admin, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8'")
-    try:
-        yield admin.with_dbname(name)
-    finally:
-        with connect(admin, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 _EXT_VERSION = re.compile(
@@ -185,7 +172,7 @@ def test_conformance(case: str, server, admin, roles, tmp_path: Path) -> None:
     project.mkdir()
     shutil.copy(CASES_DIR / case / "b.sql", project / "b.sql")
 
-    with _fresh_db(admin) as live, _fresh_db(admin) as expected:
+    with fresh_database(admin, "conf_") as live, fresh_database(admin, "conf_") as expected:
         _run_sql(live, a_sql)
         _run_sql(expected, b_sql)
 

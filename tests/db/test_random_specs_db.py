@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
-import secrets
 import sys
 from pathlib import Path
-from typing import Iterator
 
 from hypothesis import HealthCheck, given, note, settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from conftest import fresh_database  # noqa: E402
 from strategies import spec_dir, spec_mutations, specs  # noqa: E402
 
 from pgdecl.apply import execute  # noqa: E402
@@ -21,19 +19,6 @@ from pgdecl.plan import make_plan  # noqa: E402
 # PGDECL_RANDOM_DB_EXAMPLES=200 for a longer hunt
 SETTINGS = settings(max_examples=int(os.environ.get("PGDECL_RANDOM_DB_EXAMPLES", "15")), deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-
-
-@contextlib.contextmanager
-def fresh_database(admin: Database) -> Iterator[Database]:
-    """An empty database for one example, dropped afterwards."""
-    name = f"t_rand_{secrets.token_hex(6)}"
-    with connect(admin, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name} TEMPLATE template0")
-    try:
-        yield admin.with_dbname(name)
-    finally:
-        with connect(admin, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def converge(project: Path, db: Database, admin: Database, server) -> int:
@@ -50,7 +35,7 @@ def converge(project: Path, db: Database, admin: Database, server) -> int:
 @SETTINGS
 @given(specs())
 def test_random_spec_applies_to_an_empty_database_and_converges(server, admin, spec):
-    with spec_dir(spec) as project, fresh_database(admin) as db:
+    with spec_dir(spec) as project, fresh_database(admin, "t_rand_") as db:
         assert converge(project, db, admin, server) > 0
 
 
@@ -59,7 +44,7 @@ def test_random_spec_applies_to_an_empty_database_and_converges(server, admin, s
 def test_random_change_applies_and_converges(server, admin, pair):
     a, b, what = pair
     note(f"changes: {what}")
-    with fresh_database(admin) as db:
+    with fresh_database(admin, "t_rand_") as db:
         with spec_dir(a) as project:
             converge(project, db, admin, server)
         with spec_dir(b) as project:

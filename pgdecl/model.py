@@ -55,6 +55,18 @@ class Node(BaseModel):
     __hash__ = None  # type: ignore[assignment]
 
 
+class Lint(Node):
+    """Lint silences of one object (`pgdecl lint`); not part of the schema, so not in the fingerprint."""
+
+    ignore: dict[str, str | None] = Field(
+        default_factory=dict,
+        description="Rule code -> why it does not apply here, e.g. {PD001: 'looked up by the (a, b) index'}",
+    )
+
+
+LintField = Field(None, exclude=True, description="Silence lint rules: {ignore: {PD001: 'reason'}}")
+
+
 class Reference(Node):
     """The target of a foreign key."""
 
@@ -89,6 +101,7 @@ class Column(Node):
     collation: str | None = None
     comment: str | None = None
     renamed_from: str | None = Field(None, description="Old name of this column: rename instead of drop + add")
+    lint: Lint | None = LintField
 
     @model_validator(mode="before")
     @classmethod
@@ -115,6 +128,7 @@ class ForeignKey(Node):
     name: str | None = None
     deferrable: bool = False
     initially_deferred: bool = False
+    lint: Lint | None = LintField
 
     _lowered = model_validator(mode="before")(lambda cls, v: _lower_actions(v))
 
@@ -123,6 +137,7 @@ class Unique(Node):
     columns: StrList
     name: str | None = None
     nulls_not_distinct: bool = Field(False, description="NULLS NOT DISTINCT (PostgreSQL 15+)")
+    lint: Lint | None = LintField
 
 
 class Index(Node):
@@ -134,6 +149,7 @@ class Index(Node):
     where: str | None = Field(None, description="Partial index predicate")
     nulls_not_distinct: bool = False
     comment: str | None = None
+    lint: Lint | None = LintField
 
     _lowered = model_validator(mode="before")(
         lambda cls, v: {**v, "using": v["using"].lower()} if isinstance(v, dict) and isinstance(v.get("using"), str) else v
@@ -161,6 +177,7 @@ class Policy(Node):
     with_check: str | None = None
     permissive: bool = True
     comment: str | None = None
+    lint: Lint | None = LintField
 
     _lowered = model_validator(mode="before")(
         lambda cls, v: {**v, "for": v["for"].lower()} if isinstance(v, dict) and isinstance(v.get("for"), str) else v
@@ -176,6 +193,7 @@ class Trigger(Node):
     when: str | None = None
     args: list[str] = Field(default_factory=list, description="String arguments passed to the function")
     comment: str | None = None
+    lint: Lint | None = LintField
 
     @model_validator(mode="before")
     @classmethod
@@ -202,11 +220,13 @@ class Table(Node):
     comment: str | None = None
     traits: list[str | dict[str, Any]] = Field(default_factory=list, description="Reusable traits to expand")
     renamed_from: str | None = None
+    lint: Lint | None = LintField
 
 
 class Enum(Node):
     values: list[str]
     comment: str | None = None
+    lint: Lint | None = LintField
 
     @model_validator(mode="before")
     @classmethod
@@ -220,6 +240,7 @@ class Domain(Node):
     default: str | None = None
     checks: dict[str, str] = Field(default_factory=dict)
     comment: str | None = None
+    lint: Lint | None = LintField
 
 
 class Extension(Node):
@@ -238,6 +259,7 @@ class Sequence(Node):
     owned_by: str | None = Field(None, description="table.column")
     grants: Grants = Field(default_factory=dict)
     comment: str | None = None
+    lint: Lint | None = LintField
 
 
 class Function(Node):
@@ -252,6 +274,7 @@ class Function(Node):
     set: dict[str, str] = Field(default_factory=dict, description="SET configuration for the function")
     grants: Grants = Field(default_factory=dict)
     comment: str | None = None
+    lint: Lint | None = LintField
 
 
 class View(Node):
@@ -262,6 +285,7 @@ class View(Node):
     indexes: list[Index] = Field(default_factory=list, description="Indexes of a materialized view")
     grants: Grants = Field(default_factory=dict)
     comment: str | None = None
+    lint: Lint | None = LintField
 
 
 class Role(Node):

@@ -71,6 +71,56 @@ def validate(project_dir: str) -> None:
 
 @main.command()
 @project_arg
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="Write the Markdown to this file instead of standard output.")
+def docs(project_dir: str, output: str | None) -> None:
+    """Markdown documentation of the specs with a Mermaid ER diagram (no database)."""
+    from pathlib import Path
+
+    from .docs import project_docs
+
+    def run() -> int:
+        text = project_docs(project_dir)
+        if output:
+            Path(output).write_text(text, encoding="utf-8")
+            click.echo(f"wrote {output}")
+        else:
+            click.echo(text, nl=False)
+        return EXIT_OK
+    _run(run)
+
+
+@main.command()
+@project_arg
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--select", multiple=True, metavar="CODES",
+              help="Run only these rules (codes or names, comma-separated; ALL for every rule).")
+@click.option("--ignore", multiple=True, metavar="CODES", help="Skip these rules.")
+@click.option("--fail-on", type=click.Choice(["warning", "error", "never"]), default="warning", show_default=True,
+              help="Exit 1 on any finding (warning), only on errors, or never.")
+@click.option("--list-rules", is_flag=True, help="List the rules and exit.")
+@click.option("--explain", metavar="CODE", default=None, help="Explain a rule (anti-pattern and fix) and exit.")
+def lint(project_dir: str, fmt: str, select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str,
+         list_rules: bool, explain: str | None) -> None:
+    """Check the specs for schema mistakes, without a database. Exit 1 on findings not silenced inline."""
+    from .lint import all_rules, lint_project, select_rules
+    from .lint.output import LINT_FORMATS, explain_text, rules_text
+
+    def run() -> int:
+        if list_rules:
+            click.echo(rules_text(all_rules()), nl=False)
+            return EXIT_OK
+        if explain:
+            click.echo(explain_text(select_rules([explain])[0]), nl=False)
+            return EXIT_OK
+        result = lint_project(project_dir, select, ignore)
+        click.echo(LINT_FORMATS[fmt](result, project_dir), nl=False)
+        return EXIT_ERROR if result.failed(fail_on) else EXIT_OK
+    _run(run)
+
+
+@main.command()
+@project_arg
 @database_opt
 @dev_opt
 @click.option("--format", "fmt", type=click.Choice(sorted(PLAN_FORMATS)), default="text", show_default=True)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import PgdeclError, SpecErrors
-from .plan import Plan
+
+if TYPE_CHECKING:  # importing plan pulls in psycopg; `pgdecl lint` must start fast
+    from .plan import Plan
 
 
 def plan_text(plan: Plan) -> str:

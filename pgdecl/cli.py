@@ -82,7 +82,10 @@ def docs(project_dir: str, output: str | None) -> None:
     def run() -> int:
         text = project_docs(project_dir)
         if output:
-            Path(output).write_text(text, encoding="utf-8")
+            try:
+                Path(output).write_text(text, encoding="utf-8")
+            except OSError as e:
+                raise PgdeclError(f"cannot write {output}: {e.strerror}") from None
             click.echo(f"wrote {output}")
         else:
             click.echo(text, nl=False)

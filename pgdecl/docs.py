@@ -131,7 +131,7 @@ def er_diagram(project: Project, tables: Iterable[str] | None = None, neighbors:
             target, _ = _target(project, name, fk)
             if not ({name, target} & shown_set) or (not neighbors and target not in shown_set):
                 continue
-            nullable = any(table.columns[c].nullable for c in fk.columns if c in table.columns)
+            nullable = any(table.columns[c].nullable and c not in pk for c in fk.columns if c in table.columns)
             left = "|o" if nullable else "||"
             right = "o|" if frozenset(fk.columns) in unique_sets else "o{"
             line = "--" if set(fk.columns) <= pk else ".."

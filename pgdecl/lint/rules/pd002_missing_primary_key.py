@@ -43,4 +43,4 @@ def check(ctx: Context) -> Iterator[Hit]:
                            and all(t.not_null(c) for c in k.columns if c)), None)
             hint = (f"; unique key ({', '.join(c for c in unique.columns if c)}) on NOT NULL columns could be it"
                     if unique else "")
-            yield Hit(f"{t.label} has no primary key{hint}", (t.table,), t.label)
+            yield Hit(f"no primary key{hint}", (t.table,), t.label)

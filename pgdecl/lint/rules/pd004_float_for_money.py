@@ -5,7 +5,8 @@ Binary floating point cannot represent most decimal fractions: 0.1 + 0.2 is not 
 prices drift by cents. Store money as `numeric(p, s)` (exact decimal) or as an integer count of the
 smallest unit (cents). The rule looks at the words of the column name: price, amount, total,
 subtotal, cost, balance, fee, tax, payment, payout, refund, revenue, salary, wage, charge,
-commission, discount, credit, debit, money.
+commission, discount, credit, debit, money; a name that also says rate, ratio, percent(age), pct,
+share, factor or weight is a ratio, not an amount.
 
 Bad:
 
@@ -40,11 +41,12 @@ price prices amount amounts total totals subtotal subtotals cost costs balance b
 payment payments payout payouts refund refunds revenue revenues salary salaries wage wages charge charges
 commission commissions discount discounts credit credits debit debits money
 """.split())
+NOT_MONEY_WORDS = frozenset("rate rates ratio ratios percent percentage pct share factor weight".split())
 
 
 def money_like(name: str) -> bool:
     words = re.split(r"[^a-z0-9]+", re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower())
-    return any(w in MONEY_WORDS for w in words)
+    return any(w in MONEY_WORDS for w in words) and not any(w in NOT_MONEY_WORDS for w in words)
 
 
 @rule("PD004", "float-for-money", "error",

@@ -66,4 +66,5 @@ def check(ctx: Context) -> Iterator[Hit]:
             yield Hit(f"{cname} is not kept current: no BEFORE UPDATE row trigger of {t.label} sets NEW.{cname}",
                       (col, t.table), t.child("column", cname),
                       f"add traits: [timestamps] to {t.label}, or a trigger {{timing: before, events: [update], "
-                      f"function: pgdecl_set_updated_at}}")
+                      f"function: pgdecl_set_updated_at}}" if cname == "updated_at" else
+                      f"add a trigger {{timing: before, events: [update]}} whose function sets NEW.{cname} := now()")

@@ -43,5 +43,5 @@ from ..core import Context, Hit, rule
 def check(ctx: Context) -> Iterator[Hit]:
     for t in ctx.tables():
         if t.table.rls is not None and t.table.rls.enabled and not t.table.policies:
-            yield Hit(f"{t.label} has row-level security but no policies: no role but its owner sees a row",
+            yield Hit("row-level security is enabled but there are no policies: no role but the owner sees a row",
                       (t.table,), t.label)

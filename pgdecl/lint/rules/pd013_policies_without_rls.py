@@ -45,5 +45,5 @@ def check(ctx: Context) -> Iterator[Hit]:
     for t in ctx.tables():
         if t.table.policies and (t.table.rls is None or not t.table.rls.enabled):
             names = ", ".join(sorted(t.table.policies))
-            yield Hit(f"{t.label} has policies ({names}) but row-level security is not enabled: they are ignored",
+            yield Hit(f"policies ({names}) are ignored: row-level security is not enabled",
                       (t.table,), t.label, f"add rls: true to {t.label}")

@@ -37,5 +37,5 @@ def check(ctx: Context) -> Iterator[Hit]:
     for name, info, owners, label in ctx.typed_objects():
         if info.name == "bpchar":
             n = info.modifiers or "1"
-            yield Hit(f"{name} is {info.raw.strip()}: values are blank-padded to {n} characters", owners, label,
+            yield Hit(f"{name} is {info.raw.strip()}: values are blank-padded to length {n}", owners, label,
                       f'type: text, check: "length({name}) = {n}"')

@@ -1,4 +1,4 @@
-"""PD017 varchar-length (not run by default; `--select PD017` or `--select ALL`): a `varchar(n)` column.
+"""PD017 varchar-length: a `varchar(n)` column (not run by default: `--select PD017` or `--select ALL`).
 
 In PostgreSQL `varchar(n)` is `text` with a length check that cannot be changed without an
 ALTER TABLE (a rewrite-free but exclusive-lock one when widening; a full check when narrowing), and

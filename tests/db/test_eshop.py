@@ -10,6 +10,7 @@ from typing import Iterator
 import psycopg
 import pytest
 from click.testing import CliRunner
+from conftest import fresh_database
 from psycopg import errors
 
 from pgdecl.cli import main
@@ -21,11 +22,8 @@ ESHOP = Path(__file__).resolve().parents[2] / "examples" / "eshop"
 @pytest.fixture(scope="module")
 def eshop_db(admin, server):
     """A fresh database with examples/eshop applied through the CLI."""
-    from tests.conftest import fresh_database
-
     with fresh_database(admin, "eshop_") as db:
-        r = CliRunner().invoke(main, ["apply", str(ESHOP), "--database-url", db.conninfo,
-                                      "--dev-url", admin.conninfo, "--yes"])
+        r = CliRunner().invoke(main, ["apply", str(ESHOP), "--database-url", db.conninfo, "--yes"])
         assert r.exit_code == 0, r.output
         assert "a second plan is empty" in r.output
         yield db
@@ -72,6 +70,8 @@ def new_order(conn: psycopg.Connection, user: str) -> tuple[str, str]:
 
 
 def test_eshop_second_plan_is_empty_and_all_objects_exist(eshop_db, admin, server) -> None:
+    r = CliRunner().invoke(main, ["plan", str(ESHOP), "--database-url", eshop_db.conninfo])
+    assert r.exit_code == 0 and "No changes" in r.output, r.output
     p = make_plan(ESHOP, database_url=eshop_db.conninfo, dev_url=admin.conninfo, server=server)
     assert p.empty, [s.sql for s in p.steps]
     with rolled_back(eshop_db) as conn:

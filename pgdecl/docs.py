@@ -80,8 +80,8 @@ def _entity(name: str) -> str:
 
 
 def _attr_type(type_: str) -> str:
-    t = split_name(re.sub(r"\(.*?\)", "", type_).strip())[1] if "(" in type_ or "." in type_ else type_
-    t = t.replace("[]", "_array").strip()
+    """A type as one Mermaid word: no size/precision, no schema, `[]` as `_array`, spaces as `_`."""
+    t = re.sub(r"\(.*?\)", "", type_).strip().rsplit(".", 1)[-1].replace("[]", "_array")
     return re.sub(r"[^A-Za-z0-9_]+", "_", t).strip("_") or "unknown"
 
 
@@ -135,7 +135,8 @@ def er_diagram(project: Project, tables: Iterable[str] | None = None, neighbors:
             left = "|o" if nullable else "||"
             right = "o|" if frozenset(fk.columns) in unique_sets else "o{"
             line = "--" if set(fk.columns) <= pk else ".."
-            lines.append(f'    {_entity(target)} {left}{line}{right} {_entity(name)} : "{", ".join(fk.columns)}"')
+            label = ", ".join(fk.columns).replace('"', "'")
+            lines.append(f'    {_entity(target)} {left}{line}{right} {_entity(name)} : "{label}"')
     return "\n".join(lines) + "\n"
 
 

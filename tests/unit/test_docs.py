@@ -262,3 +262,29 @@ def test_cli_docs_writes_a_file_and_reports_errors_without_traceback(tmp_path) -
     assert r.exit_code == 1 and "does not exist" in r.output and "Traceback" not in r.output
     r = CliRunner().invoke(main, ["docs", str(STARTER), "-o", str(tmp_path / "no" / "dir" / "x.md")])
     assert r.exit_code == 1 and "cannot write" in r.output and "Traceback" not in r.output
+
+
+def test_other_schemas_are_qualified_in_docs_and_safe_in_diagrams(tmp_path) -> None:
+    (tmp_path / "s.yaml").write_text("""
+schemas:
+  billing: {}
+enums:
+  billing.state: [open, paid]
+tables:
+  people:
+    columns:
+      id: {type: uuid, primary_key: true}
+  billing.invoices:
+    columns:
+      id: {type: bigint, identity: always, primary_key: true}
+      person_id: {type: uuid, nullable: false, references: public.people, on_delete: restrict}
+      state: {type: billing.state, nullable: false}
+      amount: {type: "numeric(12,2)", nullable: false}
+""")
+    project = load_project(tmp_path).project
+    diagram = er_diagram(project, ["billing.invoices"], neighbors=True)
+    assert diagram == ('erDiagram\n    billing__invoices {\n        bigint id PK\n        uuid person_id FK\n    }\n'
+                       '    people ||..o{ billing__invoices : "person_id"\n')
+    text = docs_markdown(project)
+    assert documented_tables(text)["billing.invoices"]["state"][1] == "billing.state"
+    assert "**Used by:** `billing.invoices.state`" in text

@@ -3,9 +3,16 @@ that turn the live one into the desired one."""
 
 from __future__ import annotations
 
+import copy
 import warnings
 from contextlib import contextmanager
 from typing import Any, Iterator
+
+import functools
+
+import pglast
+from pglast.parser import ParseError
+from pglast.stream import RawStream
 
 from .db import Database, connect
 
@@ -14,8 +21,81 @@ with warnings.catch_warnings():
     import sqlalchemy
     from migra import Migration
     from schemainspect import get_inspector
+    from schemainspect.pg import obj as _si
 
 HISTORY_SCHEMA = "pgdecl"  # pgdecl's own bookkeeping, never part of a user's schema
+
+
+@functools.lru_cache(maxsize=65536)
+def canonical(sql: str | None, wrap: str = "{}") -> str | None:
+    """SQL text as pglast deparses its parse tree, so texts that PostgreSQL stores the same way compare
+    equal. A CHECK `(a BETWEEN 0 AND 9) AND b > 0` is kept by PostgreSQL as a nested AND and deparsed
+    `((a >= 0) AND (a <= 9)) AND (b > 0)`, which parses (and is stored) flat: comparing the deparsed
+    texts would drop and re-add that constraint on every plan."""
+    if sql is None:
+        return None
+    try:
+        return RawStream()(pglast.parse_sql(wrap.format(sql)))
+    except ParseError:
+        return sql
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _patch_schemainspect() -> None:
+    """Fixes to schemainspect's objects, kept here because this is the one module that may touch migra:
+    enum labels are escaped (a label with `'` gave invalid SQL), and constraints, partial index
+    predicates and policy expressions compare by their parse trees instead of their texts."""
+
+    def quoted_elements(self: Any) -> str:
+        return ", ".join(_literal(e) for e in self.elements)
+
+    def enum_change_statements(self: Any, new: Any) -> list[str]:
+        if not self.can_be_changed_to(new):
+            raise ValueError
+        out, previous = [], None
+        for label in new.elements:
+            if label not in self.elements:
+                where = f"after {_literal(previous)}" if previous else f"before {_literal(self.elements[0])}"
+                out.append(f"alter type {self.quoted_full_name} add value {_literal(label)} {where};")
+            previous = label
+        return out
+
+    _si.InspectedEnum.quoted_elements = property(quoted_elements)
+    _si.InspectedEnum.change_statements = enum_change_statements
+
+    def constraint_eq(self: Any, other: Any) -> bool:
+        return (self.name, self.schema, self.table_name, self.index, self.is_deferrable,
+                self.initially_deferred) == (other.name, other.schema, other.table_name, other.index,
+                                             other.is_deferrable, other.initially_deferred) \
+            and canonical(self.definition, "ALTER TABLE t ADD {}") == canonical(other.definition, "ALTER TABLE t ADD {}")
+
+    index_eq = _si.InspectedIndex.__eq__
+
+    def index_eq_canonical(self: Any, other: Any) -> bool:
+        if self.partial_predicate != other.partial_predicate and \
+                canonical(self.partial_predicate, "SELECT WHERE {}") == canonical(other.partial_predicate, "SELECT WHERE {}"):
+            other = copy.copy(other)
+            other.partial_predicate = self.partial_predicate
+        return bool(index_eq(self, other))
+
+    policy_eq = _si.InspectedRowPolicy.__eq__
+
+    def policy_eq_canonical(self: Any, other: Any) -> bool:
+        same = copy.copy(other)
+        for attr in ("qual", "withcheck"):
+            if canonical(getattr(self, attr), "SELECT WHERE {}") == canonical(getattr(other, attr), "SELECT WHERE {}"):
+                setattr(same, attr, getattr(self, attr))
+        return bool(policy_eq(self, same))
+
+    _si.InspectedConstraint.__eq__ = constraint_eq
+    _si.InspectedIndex.__eq__ = index_eq_canonical
+    _si.InspectedRowPolicy.__eq__ = policy_eq_canonical
+
+
+_patch_schemainspect()
 
 
 @contextmanager

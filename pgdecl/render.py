@@ -15,8 +15,10 @@ from typing import Any, Iterable
 
 import jinja2
 import pglast
+import pglast.enums
 from pglast.keywords import COL_NAME_KEYWORDS, RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
 from pglast.parser import ParseError, fingerprint
+from pglast.stream import RawStream
 from pglast.visitors import referenced_relations
 
 from .errors import Origin
@@ -153,9 +155,27 @@ def indexes(name: str, indexes_: Iterable[Index]) -> list[Index]:
     return [i if i.name else i.model_copy(update={"name": default_index_name(name, i)}) for i in indexes_]
 
 
-def index_element(element: str) -> str:
-    """A plain column name is quoted as an identifier; anything else is an expression written in SQL."""
-    return ident(element) if _PLAIN.match(element) or not re.search(r"[\s(),:]", element) else element
+def index_element(element: str, columns: Iterable[str] = ()) -> str:
+    """An index element as SQL. A column name as YAML spells it (unquoted: `order`, `UserId`) is quoted as an
+    identifier; anything else is SQL: an expression, a quoted name, a column with ordering or opclass."""
+    if element in columns:
+        return ident(element)
+    if element.startswith('"') or re.search(r"[\s(),:]", element):
+        return element
+    return ident(element)
+
+
+@lru_cache(maxsize=4096)
+def identity_args(args: str) -> str:
+    """The argument types that identify a function (for GRANT, COMMENT), from its argument list:
+    `p_user uuid, p_limit integer DEFAULT 10, OUT n bigint` -> `uuid, integer`."""
+    try:
+        stmt = pglast.parse_sql(f"CREATE FUNCTION f({args}) RETURNS void AS ''")[0].stmt
+    except ParseError:
+        return args  # reported by validation
+    keep = {pglast.enums.FunctionParameterMode.FUNC_PARAM_IN, pglast.enums.FunctionParameterMode.FUNC_PARAM_INOUT,
+            pglast.enums.FunctionParameterMode.FUNC_PARAM_VARIADIC, pglast.enums.FunctionParameterMode.FUNC_PARAM_DEFAULT}
+    return ", ".join(RawStream()(p.argType) for p in stmt.parameters or () if p.mode in keep)
 
 
 def qualify_in(name: str, schema: str = "public") -> str:
@@ -261,7 +281,7 @@ def render(project: Project) -> Rendered:
     for name, table in sorted(project.tables.items()):
         for ix in indexes(name, table.indexes):
             emit("index", "index", f"{name}.{ix.name}", ix.origin or table.origin,
-                 table=name, index=ix, elements=[index_element(e) for e in ix.columns])
+                 table=name, index=ix, elements=[index_element(e, table.columns) for e in ix.columns])
     for name in late:
         emit("function", "function", name, project.functions[name].origin, name=name, fn=project.functions[name])
     for name in view_order(project):
@@ -287,7 +307,7 @@ def render(project: Project) -> Rendered:
     for name, seq in sorted(project.sequences.items()):
         grants(f"SEQUENCE {qname(name)}", name, seq.grants, seq.origin)
     for name, fn in sorted(project.functions.items()):
-        grants(f"FUNCTION {qname(name)}({fn.args})", name, fn.grants, fn.origin)
+        grants(f"FUNCTION {qname(name)}({identity_args(fn.args)})", name, fn.grants, fn.origin)
     for name, table in sorted(project.tables.items()):
         grants(f"TABLE {qname(name)}", name, table.grants, table.origin)
     for name, view in sorted(project.views.items()):
@@ -304,7 +324,7 @@ def render(project: Project) -> Rendered:
     for name, seq in sorted(project.sequences.items()):
         comment("SEQUENCE", qname(name), name, seq.comment, seq.origin)
     for name, fn in sorted(project.functions.items()):
-        comment("FUNCTION", f"{qname(name)}({fn.args})", name, fn.comment, fn.origin)
+        comment("FUNCTION", f"{qname(name)}({identity_args(fn.args)})", name, fn.comment, fn.origin)
     for name, table in sorted(project.tables.items()):
         comment("TABLE", qname(name), name, table.comment, table.origin)
         for cname, col in table.columns.items():

@@ -14,7 +14,7 @@ from pglast.parser import ParseError
 
 from .errors import Origin, SpecError, SpecErrors
 from .model import Project, Table, split_name
-from .render import Rendered, foreign_keys, indexes, primary_key, qualify_in, uniques
+from .render import Rendered, foreign_keys, index_element, indexes, primary_key, qualify_in, uniques
 
 BUILTIN_TYPES = frozenset("""
 aclitem bit bool boolean box bpchar bytea char character cid cidr circle date datemultirange daterange float4
@@ -181,11 +181,67 @@ class Validator:
             for parent in role.member_of:
                 if parent not in p.roles:
                     self.error(f"member_of names role {parent!r}, which is not in the specs", role.origin)
+        self.names()
         self.raw_sql()
         if rendered is not None:
             self.statements(rendered)
         if self.errors:
             raise SpecErrors(self.errors)
+
+    def names(self) -> None:
+        """Names PostgreSQL would refuse or silently change: longer than 63 bytes (truncated, so the plan
+        never converges), or taken twice in a namespace (relations and types per schema, constraints per
+        table), including the names pgdecl gives unnamed constraints and indexes."""
+        p = self.project
+        relations: dict[str, tuple[str, Origin | None]] = {}
+        types: dict[str, tuple[str, Origin | None]] = {}
+
+        def claim(space: dict[str, tuple[str, Origin | None]], key: str, what: str, origin: Origin | None,
+                  kind: str) -> bool:
+            bare = key.rpartition(".")[2]
+            if len(bare.encode()) > 63:
+                self.error(f"the name {bare!r} is longer than PostgreSQL's 63 bytes", origin)
+            if key in space:
+                other, other_origin = space[key]
+                at = f" ({other_origin.file}:{other_origin.line})" if other_origin and other_origin.line else ""
+                self.error(f"{what}: the {kind} name {bare!r} is already taken by {other}{at}", origin)
+                return False
+            space[key] = (what, origin)
+            return True
+
+        for kind, objs in (("table", p.tables), ("view", p.views), ("sequence", p.sequences)):
+            for name, obj in objs.items():
+                claim(relations, qualify_in(name), f"{kind} {name}", obj.origin, "relation")
+        for kind, objs in (("table", p.tables), ("view", p.views), ("enum", p.enums), ("domain", p.domains)):
+            for name, obj in objs.items():
+                claim(types, qualify_in(name), f"{kind} {name}", obj.origin, "type")
+        for name, obj in [*p.tables.items(), *p.views.items()]:
+            schema = split_name(name)[0]
+            constraints: dict[str, tuple[str, Origin | None]] = {}
+            if isinstance(obj, Table):
+                bare = split_name(name)[1]
+                if primary_key(obj):
+                    claim(relations, f"{schema}.{bare}_pkey", "primary key", obj.origin, "index")
+                    claim(constraints, f"{bare}_pkey", "primary key", obj.origin, "constraint")
+                for u in uniques(name, obj):
+                    claim(relations, f"{schema}.{u.name}", f"unique constraint {u.name}", u.origin or obj.origin, "index")
+                    claim(constraints, str(u.name), f"unique constraint {u.name}", u.origin or obj.origin, "constraint")
+                for cname, col in obj.columns.items():
+                    if col.check is not None:
+                        claim(constraints, f"{bare}_{cname}_check", f"column {cname} check",
+                              col.origin or obj.origin, "constraint")
+                for cname in obj.checks:
+                    claim(constraints, cname, f"check {cname}", obj.origin, "constraint")
+                for fk in foreign_keys(name, obj):
+                    claim(constraints, str(fk.name), f"foreign key {fk.name}", fk.origin or obj.origin,
+                          "constraint")
+            for ix in indexes(name, obj.indexes):
+                o = ix.origin or obj.origin
+                if claim(relations, f"{schema}.{ix.name}", f"index {ix.name}", o, "relation") \
+                        and ix.name in constraints:
+                    # schemainspect pairs constraints with indexes by name: the plan would be wrong
+                    self.error(f"index {ix.name}: {constraints[str(ix.name)][0]} of table {name} has the same "
+                               "name; rename one of them", o)
 
     def table(self, name: str, t: Table) -> None:
         p = self.project
@@ -194,6 +250,8 @@ class Validator:
             self.error("a table needs at least one column", t.origin)
         for cname, col in t.columns.items():
             o = col.origin or t.origin
+            if len(cname.encode()) > 63:
+                self.error("the column name is longer than PostgreSQL's 63 bytes", o)
             self.check_type(col.type, f"column {cname} type", o)
             for field in ("default", "generated", "check"):
                 text = getattr(col, field)
@@ -282,14 +340,18 @@ class Validator:
         if all(c in target.columns for c in cols) and not any(sorted(k) == sorted(cols) for k in keys):
             self.error(f"foreign key {fk.name}: {target_name}({', '.join(cols)}) is not a primary key or unique", o)
         for action in (fk.on_delete, fk.on_update):
-            if action == "set null" and any(not t.columns[c].nullable for c in fk.columns if c in t.columns):
-                self.error(f"foreign key {fk.name}: ON ... SET NULL on a NOT NULL column", o)
+            pk = primary_key(t)
+            if action == "set null" and any(not t.columns[c].nullable or c in pk for c in fk.columns if c in t.columns):
+                self.error(f"foreign key {fk.name}: ON ... SET NULL on a column that cannot be null "
+                           "(NOT NULL or in the primary key)", o)
 
     def index(self, t: Table | None, ix: Any) -> None:
         o = ix.origin or (t.origin if t else None)
         for elem in ix.columns:
+            if t is not None and elem in t.columns:
+                continue
             try:
-                stmts = pglast.parse_sql(f"CREATE INDEX x ON t ({elem})")
+                stmts = pglast.parse_sql(f"CREATE INDEX x ON t ({index_element(elem, t.columns if t else ())})")
                 params = stmts[0].stmt.indexParams if len(stmts) == 1 else None
                 if not params or len(params) != 1:
                     raise ParseError("not one index element", 0)

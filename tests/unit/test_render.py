@@ -90,3 +90,42 @@ def test_project_traits_override_and_extend(tmp_path: Path) -> None:
     assert list(table.columns) == ["id", "title", "tenant_id"]
     assert table.indexes[0].name == "docs_tenant_idx"
     assert "CREATE INDEX docs_tenant_idx" in d.rendered.sql()
+
+
+def _render_one(tmp_path: Path, spec: str) -> str:
+    (tmp_path / "schema").mkdir()
+    (tmp_path / "schema" / "spec.yaml").write_text(spec)
+    return " ".join(desired_from_specs(tmp_path / "schema").rendered.sql().split())
+
+
+def test_index_columns_that_need_quoting(tmp_path: Path) -> None:
+    sql = _render_one(tmp_path, """
+tables:
+  t:
+    columns:
+      id: {type: bigint, primary_key: true}
+      order: {type: int}
+      UserId: {type: int}
+    indexes:
+      - {name: t_order, columns: [order, UserId]}
+      - {name: t_quoted, columns: ['"UserId" DESC', '"order"']}
+""")
+    assert 'CREATE INDEX t_order ON public.t ("order", "UserId")' in sql, sql
+    assert 'CREATE INDEX t_quoted ON public.t ("UserId" DESC, "order")' in sql, sql
+
+
+def test_function_grant_and_comment_use_identity_arguments(tmp_path: Path) -> None:
+    sql = _render_one(tmp_path, """
+roles:
+  app: {}
+functions:
+  add_points:
+    args: "p_user uuid, p_points integer DEFAULT 10, OUT total bigint"
+    returns: bigint
+    language: sql
+    body: select 1::bigint
+    grants: {app: [execute]}
+    comment: adds points
+""")
+    assert "ON FUNCTION public.add_points (uuid, integer) TO app" in sql, sql
+    assert "COMMENT ON FUNCTION public.add_points (uuid, integer) IS 'adds points'" in sql, sql

@@ -235,3 +235,46 @@ def test_lint_does_not_import_database_libraries() -> None:
             "print(sorted(m for m in ('psycopg', 'migra', 'sqlalchemy', 'schemainspect') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# --- pre-commit -----------------------------------------------------------------------------------
+
+def test_pre_commit_hook_passes_on_schema_and_fails_on_a_finding(tmp_path: Path) -> None:
+    """The pgdecl-lint hook of .pre-commit-hooks.yaml, run by pre-commit in a scratch git repository.
+
+    The manifest says `language: python`, for which pre-commit pip-installs pgdecl into its own
+    environment (network). Offline, the same hook (entry, files, pass_filenames) runs as a local
+    `system` hook with this environment's pgdecl."""
+    import yaml
+
+    manifest = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    hook = next(h for h in manifest if h["id"] == "pgdecl-lint")
+    assert hook["language"] == "python" and hook["entry"] == "pgdecl lint" and hook["pass_filenames"] is False
+    script = Path(sys.executable).parent / "pgdecl"
+    command = str(script) if script.exists() else f"{sys.executable} -m pgdecl.cli"
+    local = {**hook, "language": "system", "entry": command + hook["entry"].removeprefix("pgdecl")}
+    repo = tmp_path / "repo"
+    shutil.copytree(ROOT / "schema", repo / "schema")
+    (repo / ".pre-commit-config.yaml").write_text(yaml.safe_dump({"repos": [{"repo": "local", "hooks": [local]}]}))
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"), "GIT_CONFIG_GLOBAL": os.devnull}
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)
+
+    def pre_commit() -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "pre_commit", "run", "--all-files", "--color", "never"],
+                              cwd=repo, env=env, capture_output=True, text=True)
+
+    git("init", "-q")
+    git("add", "-A")
+    ok = pre_commit()
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert re.search(r"pgdecl lint\.+Passed", ok.stdout)
+    (repo / "schema" / "97_webhooks.yaml").write_text(
+        "tables:\n  webhook_log:\n    columns:\n      id: {type: bigint, identity: always, primary_key: true}\n"
+        "      received_at: timestamp\n")
+    git("add", "-A")
+    bad = pre_commit()
+    assert bad.returncode == 1, bad.stdout + bad.stderr
+    assert re.search(r"pgdecl lint\.+Failed", bad.stdout)
+    assert "schema/97_webhooks.yaml:5: PD003 error: table webhook_log, column received_at" in bad.stdout

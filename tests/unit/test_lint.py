@@ -278,3 +278,8 @@ def test_pre_commit_hook_passes_on_schema_and_fails_on_a_finding(tmp_path: Path)
     assert bad.returncode == 1, bad.stdout + bad.stderr
     assert re.search(r"pgdecl lint\.+Failed", bad.stdout)
     assert "schema/97_webhooks.yaml:5: PD003 error: table webhook_log, column received_at" in bad.stdout
+
+
+def test_readme_lists_every_rule() -> None:
+    rows = dict(re.findall(r"^\| (PD\d{3}) \| (error|warning) \|", (ROOT / "README.md").read_text(), re.M))
+    assert rows == {code: r.severity for code, r in RULES.items()}

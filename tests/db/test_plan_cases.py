@@ -1,0 +1,42 @@
+"""Golden plan cases: tests/cases/plans/<name>/ holds `live.sql` (builds the live database), `schema/`
+(the specs) and `expected.txt` (the plan as `pgdecl plan` prints it, without the target line: each
+statement with its hazards and whether it runs outside the transaction). Each case is also applied,
+with every hazard allowed, and must converge: a second plan is empty.
+
+Set PGDECL_UPDATE_GOLDEN=1 to write expected.txt from the current output (then review the diff)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from conftest import fresh_database, run_sql
+from pgdecl.apply import apply
+from pgdecl.format import plan_text
+from pgdecl.hazards import KINDS
+from pgdecl.plan import make_plan
+
+CASES = Path(__file__).resolve().parent.parent / "cases" / "plans"
+
+
+def _cases() -> list[str]:
+    return sorted(p.name for p in CASES.iterdir() if (p / "schema").is_dir()) if CASES.is_dir() else []
+
+
+@pytest.mark.parametrize("case", _cases())
+def test_plan_case(case: str, admin, server) -> None:
+    path = CASES / case
+    with fresh_database(admin, "plan_case_") as db:
+        live_sql = path / "live.sql"
+        if live_sql.exists():
+            run_sql(db, live_sql.read_text())
+        plan = make_plan(path / "schema", db.conninfo, server=server)
+        got = plan_text(plan).split("\n", 1)[1]
+        expected = path / "expected.txt"
+        if os.environ.get("PGDECL_UPDATE_GOLDEN"):
+            expected.write_text(got)
+        assert got == expected.read_text()
+        result = apply(str(path / "schema"), db.conninfo, allowed_hazards=set(KINDS), server=server)
+        assert result.after is not None and result.after.empty

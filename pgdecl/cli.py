@@ -180,6 +180,26 @@ def apply(project_dir: str, database_url: str | None, dev_url: str | None, yes: 
     _run(run)
 
 
+@main.command("test")
+@project_arg
+@click.option("--dev-url", default=None, help="Server for the scratch database (default: pgdecl's local server).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the generated values.")
+@click.option("--verbose", "-v", is_flag=True, help="List every NOT NULL and type limit, not only a summary.")
+@click.option("--strict", is_flag=True, help="Exit 1 also when a constraint could not be proved.")
+def test_command(project_dir: str, dev_url: str | None, fmt: str, seed: int, verbose: bool, strict: bool) -> None:
+    """Prove each constraint of the specs on a scratch copy: a valid row is accepted, a row violating
+    just that constraint is rejected by it. Exit 0: none failed (unproved ones are explained); 1: a
+    constraint did not hold (with --strict: or could not be proved), or an error."""
+    from .proptest import REPORT_FORMATS, run_tests
+
+    def run() -> int:
+        report = run_tests(project_dir, dev_url, seed)
+        click.echo(REPORT_FORMATS[fmt](report, verbose), nl=False)
+        return EXIT_OK if report.ok and not (strict and report.count("unproved")) else EXIT_ERROR
+    _run(run)
+
+
 @main.group()
 def server() -> None:
     """pgdecl's private local PostgreSQL server."""

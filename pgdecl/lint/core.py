@@ -374,7 +374,7 @@ class Silences:
         for owner, label in _lintable(ctx):
             if owner.lint is not None:  # type: ignore[attr-defined]
                 s.by_owner[id(owner)] = {
-                    str(code): Silence(owner, label, str(code), reason)
+                    str(code).upper(): Silence(owner, label, str(code).upper(), reason)
                     for code, reason in owner.lint.ignore.items()  # type: ignore[attr-defined]
                 }
         return s

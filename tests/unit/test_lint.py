@@ -220,7 +220,10 @@ def test_spec_error_is_reported_not_raised(tmp_path: Path, monkeypatch: pytest.M
 
 # --- the repository's own specs -------------------------------------------------------------------
 
-@pytest.mark.parametrize("project", ["schema", "examples/starter"])
+EXAMPLES = sorted(p.parent.relative_to(ROOT).as_posix() for p in (ROOT / "examples").glob("*/*.yaml"))
+
+
+@pytest.mark.parametrize("project", ["schema", *dict.fromkeys(EXAMPLES)])
 def test_repository_specs_are_clean(project: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
     result = lint_project(project)

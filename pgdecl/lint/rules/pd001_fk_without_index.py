@@ -93,7 +93,8 @@ def check(ctx: Context) -> Iterator[Hit]:
             if any(covers(k, fk, target_keys) for k in t.keys):
                 continue
             cols = ", ".join(fk.columns)
-            partial = [k.name for k in t.keys if k.where is not None and covers(replace(k, where=None), fk, target_keys)]
+            partial = [k.name for k in t.keys
+                       if k.where is not None and covers(replace(k, where=None), fk, target_keys)]
             why = f" (partial index {partial[0]} does not cover the rows a parent delete must find)" if partial else ""
             yield Hit(f"foreign key ({cols}) -> {ctx.display(fk.target)} has no index on ({cols}){why}: deletes "
                       f"and key updates in {ctx.display(fk.target)} scan {t.label.removeprefix('table ')}",

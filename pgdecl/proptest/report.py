@@ -12,6 +12,7 @@ KINDS = ("primary key", "unique", "unique index", "foreign key", "check", "not n
 # kinds listed one line each in the text report; the others are summarised per table unless --verbose
 NAMED_KINDS = {"primary key", "unique", "unique index", "foreign key", "check", "enum", "domain check",
                "domain not null"}
+NO_ROW = "no valid row could be inserted"
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class ConstraintResult:
     sqlstate: str | None = None              # the SQLSTATE of the rejection seen
     accepted: dict[str, str | None] | None = None   # values of the accepted row that matter here
     rejected: dict[str, str | None] | None = None   # values of the violating row
+    triggers_off: bool = False  # shown with the table's own triggers disabled (one of them pre-empted it)
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,10 @@ class TableResult:
 
 @dataclass(frozen=True)
 class TestReport:
+    """Everything `pgdecl test` found out about a project."""
+
+    __test__ = False  # not a pytest test class
+
     project: str
     server: str               # where the scratch database ran, without password
     seed: int
@@ -62,8 +68,8 @@ class TestReport:
         """No constraint was shown not to hold."""
         return self.count("failed") == 0
 
-    def by_name(self, name: str) -> list[ConstraintResult]:
-        return [r for r in self.results if r.name == name]
+    def by_name(self, name: str, kind: str | None = None) -> list[ConstraintResult]:
+        return [r for r in self.results if r.name == name and (kind is None or r.kind == kind)]
 
     def to_json(self) -> dict:
         d = asdict(self)
@@ -99,7 +105,9 @@ def report_text(report: TestReport, verbose: bool = False) -> str:
         lines.append(head)
         summarised: dict[str, list[ConstraintResult]] = {}
         for r in results:
-            if verbose or r.kind in NAMED_KINDS or r.status != "proved":
+            if t is not None and not t.accepted and r.detail.startswith(NO_ROW):
+                lines.append(f"  {mark[r.status]} {r.kind} {r.name}: no valid row (above)")
+            elif verbose or r.kind in NAMED_KINDS or r.status != "proved":
                 lines.append(f"  {mark[r.status]} {r.kind} {r.name}: {r.detail}")
             else:
                 summarised.setdefault(r.kind, []).append(r)

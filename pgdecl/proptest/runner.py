@@ -30,7 +30,7 @@ from ..db import Database, connect
 from ..errors import PgdeclError
 from ..model import Project, Table, split_name
 from ..render import foreign_keys, ident, indexes, primary_key, qname, uniques
-from .report import ConstraintResult, TableResult, TestReport
+from .report import NO_ROW, ConstraintResult, TableResult, TestReport
 from .values import (INTEGER_RANGES, TypeInfo, expr_facts, fits, out_of_range, type_candidates, type_info,
                      uuids)
 
@@ -150,6 +150,7 @@ class Attempt:
     reason: str = ""
     first: dict | None = None      # unique tests: the first row
     expected: bool = False         # rejected with the error the caller expected
+    triggers_off: bool = False     # made with the table's own triggers disabled
 
 
 def _lit(v: str) -> str:
@@ -176,6 +177,7 @@ class _Runner:
         self._types: dict[tuple[int, int], TypeInfo] = {}
         self._valid: dict[str, set[str]] = {}
         self.base_phase = True
+        self.blocker: str | None = None  # the CHECK the last failed search could not make hold
 
     # --- plumbing ---------------------------------------------------------------------------
 
@@ -292,6 +294,11 @@ class _Runner:
                     tab.defaults[c.name] = rows_[0][0] if rows_ else None
                 derived = [v for chk in checks if c.name in chk.columns
                            for v in expr_facts(chk.expr, self.seed).literals.get(c.name, [])]
+                for chk in checks:  # values of column-free expressions the column is compared with
+                    for sql in expr_facts(chk.expr).closed.get(c.name, []):
+                        rows_, _ = self.tryq(f"SELECT CAST(({sql}) AS text)")
+                        if rows_ and rows_[0][0] is not None:
+                            derived.append(rows_[0][0])
                 c.candidates = self.valid_literals(c.type, derived + type_candidates(c.type, self.seed))
             self.tables[name] = tab
 
@@ -375,6 +382,7 @@ class _Runner:
         """Change free columns until every CHECK (and `extra` expression) holds, except `want_false`,
         which must be false. Local search; the database evaluates every candidate row."""
         avoid, nonnull = avoid or {}, nonnull or set()
+        self.blocker = None
         exprs = [(c.name, c.expr, c.columns) for c in tab.checks]
         exprs += [(f"extra{i}", e, [c for c in expr_facts(e).columns if c in tab.cols]) for i, e in enumerate(extra)]
         exprs.sort(key=lambda x: x[0] != want_false)
@@ -385,6 +393,8 @@ class _Runner:
 
         cur = dict(assign)
         for c in nonnull:  # nonnull columns must have a value
+            if tab.cols[c].identity and cur.get(c, DEFAULT) is DEFAULT:
+                continue  # an identity column always gets a value
             if cur.get(c, DEFAULT) in (None, DEFAULT) and c not in frozen:
                 opts = self.options(tab, c, avoid, nonnull, False)
                 if not opts:
@@ -398,6 +408,7 @@ class _Runner:
             if not bad:
                 return cur
             target = exprs[bad[0]]
+            self.blocker = target[0]
             free = [c for c in target[2] if c not in frozen and tab.cols[c].writable and tab.cols[c].identity != "a"]
             if not free:
                 return None
@@ -494,7 +505,10 @@ class _Runner:
         for _ in range(MAX_ATTEMPTS):
             solved = self.solve(tab, assign, frozen, want_false, extra, avoid, nonnull)
             if solved is None:
-                what = f"that violate only {want_false}" if want_false else "that satisfy every CHECK"
+                b = self.blocker
+                what = f"that violate only {want_false}" + (f" ({b} stays false)" if b and b != want_false else "") \
+                    if want_false else f"for which {b} holds" if b and not b.startswith("extra") else \
+                    "that satisfy every CHECK"
                 return Attempt("unsat", assign, reason=f"found no values {what}" + (
                     f" (last rejection: {err.text()})" if err else ""))
             assign = solved
@@ -542,6 +556,9 @@ class _Runner:
                         return True
                     continue
                 col = tab.cols[c]
+                if col.identity and assign.get(c, DEFAULT) is not DEFAULT:
+                    del assign[c]  # let the identity generate a fresh value
+                    return True
                 if not col.writable or col.identity == "a":
                     continue
                 taken = {r[0] for r in self.q(f"SELECT DISTINCT CAST({ident(c)} AS text) FROM {tab.sql} "
@@ -609,10 +626,12 @@ class _Runner:
     # --- proving ---------------------------------------------------------------------------
 
     def add(self, kind: str, name: str, table: str | None, status: str, detail: str, origin: str | None = None,
-            sqlstate: str | None = None, accepted: dict | None = None, rejected: dict | None = None) -> None:
+            sqlstate: str | None = None, accepted: dict | None = None, rejected: dict | None = None,
+            triggers_off: bool = False) -> None:
         self.results.append(ConstraintResult(kind, name, table, status, detail, origin, sqlstate,  # type: ignore[arg-type]
                                              {k: _show(v) for k, v in accepted.items()} if accepted else None,
-                                             {k: _show(v) for k, v in rejected.items()} if rejected else None))
+                                             {k: _show(v) for k, v in rejected.items()} if rejected else None,
+                                             triggers_off))
 
     def judge(self, tab: Tab, attempt: Callable[[], Attempt], violates: Callable[[Attempt], bool | None]) \
             -> tuple[str, str, Attempt]:
@@ -632,6 +651,7 @@ class _Runner:
         with self.savepoint():
             self.q(f"ALTER TABLE {tab.sql} DISABLE TRIGGER USER")
             second = attempt()
+        second.triggers_off = True
         if second.expected:
             return "proved", f"with the table's triggers disabled (with them: {on})", second
         if second.outcome == "accepted" and violates(second):
@@ -667,7 +687,7 @@ class _Runner:
 
     def no_base(self, tab: Tab, kind: str, name: str, origin: str | None) -> bool:
         if tab.base_row is None:
-            self.add(kind, name, tab.name, "unproved", f"no valid row could be inserted: {tab.base_reason}", origin)
+            self.add(kind, name, tab.name, "unproved", f"{NO_ROW}: {tab.base_reason}", origin)
             return True
         return False
 
@@ -724,7 +744,7 @@ class _Runner:
         if miss:
             status, detail = "failed", f"{miss}; {detail}"
         self.add(kind, name, tab.name, status, detail, origin, last.error.sqlstate if last.error else None,
-                 accepted, rejected)
+                 accepted, rejected, last.triggers_off)
 
     def prove_not_null(self, tab: Tab, col: Col) -> None:
         name = f"{tab.name}.{col.name}"
@@ -741,12 +761,15 @@ class _Runner:
         status, how, last = self.judge(tab, attempt, lambda a: bool(a.stored) and a.stored.get(col.name) is None)
         if status == "proved":
             detail = "NULL rejected (23502)" + (f" {how}" if how else "")
-            self.add("not null", name, tab.name, status, detail, origin, "23502", None, {col.name: None})
+            self.add("not null", name, tab.name, status, detail, origin, "23502", None, {col.name: None},
+                     last.triggers_off)
         else:
             self.finish("not null", name, tab, status, how, last, origin, None, {col.name: None})
 
     def prove_type(self, tab: Tab, col: Col) -> None:
-        bad = out_of_range(col.type)
+        spec_col = tab.spec.columns.get(col.name)
+        declared = type_info(spec_col.type) if spec_col is not None else col.type
+        bad = out_of_range(declared) if col.type.kind == "base" else None
         if bad is None or col.generated or col.identity == "a" or tab.base_row is None:
             return
         name = f"{tab.name}.{col.name}"
@@ -754,15 +777,15 @@ class _Runner:
         states = ("22001", "22003")
         with self.savepoint():
             a = self.find_row(tab, nonnull={col.name}, override={col.name: bad}, expect=self.expect(states))
-        shown = bad if len(bad) <= 12 else f"{bad[:3]}... ({len(bad)} characters)"
+        shown = bad if len(bad) <= 24 else f"{len(bad)} characters"
         if a.outcome == "rejected" and a.error and a.error.sqlstate in states:
-            self.add("type", name, tab.name, "proved", f"{col.type.name}: {shown} rejected ({a.error.sqlstate})",
+            self.add("type", name, tab.name, "proved", f"{declared.name}: {shown} rejected ({a.error.sqlstate})",
                      origin, a.error.sqlstate, None, {col.name: bad})
         elif a.outcome == "accepted":
-            self.add("type", name, tab.name, "failed", f"{col.type.name}: {shown} was accepted", origin, None, None,
-                     {col.name: bad})
+            self.add("type", name, tab.name, "failed", f"{declared.name}: {shown} was accepted (the database "
+                     f"has {col.type.name})", origin, None, None, {col.name: bad})
         else:
-            self.add("type", name, tab.name, "unproved", f"{col.type.name}: {self.describe(a)}", origin)
+            self.add("type", name, tab.name, "unproved", f"{declared.name}: {self.describe(a, tab)}", origin)
 
     def prove_key(self, tab: Tab, key: Key) -> None:
         if self.no_base(tab, key.kind, key.name, key.origin):

@@ -17,6 +17,7 @@ from typing import Iterable
 import pglast
 from pglast import ast
 from pglast.enums import A_Expr_Kind
+from pglast.stream import RawStream
 
 try:  # Python 3.11+
     import re._constants as _sre_c  # type: ignore[import-not-found]
@@ -77,16 +78,27 @@ _BY_TYPE: dict[str, list[str]] = {
 _FALLBACK = ["a", "1", "{}", "(0,0)", "0"]
 
 
+_ALIASES = {"varchar": "character varying", "char": "character", "bpchar": "character", "int": "integer",
+            "int4": "integer", "int2": "smallint", "int8": "bigint", "decimal": "numeric", "bool": "boolean",
+            "float8": "double precision", "float4": "real", "timestamptz": "timestamp with time zone",
+            "timestamp": "timestamp without time zone", "timetz": "time with time zone",
+            "time": "time without time zone", "varbit": "bit varying", "serial": "integer", "bigserial": "bigint",
+            "smallserial": "smallint"}
+
+
 def type_info(formatted: str) -> TypeInfo:
-    """Parse a format_type() string such as `character varying(255)` or `numeric(10,2)` or `text[]`."""
-    name = formatted.strip()
+    """Parse a type as format_type() prints it (`character varying(255)`, `numeric(10,2)`, `text[]`) or
+    as a spec spells it (`varchar(255)`, `int8`, `timestamptz`)."""
+    name = " ".join(formatted.strip().lower().split()) if "\"" not in formatted else formatted.strip()
     if name.endswith("[]"):
         return TypeInfo(name, "array", kind="array", element=type_info(name[:-2]))
     m = re.match(r"^(.*?)\s*\(([^)]*)\)(.*)$", name)
     base, mods = (m.group(1) + m.group(3), m.group(2)) if m else (name, "")
-    base = base.strip()
+    base = _ALIASES.get(base.strip(), base.strip())
+    if not m and base != name:
+        name = base
     nums = [int(x) for x in re.findall(r"\d+", mods)]
-    if base in ("character varying", "character", "bit", "bit varying", "varchar", "bpchar") and nums:
+    if base in ("character varying", "character", "bit", "bit varying") and nums:
         return TypeInfo(name, base, length=nums[0])
     if base in ("numeric", "decimal") and nums:
         return TypeInfo(name, "numeric", precision=nums[0], scale=nums[1] if len(nums) > 1 else 0)
@@ -186,6 +198,8 @@ class ExprFacts:
 
     columns: list[str] = field(default_factory=list)
     literals: dict[str, list[str]] = field(default_factory=dict)   # column -> candidate literals
+    closed: dict[str, list[str]] = field(default_factory=dict)     # column -> SQL of column-free expressions
+                                                                    # it is compared with (for the database)
 
 
 def _parse_expr(expr: str) -> ast.Node | None:
@@ -275,6 +289,12 @@ def expr_facts(expr: str, seed: int = 0) -> ExprFacts:
             if kind == A_Expr_Kind.AEXPR_OP:
                 col, other = (lcol, node.rexpr) if lcol else (rcol, node.lexpr)
                 c = _const(other)
+                if col and c is None and other is not None and not any(
+                        isinstance(n, ast.ColumnRef) for n in _walk(other)):
+                    try:
+                        facts.closed.setdefault(col, []).append(RawStream()(other))
+                    except Exception:  # noqa: BLE001 - printer gap: no candidate from it
+                        pass
                 if col and c is not None:
                     if op in ("~", "~*", "!~", "!~*"):
                         add(col, regex_examples(c, seed=seed) + regex_non_examples(c))

@@ -200,6 +200,23 @@ def test_command(project_dir: str, dev_url: str | None, fmt: str, seed: int, ver
     _run(run)
 
 
+@main.command("import")
+@database_opt
+@click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Directory to write the specs into (refused when not empty, unless --force).")
+@click.option("--schema", "schemas", multiple=True, metavar="S",
+              help="Import only this schema (repeat for more; default: every schema).")
+@click.option("--force", is_flag=True, help="Replace the spec files of a non-empty output directory.")
+def import_command(database_url: str | None, out_dir: str, schemas: tuple[str, ...], force: bool) -> None:
+    """Write pgdecl specs from an existing database: YAML per schema, raw SQL for the rest."""
+    from .importer import import_database, summary_text
+
+    def run() -> int:
+        click.echo(summary_text(import_database(out_dir, database_url, schemas, force)), nl=False)
+        return EXIT_OK
+    _run(run)
+
+
 @main.group()
 def server() -> None:
     """pgdecl's private local PostgreSQL server."""

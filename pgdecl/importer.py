@@ -341,23 +341,25 @@ class ImportResult:
     notes: list[str] = field(default_factory=list)
     replaced: list[str] = field(default_factory=list)
 
-    def summary(self) -> str:
-        lines = [f"Imported {self.source} into {self.out_dir}"]
-        if self.replaced:
-            lines.append(f"replaced {len(self.replaced)} existing spec file(s)")
-        counts = ", ".join(f"{n} {k}" for k, n in self.counts.items() if n)
-        lines.append(f"YAML: {counts or 'nothing'}")
-        lines.append("files: " + ", ".join(self.files))
-        if self.raw:
-            lines.append(f"raw SQL ({RAW_FILE}): {len(self.raw)} object(s) the spec format cannot express:")
-            lines += [f"  {r.kind} {r.name}: {r.reason}" for r in self.raw]
-        else:
-            lines.append("raw SQL: none")
-        if self.skipped:
-            lines.append(f"not imported: {len(self.skipped)} object(s):")
-            lines += [f"  {r.kind} {r.name}: {r.reason}" for r in self.skipped]
-        lines += [f"note: {n}" for n in self.notes]
-        return "\n".join(lines) + "\n"
+
+def summary_text(result: ImportResult) -> str:
+    """What `pgdecl import` wrote: YAML counts, each raw SQL object with its reason, what was not imported."""
+    lines = [f"Imported {result.source} into {result.out_dir}"]
+    if result.replaced:
+        lines.append(f"replaced {len(result.replaced)} existing spec file(s)")
+    counts = ", ".join(f"{n} {k}" for k, n in result.counts.items() if n)
+    lines.append(f"YAML: {counts or 'nothing'}")
+    lines.append("files: " + ", ".join(result.files))
+    if result.raw:
+        lines.append(f"raw SQL ({RAW_FILE}): {len(result.raw)} object(s) the spec format cannot express:")
+        lines += [f"  {r.kind} {r.name}: {r.reason}" for r in result.raw]
+    else:
+        lines.append("raw SQL: none")
+    if result.skipped:
+        lines.append(f"not imported: {len(result.skipped)} object(s):")
+        lines += [f"  {r.kind} {r.name}: {r.reason}" for r in result.skipped]
+    lines += [f"note: {n}" for n in result.notes]
+    return "\n".join(lines) + "\n"
 
 
 # -- catalog queries ------------------------------------------------------------------------------------

@@ -1,20 +1,63 @@
-"""Apply: run a plan against the live database in one transaction, then check it converged."""
+"""Apply: run a plan against the live database, record it in the history, check it converged.
+
+One advisory lock serialises applies to a database; it is taken before planning and held until the
+re-plan, so a second `pgdecl apply` waits and then finds nothing to do. Phases run in order (see
+pgdecl.online): `pre` steps each committed on their own, the `main` steps in one transaction, then
+the `post` steps one by one. The history table `pgdecl.history` gets a row when an apply starts; the
+main transaction marks it `main_committed` in the same commit as the DDL, so after a crash or a kill
+at any moment the row says whether the transactional part landed (new schema) or not (old schema),
+and how many pre and post steps ran. The next apply marks such rows `interrupted`.
+"""
 
 from __future__ import annotations
 
+import getpass
+import json
+import os
+import signal
+import socket
+import time
 import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Callable, Iterator
 
 import psycopg
 from psycopg import sql as psql
 
+from . import __version__
 from .catalog import live_fingerprint
 from .db import Database, connect, scrub
 from .errors import ApplyError, PlanError
 from .hazards import KINDS
+from .online import MAIN, POST, PRE, index_name
 from .plan import Plan
 
 LOCK_KEY = zlib.crc32(b"pgdecl apply")  # one advisory lock serialises applies to a database
+FAULT_ENV = "PGDECL_FAULT_KILL_AT"       # tests only: SIGKILL pgdecl at this statement boundary
+
+HISTORY_DDL = """
+CREATE SCHEMA IF NOT EXISTS pgdecl;
+COMMENT ON SCHEMA pgdecl IS 'pgdecl bookkeeping: the history of applies. Not part of any spec.';
+CREATE TABLE IF NOT EXISTS pgdecl.history (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    started_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    finished_at timestamptz,
+    outcome text NOT NULL CHECK (outcome IN ('running', 'applied', 'failed', 'interrupted')),
+    main_committed boolean NOT NULL DEFAULT false,
+    pre_done integer NOT NULL DEFAULT 0,
+    post_done integer NOT NULL DEFAULT 0,
+    spec_fingerprint text,
+    desired_fingerprint text,
+    live_fingerprint_before text NOT NULL,
+    live_fingerprint_after text,
+    statements jsonb NOT NULL,
+    applied_by text NOT NULL,
+    client text NOT NULL,
+    pgdecl_version text NOT NULL,
+    error text
+);
+"""
 
 
 @dataclass(frozen=True)
@@ -22,6 +65,7 @@ class ApplyResult:
     plan: Plan
     applied: int
     after: Plan | None  # the plan made again after applying; empty when the database converged
+    history_id: int | None = None
 
 
 def check_hazards(plan: Plan, allowed: set[str]) -> None:
@@ -37,34 +81,185 @@ def check_hazards(plan: Plan, allowed: set[str]) -> None:
                         + f"\nnothing was applied; to go ahead, review them and pass {flags}")
 
 
-def execute(plan: Plan, live: Database) -> int:
-    """Run every step in one transaction, under the advisory lock, after checking that the live
-    schema is still the one the plan was made against. All or nothing."""
-    with connect(live) as conn:
+@contextmanager
+def locked(live: Database, wait: float = 300.0) -> Iterator[psycopg.Connection]:
+    """An autocommit connection holding pgdecl's advisory lock on the live database."""
+    try:
+        conn = connect(live, autocommit=True)
+    except psycopg.Error as e:
+        raise ApplyError(f"cannot connect to {live.display}: {scrub(str(e).strip(), live.conninfo)}") from None
+    with conn:
+        deadline = time.monotonic() + wait
+        while not conn.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,)).fetchone()[0]:  # type: ignore[index]
+            if time.monotonic() > deadline:
+                raise ApplyError(f"another pgdecl apply has held the lock on {live.display} for over {wait:.0f} s; "
+                                 "nothing was applied")
+            time.sleep(0.2)
+        try:
+            yield conn
+        finally:
+            if not conn.closed:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
+
+
+def _history_start(conn: psycopg.Connection, plan: Plan) -> int:
+    conn.execute(HISTORY_DDL)
+    conn.execute("UPDATE pgdecl.history SET outcome = 'interrupted' WHERE outcome = 'running'")
+    steps = [{"sql": s.sql, "phase": s.phase, "hazards": [h.kind for h in s.hazards]} for s in plan.steps]
+    client = f"{getpass.getuser()}@{socket.gethostname()} (pid {os.getpid()})"
+    row = conn.execute(
+        "INSERT INTO pgdecl.history (outcome, spec_fingerprint, desired_fingerprint, live_fingerprint_before,"
+        " statements, applied_by, client, pgdecl_version) VALUES ('running', %s, %s, %s, %s, current_user, %s, %s)"
+        " RETURNING id",
+        (plan.spec_fingerprint, plan.desired_fingerprint, plan.live_fingerprint, json.dumps(steps), client,
+         __version__)).fetchone()
+    return int(row[0])  # type: ignore[index]
+
+
+class _Boundaries:
+    """Counts statement boundaries; with PGDECL_FAULT_KILL_AT=n set (tests), pgdecl kills itself at
+    boundary n, as a crash or `kill -9` would, to prove what the history and schema say afterwards."""
+
+    def __init__(self) -> None:
+        at = os.environ.get(FAULT_ENV)
+        self.kill_at = int(at) if at else None
+        self.passed = 0
+
+    def __call__(self) -> None:
+        if self.kill_at is not None and self.passed == self.kill_at:
+            os.kill(os.getpid(), signal.SIGKILL)
+        self.passed += 1
+
+
+def _timeouts(conn: psycopg.Connection, plan: Plan, local: bool) -> None:
+    scope = psql.SQL("SET LOCAL" if local else "SET")
+    conn.execute(psql.SQL("{} lock_timeout = {}").format(scope, psql.Literal(plan.lock_timeout)))
+    conn.execute(psql.SQL("{} statement_timeout = {}").format(scope, psql.Literal(plan.statement_timeout)))
+
+
+def execute(plan: Plan, live: Database, conn: psycopg.Connection | None = None) -> tuple[int, int]:
+    """Run the plan's phases under the advisory lock (taken here unless `conn` holds it), after
+    checking that the live schema is still the one the plan was made against. Returns (statements
+    applied, history id). The main phase is all or nothing."""
+    if conn is None:
+        with locked(live) as own:
+            return execute(plan, live, own)
+    current = live_fingerprint(conn)
+    if current != plan.live_fingerprint:
+        raise PlanError(f"the schema of {plan.target} changed since the plan was made; nothing was applied; "
+                        "make a new plan")
+    hid = _history_start(conn, plan)
+    boundary = _Boundaries()
+    done = 0
+
+    def fail(phase: str, i: int, step_sql: str, e: psycopg.Error, note: str) -> ApplyError:
+        msg = scrub((e.diag.message_primary or str(e)).strip(), live.conninfo)
+        conn.execute("UPDATE pgdecl.history SET outcome = 'failed', finished_at = clock_timestamp(), error = %s "
+                     "WHERE id = %s", (f"{phase} step {i}: {msg}", hid))
+        return ApplyError(f"{phase} step {i} failed: {msg}\n  {step_sql}\n{note}")
+
+    pre, main, post = plan.phase(PRE), plan.phase(MAIN), plan.phase(POST)
+    for i, step in enumerate(pre, 1):
+        boundary()
         try:
             with conn.transaction():
-                conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
-                current = live_fingerprint(conn)
-                if current != plan.live_fingerprint:
-                    raise PlanError(f"the schema of {plan.target} changed since the plan was made; make a new plan")
-                conn.execute(psql.SQL("SET LOCAL lock_timeout = {}").format(psql.Literal(plan.lock_timeout)))
-                conn.execute(psql.SQL("SET LOCAL statement_timeout = {}").format(psql.Literal(plan.statement_timeout)))
-                for i, step in enumerate(plan.steps, 1):
+                _timeouts(conn, plan, local=True)
+                conn.execute(step.sql.encode())
+                conn.execute("UPDATE pgdecl.history SET pre_done = %s WHERE id = %s", (i, hid))
+        except psycopg.Error as e:
+            raise fail("pre", i, step.sql, e, f"{i - 1} earlier pre step(s) were committed; the main transaction "
+                                              "did not run") from None
+        done += 1
+    if main:
+        try:
+            with conn.transaction():
+                _timeouts(conn, plan, local=True)
+                for i, step in enumerate(main, 1):
+                    boundary()
                     try:
                         conn.execute(step.sql.encode())
                     except psycopg.Error as e:
-                        msg = scrub((e.diag.message_primary or str(e)).strip(), live.conninfo)
-                        raise ApplyError(f"step {i} of {len(plan.steps)} failed: {msg}\n  {step.sql}\n"
-                                         "the transaction was rolled back: nothing was applied") from None
+                        raise _StepFailed(i, step.sql, e) from None
+                conn.execute("UPDATE pgdecl.history SET main_committed = true WHERE id = %s", (hid,))
+        except (_StepFailed, psycopg.Error) as e:
+            rolled_back = "the transaction was rolled back: " + (
+                "nothing was applied" if not pre else
+                f"none of its {len(main)} statements was applied; the {len(pre)} pre step(s) stay committed")
+            if isinstance(e, _StepFailed):
+                raise fail("main", e.index, e.sql, e.error, rolled_back) from None
+            raise fail("main", len(main), "COMMIT", e, rolled_back) from None
+        done += len(main)
+    if post:
+        _timeouts(conn, plan, local=False)
+    for i, step in enumerate(post, 1):
+        boundary()
+        try:
+            if _needs_autocommit(step.sql):
+                conn.execute(step.sql.encode())
+            else:
+                with conn.transaction():
+                    conn.execute(step.sql.encode())
         except psycopg.Error as e:
-            raise ApplyError(f"apply failed: {scrub(str(e).strip(), live.conninfo)}; nothing was applied") from None
-    return len(plan.steps)
+            note = _clean_failed_index(conn, step.sql)
+            raise fail("post", i, step.sql, e, "the main transaction was committed and "
+                                               f"{i - 1} post step(s) ran; {note}run `pgdecl apply` again to "
+                                               "finish") from None
+        conn.execute("UPDATE pgdecl.history SET post_done = %s WHERE id = %s", (i, hid))
+        done += 1
+    boundary()
+    conn.execute("UPDATE pgdecl.history SET outcome = 'applied', finished_at = clock_timestamp(), "
+                 "live_fingerprint_after = %s WHERE id = %s", (live_fingerprint(conn), hid))
+    return done, hid
+
+
+class _StepFailed(Exception):
+    def __init__(self, index: int, sql: str, error: psycopg.Error) -> None:
+        super().__init__(sql)
+        self.index, self.sql, self.error = index, sql, error
+
+
+def _needs_autocommit(sql: str) -> bool:
+    """CREATE/DROP INDEX CONCURRENTLY cannot run inside a transaction block."""
+    import pglast
+    from pglast import ast
+
+    try:
+        s = pglast.parse_sql(sql)[0].stmt
+    except Exception:
+        return False
+    return bool(getattr(s, "concurrent", False)) and isinstance(s, (ast.IndexStmt, ast.DropStmt))
+
+
+def _clean_failed_index(conn: psycopg.Connection, sql: str) -> str:
+    """A failed CREATE INDEX CONCURRENTLY leaves an INVALID index behind: drop it."""
+    name = index_name(sql)
+    if not name or not sql.lstrip().upper().startswith("CREATE"):
+        return ""
+    schema, _, bare = name.partition(".")
+    row = conn.execute("SELECT NOT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                       "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname = %s",
+                       (schema, bare)).fetchone()
+    if not row or not row[0]:
+        return ""
+    try:
+        conn.execute(psql.SQL("DROP INDEX CONCURRENTLY IF EXISTS {}").format(psql.Identifier(schema, bare)))
+    except psycopg.Error:
+        return f"the invalid index {name} it left could not be dropped (the next plan drops it); "
+    return f"the invalid index {name} it left was dropped; "
+
+
+def _converged(after: Plan, applied: int) -> None:
+    if not after.empty:
+        shown = "\n".join(f"  {s.sql}" for s in after.steps)
+        raise ApplyError(f"applied {applied} statements, but the database did not converge: a second plan "
+                         f"still has {len(after.steps)} statements:\n{shown}")
 
 
 def apply(project_dir: str = "schema", database_url: str | None = None, dev_url: str | None = None,
-          allowed_hazards: set[str] | None = None, confirm=None, lock_timeout: str = "10s",
-          statement_timeout: str = "0", server=None) -> ApplyResult:
-    """Plan, refuse unallowed hazards, ask `confirm(plan)`, apply in one transaction, plan again.
+          allowed_hazards: set[str] | None = None, confirm: Callable[[Plan], bool] | None = None,
+          lock_timeout: str = "10s", statement_timeout: str = "0", server=None,  # type: ignore[no-untyped-def]
+          online: bool = True, lock_wait: float = 300.0) -> ApplyResult:
+    """Under the advisory lock: plan, refuse unallowed hazards, ask `confirm(plan)`, apply, plan again.
 
     Raises ApplyError when the second plan is not empty: the database did not converge."""
     from .db import resolve_target
@@ -73,17 +268,47 @@ def apply(project_dir: str = "schema", database_url: str | None = None, dev_url:
 
     server = server or LocalServer()
     desired = desired_from_specs(project_dir)
-    plan = make_plan(project_dir, database_url, dev_url, lock_timeout, statement_timeout, server, desired)
+    live = resolve_target(database_url, server)
+    with locked(live, lock_wait) as conn:
+        plan = make_plan(project_dir, database_url, dev_url, lock_timeout, statement_timeout, server, desired, online)
+        if plan.empty:
+            return ApplyResult(plan, 0, plan)
+        check_hazards(plan, allowed_hazards or set())
+        if confirm is not None and not confirm(plan):
+            return ApplyResult(plan, 0, None)
+        applied, hid = execute(plan, live, conn)
+        after = make_plan(project_dir, database_url, dev_url, lock_timeout, statement_timeout, server, desired, online)
+    _converged(after, applied)
+    return ApplyResult(plan, applied, after, hid)
+
+
+def apply_saved(plan_file: str, database_url: str | None = None, allowed_hazards: set[str] | None = None,
+                confirm: Callable[[Plan], bool] | None = None, project_dir: str | None = None,
+                dev_url: str | None = None, server=None, lock_wait: float = 300.0) -> ApplyResult:  # type: ignore[no-untyped-def]
+    """Apply a plan saved by `pgdecl plan -o`: refused unless the live schema is still the one it was
+    made against, so what was reviewed is what runs. With the project's specs (their fingerprint
+    must be the plan's), the database is planned again afterwards and must have converged."""
+    from .db import resolve_target
+    from .plan import desired_from_specs, make_plan
+    from .server import LocalServer
+
+    plan = Plan.load(plan_file)
+    server = server or LocalServer()
+    live = resolve_target(database_url, server)
+    desired = None
+    if project_dir is not None:
+        desired = desired_from_specs(project_dir)
+        if desired.project.fingerprint() != plan.spec_fingerprint:
+            raise PlanError(f"the specs in {project_dir} changed since {plan_file} was made; make a new plan")
     if plan.empty:
         return ApplyResult(plan, 0, plan)
     check_hazards(plan, allowed_hazards or set())
     if confirm is not None and not confirm(plan):
         return ApplyResult(plan, 0, None)
-    live = resolve_target(database_url, server)
-    applied = execute(plan, live)
-    after = make_plan(project_dir, database_url, dev_url, lock_timeout, statement_timeout, server, desired)
-    if not after.empty:
-        shown = "\n".join(f"  {s.sql}" for s in after.steps)
-        raise ApplyError(f"applied {applied} statements, but the database did not converge: a second plan "
-                         f"still has {len(after.steps)} statements:\n{shown}")
-    return ApplyResult(plan, applied, after)
+    with locked(live, lock_wait) as conn:
+        applied, hid = execute(plan, live, conn)
+        after = make_plan(project_dir, database_url, dev_url, plan.lock_timeout, plan.statement_timeout, server,
+                          desired) if desired is not None else None
+    if after is not None:
+        _converged(after, applied)
+    return ApplyResult(plan, applied, after, hid)

@@ -131,3 +131,15 @@ def role_statements(conn: psycopg.Connection, project: Project) -> list[str]:
             if (name, parent) not in members:
                 out.append(f"GRANT {ident(parent)} TO {ident(name)}")
     return out
+
+
+INVALID_INDEXES_SQL = f"""
+SELECT n.nspname || '.' || c.relname, quote_ident(n.nspname) || '.' || quote_ident(c.relname)
+  FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE NOT i.indisvalid AND {_USER_NS}
+"""
+
+
+def invalid_indexes(conn: psycopg.Connection) -> dict[str, str]:
+    """Indexes a failed or interrupted CREATE INDEX CONCURRENTLY left INVALID: schema.name -> SQL name."""
+    return dict(conn.execute(INVALID_INDEXES_SQL).fetchall())

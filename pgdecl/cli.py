@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Callable
 
 import click
@@ -22,6 +23,9 @@ database_opt = click.option("--database-url", envvar="DATABASE_URL", default=Non
 dev_opt = click.option("--dev-url", default=None, help="Server for scratch databases (default: the target's "
                                                        "server when it allows CREATE DATABASE, else the local one).")
 lock_opt = click.option("--lock-timeout", default="10s", show_default=True, help="lock_timeout for each statement.")
+single_opt = click.option("--single-transaction", is_flag=True,
+                          help="Run every step in one transaction, as written: no CONCURRENTLY index builds, "
+                               "constraints validated under their lock (fine for small or idle databases).")
 stmt_opt = click.option("--statement-timeout", default="0", show_default=True,
                         help="statement_timeout for each statement (0: none).")
 
@@ -130,13 +134,15 @@ def lint(project_dir: str, fmt: str, select: tuple[str, ...], ignore: tuple[str,
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Also save the plan as JSON.")
 @lock_opt
 @stmt_opt
+@single_opt
 def plan(project_dir: str, database_url: str | None, dev_url: str | None, fmt: str, output: str | None,
-         lock_timeout: str, statement_timeout: str) -> None:
+         lock_timeout: str, statement_timeout: str, single_transaction: bool) -> None:
     """Show what it takes to make the database match the specs. Exit 0: nothing to do; 2: changes."""
     from .plan import make_plan
 
     def run() -> int:
-        p = make_plan(project_dir, database_url, dev_url, lock_timeout, statement_timeout)
+        p = make_plan(project_dir, database_url, dev_url, lock_timeout, statement_timeout,
+                      online=not single_transaction)
         click.echo(PLAN_FORMATS[fmt](p), nl=False)
         if output:
             p.save(output)
@@ -145,7 +151,7 @@ def plan(project_dir: str, database_url: str | None, dev_url: str | None, fmt: s
 
 
 @main.command()
-@project_arg
+@click.argument("source", default="schema", type=click.Path())
 @database_opt
 @dev_opt
 @click.option("--yes", "-y", is_flag=True, help="Apply without asking.")
@@ -153,10 +159,19 @@ def plan(project_dir: str, database_url: str | None, dev_url: str | None, fmt: s
               help="Allow steps with this hazard kind (repeat for each kind).")
 @lock_opt
 @stmt_opt
-def apply(project_dir: str, database_url: str | None, dev_url: str | None, yes: bool, allowed: tuple[str, ...],
-          lock_timeout: str, statement_timeout: str) -> None:
-    """Plan, confirm, apply in one transaction, and check that a second plan is empty."""
-    from .apply import apply as apply_project
+@single_opt
+@click.option("--specs", "specs_dir", default=None, type=click.Path(file_okay=False),
+              help="With a saved plan: the specs it was made from, to re-plan afterwards (default: schema/ when "
+                   "its fingerprint is the plan's).")
+@click.option("--lock-wait", default=300.0, show_default=True, help="Seconds to wait for another apply to finish.")
+def apply(source: str, database_url: str | None, dev_url: str | None, yes: bool, allowed: tuple[str, ...],
+          lock_timeout: str, statement_timeout: str, single_transaction: bool, specs_dir: str | None,
+          lock_wait: float) -> None:
+    """Plan (or load a plan saved with `plan -o`), confirm, apply, and check that a second plan is empty.
+
+    SOURCE is a spec directory (default: schema) or a saved plan file (.json), which is refused if
+    the database changed since it was made."""
+    from .apply import apply as apply_project, apply_saved
 
     def confirm(p) -> bool:  # type: ignore[no-untyped-def]
         click.echo(plan_text(p))
@@ -167,17 +182,38 @@ def apply(project_dir: str, database_url: str | None, dev_url: str | None, yes: 
         return click.confirm(f"Apply {len(p.steps)} statement(s) to {p.target}?", default=False)
 
     def run() -> int:
-        result = apply_project(project_dir, database_url, dev_url, set(allowed), confirm, lock_timeout,
-                               statement_timeout)
+        if Path(source).is_file():
+            specs = specs_dir or _matching_specs(source)
+            result = apply_saved(source, database_url, set(allowed), confirm, specs, dev_url, lock_wait=lock_wait)
+        else:
+            result = apply_project(source, database_url, dev_url, set(allowed), confirm, lock_timeout,
+                                   statement_timeout, online=not single_transaction, lock_wait=lock_wait)
         if result.plan.empty:
             click.echo(plan_text(result.plan), nl=False)
-        elif result.after is None:
+        elif result.after is None and result.applied == 0:
             click.echo("Not applied.")
             return EXIT_ERROR
+        elif result.after is None:
+            click.echo(f"Applied {result.applied} statement(s) to {result.plan.target} (history #{result.history_id}); "
+                       "not re-planned: pass --specs DIR to check convergence.")
         else:
-            click.echo(f"Applied {result.applied} statement(s) to {result.plan.target}; a second plan is empty.")
+            click.echo(f"Applied {result.applied} statement(s) to {result.plan.target} (history #{result.history_id}); "
+                       "a second plan is empty.")
         return EXIT_OK
     _run(run)
+
+
+def _matching_specs(plan_file: str) -> str | None:
+    """schema/ when it holds the specs the saved plan was made from."""
+    from .plan import Plan, desired_from_specs
+
+    if not Path("schema").is_dir():
+        return None
+    try:
+        same = desired_from_specs("schema").project.fingerprint() == Plan.load(plan_file).spec_fingerprint
+    except PgdeclError:
+        return None
+    return "schema" if same else None
 
 
 @main.command("test")

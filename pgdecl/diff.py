@@ -115,6 +115,29 @@ def inspect(db: Database) -> Any:
         return get_inspector(conn, exclude_schema=HISTORY_SCHEMA)
 
 
+def enum_changes(live: Any, desired: Any) -> tuple[list[str], dict[str, list[str]]]:
+    """`ALTER TYPE ... ADD VALUE` for enums that only gain values (migra would recreate the type and
+    rewrite every table using it), and the labels each other changed enum loses. The live snapshot
+    is updated to show the added values, so migra leaves those enums alone."""
+    added: list[str] = []
+    removed: dict[str, list[str]] = {}
+    for key, want in desired.enums.items():
+        have = live.enums.get(key)
+        if have is None or have.elements == want.elements:
+            continue
+        if have.can_be_changed_to(want):
+            added += [s.rstrip(";") for s in have.change_statements(want)]
+            have.elements = list(want.elements)
+        else:
+            removed[f"{have.schema}.{have.name}"] = [e for e in have.elements if e not in want.elements]
+    return added, removed
+
+
+def index_definitions(schema: Any) -> dict[str, str]:
+    """schema.name -> CREATE INDEX statement of every index of an inspected schema."""
+    return {f"{ix.schema}.{ix.name}": ix.definition for ix in schema.indexes.values()}
+
+
 def changes(live: Any, desired: Any, privileges: bool = True) -> list[str]:
     """Statements (as migra writes them) that make `live` look like `desired`."""
     m = Migration(live, desired, exclude_schema=HISTORY_SCHEMA)

@@ -17,8 +17,10 @@ def plan_text(plan: Plan) -> str:
         return f"{head}\nNo changes: the database matches the specs.\n"
     kinds = sorted(plan.hazard_kinds())
     lines = [head, f"{len(plan.steps)} statement(s); hazards: {', '.join(kinds) if kinds else 'none'}", ""]
+    notes = {"pre": " (before the transaction, committed on its own)",
+             "post": " (after the transaction, on its own)"}
     for i, step in enumerate(plan.steps, 1):
-        lines.append(f"-- [{i}]" + ("" if step.transactional else " (outside the transaction)"))
+        lines.append(f"-- [{i}]" + notes.get(step.phase, ""))
         for h in step.hazards:
             lines.append(f"-- ! {h.kind}: {h.message}")
         lines.append(step.sql.rstrip() + ";")
@@ -31,6 +33,8 @@ def plan_sql(plan: Plan) -> str:
     if plan.empty:
         out.append("-- no changes")
     for step in plan.steps:
+        if step.phase != "main":
+            out.append(f"-- {step.phase}: outside the main transaction")
         for h in step.hazards:
             out.append(f"-- hazard {h.kind}: {h.message}")
         out.append(step.sql.rstrip() + ";\n")

@@ -13,25 +13,31 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__, catalog_diff
-from .catalog import column_types, live_fingerprint, role_statements
+from .catalog import column_types, invalid_indexes, live_fingerprint, role_statements
 from .db import Database, connect, resolve_target
 from .errors import PlanError
-from .hazards import Hazard, classify, created_tables, dropped_objects, recreated_objects
+from .hazards import DATA_LOSS, Hazard, classify, created_tables, dropped_objects, recreated_objects
+from .online import MAIN, POST, PRE, rewrite, single_transaction
 from .render import Rendered, render
 from .scratch import can_create_databases, load, scratch_database, sweep
 from .server import LocalServer
 from .spec import load_project
 from .validate import validate
 
-PLAN_FORMAT = 1
+PLAN_FORMAT = 2
 
 
 @dataclass(frozen=True)
 class Step:
     sql: str
     hazards: tuple[Hazard, ...] = ()
-    transactional: bool = True
-    source: str = "diff"  # diff (migra) or roles (pgdecl)
+    phase: str = MAIN     # pre (committed first), main (one transaction) or post (after it, one by one)
+    source: str = "diff"  # diff (migra and pgdecl's catalog diff) or roles (pgdecl)
+
+    @property
+    def transactional(self) -> bool:
+        """Runs in the plan's one all-or-nothing transaction."""
+        return self.phase == MAIN
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,9 @@ class Plan:
     def empty(self) -> bool:
         return not self.steps
 
+    def phase(self, name: str) -> tuple[Step, ...]:
+        return tuple(s for s in self.steps if s.phase == name)
+
     def hazard_kinds(self) -> set[str]:
         return {h.kind for s in self.steps for h in s.hazards}
 
@@ -62,7 +71,7 @@ class Plan:
     def from_json(cls, data: dict[str, Any]) -> "Plan":
         if data.get("format") != PLAN_FORMAT:
             raise PlanError(f"unsupported plan file format {data.get('format')!r}")
-        steps = tuple(Step(s["sql"], tuple(Hazard(**h) for h in s["hazards"]), s["transactional"], s["source"])
+        steps = tuple(Step(s["sql"], tuple(Hazard(**h) for h in s["hazards"]), s["phase"], s["source"])
                       for s in data["steps"])
         fields = {k: v for k, v in data.items() if k not in ("steps", "format")}
         return cls(steps=steps, **fields)
@@ -143,8 +152,10 @@ def _scratch_admin(live: Database, dev_url: str | None, missing_roles: bool, ser
 
 def make_plan(project_dir: str | Path = "schema", database_url: str | None = None, dev_url: str | None = None,
               lock_timeout: str = "10s", statement_timeout: str = "0",
-              server: LocalServer | None = None, desired: Desired | None = None) -> Plan:
-    from .diff import changes, inspect
+              server: LocalServer | None = None, desired: Desired | None = None, online: bool = True) -> Plan:
+    """Plan the changes that make the live database match the specs. With `online` (the default),
+    steps are made online-safe (see pgdecl.online); else everything runs in one transaction."""
+    from .diff import changes, enum_changes, index_definitions, inspect
 
     server = server or LocalServer()
     desired = desired or desired_from_specs(project_dir)
@@ -154,6 +165,7 @@ def make_plan(project_dir: str | Path = "schema", database_url: str | None = Non
         roles = role_statements(conn, desired.project)
         types = column_types(conn)
         live_extra = catalog_diff.snapshot(conn)
+        live_invalid = invalid_indexes(conn)
         conn.rollback()
     # roles are cluster-wide: a project with roles builds its scratch side on a server of its own
     admin = _scratch_admin(live, dev_url, bool(roles) or bool(desired.project.roles), server)
@@ -165,18 +177,73 @@ def make_plan(project_dir: str | Path = "schema", database_url: str | None = Non
         with connect(scratch) as conn:
             desired_extra = catalog_diff.snapshot(conn)
     live_schema = inspect(live)
+    enum_adds, enum_losses = enum_changes(live_schema, desired_schema) if online else ([], {})
     statements = order_functions_first(changes(live_schema, desired_schema))
     statements += catalog_diff.statements(live_extra, desired_extra, dropped_objects(statements))
+    statements = enum_adds + _without_indexes(statements, live_invalid)
     new_tables = created_tables(statements)
     recreated = recreated_objects(statements)
+    rewritten = (rewrite if online else single_transaction)(statements, new_tables, types, recreated)
     steps = [Step(sql, classify(sql), source="roles") for sql in roles]
-    steps += [Step(sql, classify(sql, types, new_tables, recreated)) for sql in statements]
+    steps += [Step(r.sql, r.hazards + _enum_loss(r.sql, enum_losses), r.phase) for r in rewritten]
+    steps += _rebuild_invalid(live_invalid, index_definitions(desired_schema))
     return Plan(
         target=live.display,
         live_fingerprint=live_fp,
         desired_fingerprint=desired.rendered.sha256(),
         spec_fingerprint=desired.project.fingerprint(),
-        steps=tuple(steps),
+        steps=tuple(_ordered(steps)),
         lock_timeout=lock_timeout,
         statement_timeout=statement_timeout,
     )
+
+
+def _ordered(steps: list[Step]) -> list[Step]:
+    """Steps in the order they run: pre, main, post (stable within each phase)."""
+    order = {PRE: 0, MAIN: 1, POST: 2}
+    return sorted(steps, key=lambda s: order[s.phase])
+
+
+def _enum_loss(sql: str, losses: dict[str, list[str]]) -> tuple[Hazard, ...]:
+    """migra recreates an enum that loses values; name the values on the step that starts it."""
+    import pglast
+    from pglast import ast
+
+    if not losses:
+        return ()
+    try:
+        s = pglast.parse_sql(sql)[0].stmt
+    except Exception:
+        return ()
+    if isinstance(s, ast.RenameStmt) and s.renameType == pglast.enums.ObjectType.OBJECT_TYPE:
+        name = ".".join(n.sval for n in s.object)
+        name = name if "." in name else f"public.{name}"
+        if name in losses:
+            labels = ", ".join(repr(v) for v in losses[name])
+            return (Hazard(DATA_LOSS, f"removes value(s) {labels} from enum {name}: the type is recreated and "
+                                      "every column using it rewritten; rows holding a removed value fail the apply"),)
+    return ()
+
+
+def _without_indexes(statements: list[str], names: dict[str, str]) -> list[str]:
+    """The statements minus those creating or dropping the given indexes (rebuilt separately)."""
+    if not names:
+        return statements
+    from .online import index_name
+
+    return [sql for sql in statements if index_name(sql) not in names]
+
+
+def _rebuild_invalid(live_invalid: dict[str, str], desired_defs: dict[str, str]) -> list[Step]:
+    """An index left INVALID by a failed or killed concurrent build: drop it, and build it again
+    when the specs have it."""
+    from .online import concurrently
+
+    out = []
+    for name in sorted(live_invalid):
+        drop = f"DROP INDEX CONCURRENTLY IF EXISTS {live_invalid[name]}"
+        out.append(Step(drop, classify(drop), POST))
+        if name in desired_defs:
+            create = concurrently(desired_defs[name])
+            out.append(Step(create, classify(create), POST))
+    return out

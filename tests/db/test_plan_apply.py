@@ -60,15 +60,20 @@ def test_edits_give_expected_plans_and_converge(starter, empty_db, admin, server
     assert 'alter table "public"."posts" add column "summary" text' in [s.sql for s in p.steps]
     assert not p.hazard_kinds()  # a dependent view is recreated in the same transaction: nothing lost
     deploy(starter, empty_db, admin, server)
-    # add an index: a build on an existing table is a named hazard that needs consent
+    # add an index: built CONCURRENTLY after the transaction by default, no hazard ...
     edit(starter, "      - columns: [tags]\n", "      - columns: [title]\n      - columns: [tags]\n")
     p = plan_for(starter, empty_db, admin, server)
-    assert len(p.steps) == 1 and "CREATE INDEX posts_title_idx" in p.steps[0].sql
-    assert p.hazard_kinds() == {"long_lock"}
+    assert [(s.sql, s.phase) for s in p.steps] == [("CREATE INDEX CONCURRENTLY posts_title_idx ON public.posts (title)",
+                                                    "post")]
+    assert not p.hazard_kinds()
+    # ... while in one transaction the build blocks writes: a named hazard that needs consent
+    single = make_plan(starter, empty_db.conninfo, admin.conninfo, server=server, online=False)
+    assert len(single.steps) == 1 and "CREATE INDEX posts_title_idx" in single.steps[0].sql
+    assert single.hazard_kinds() == {"long_lock"}
     with pytest.raises(PlanError, match="--allow-hazard long_lock"):
-        deploy(starter, empty_db, admin, server)
+        apply(str(starter), empty_db.conninfo, admin.conninfo, set(), server=server, online=False)
     assert not plan_for(starter, empty_db, admin, server).empty  # refused: nothing applied
-    deploy(starter, empty_db, admin, server, {"long_lock"})
+    deploy(starter, empty_db, admin, server)
     # change a check
     edit(starter, "length(name) between 1 and 200", "length(name) between 2 and 100")
     p = plan_for(starter, empty_db, admin, server)

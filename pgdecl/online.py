@@ -1,0 +1,189 @@
+"""Online-safe steps: rewrite a plan's statements so a busy database keeps serving while it runs.
+
+A plan runs in three phases (each step says which):
+
+- `pre`: committed before everything else, each step on its own: `ALTER TYPE ... ADD VALUE` (a new
+  enum value cannot be used in the transaction that adds it).
+- `main`: one transaction, all or nothing.
+- `post`: after the main transaction committed, each step on its own and in order: index builds
+  and drops `CONCURRENTLY` (they cannot run in a transaction), `VALIDATE CONSTRAINT` (a scan under
+  a SHARE UPDATE EXCLUSIVE lock that blocks neither reads nor writes), and `SET NOT NULL` proven
+  by a validated `CHECK (c IS NOT NULL)`, so it needs no scan of its own.
+
+Objects the same plan creates are left alone: locking a new, empty table hurts nobody. Every
+decision is read from pglast's parse tree of the statement.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+import pglast
+from pglast import ast
+from pglast.enums import AlterTableType, ConstrType, ObjectType
+from pglast.parser import ParseError
+from pglast.stream import RawStream
+
+from .hazards import FULL_SCAN, Hazard, classify
+
+PRE, MAIN, POST = "pre", "main", "post"
+PHASES = (PRE, MAIN, POST)
+
+
+@dataclass(frozen=True)
+class Rewritten:
+    sql: str
+    phase: str
+    hazards: tuple[Hazard, ...] = ()
+
+
+def _rel(rv: ast.RangeVar | None) -> str:
+    return "?" if rv is None else f"{rv.schemaname or 'public'}.{rv.relname}"
+
+
+def _deparse(node: ast.Node) -> str:
+    return RawStream()(node)
+
+
+def _parse(sql: str) -> ast.Node | None:
+    try:
+        stmts = pglast.parse_sql(sql)
+    except ParseError:
+        return None
+    return stmts[0].stmt if len(stmts) == 1 else None
+
+
+def _created_relations(trees: Iterable[ast.Node | None]) -> set[str]:
+    """Bare names of relations (tables, views, sequences, indexes) that statements create."""
+    out: set[str] = set()
+    for s in trees:
+        if isinstance(s, ast.CreateStmt):
+            out.add(s.relation.relname)
+        elif isinstance(s, ast.ViewStmt):
+            out.add(s.view.relname)
+        elif isinstance(s, ast.CreateTableAsStmt):
+            out.add(s.into.rel.relname)
+        elif isinstance(s, ast.CreateSeqStmt):
+            out.add(s.sequence.relname)
+        elif isinstance(s, ast.IndexStmt) and s.idxname:
+            out.add(s.idxname)
+    return out
+
+
+def _fk_targets(trees: Iterable[ast.Node | None]) -> set[str]:
+    """Tables that foreign keys added by the plan reference: their unique indexes must exist first."""
+    out: set[str] = set()
+    for s in trees:
+        constraints: list[ast.Node] = []
+        if isinstance(s, ast.AlterTableStmt):
+            constraints += [c.def_ for c in s.cmds or () if c.subtype == AlterTableType.AT_AddConstraint]
+        elif isinstance(s, ast.CreateStmt):
+            for elt in s.tableElts or ():
+                if isinstance(elt, ast.Constraint):
+                    constraints.append(elt)
+                elif isinstance(elt, ast.ColumnDef):
+                    constraints += list(elt.constraints or ())
+        for c in constraints:
+            if isinstance(c, ast.Constraint) and c.contype == ConstrType.CONSTR_FOREIGN and c.pktable is not None:
+                out.add(_rel(c.pktable))
+    return out
+
+
+def rewrite(statements: list[str], new_tables: set[str], live_types: dict[tuple[str, str], str],
+            recreated: set[str]) -> list[Rewritten]:
+    """The plan's statements, made online-safe and assigned to phases, with their hazards."""
+    trees = [_parse(sql) for sql in statements]
+    fk_targets = _fk_targets(trees)
+    concurrent_indexes: set[str] = set()  # names built CONCURRENTLY in the post phase
+    out: list[Rewritten] = []
+
+    def add(sql: str, phase: str, hazards: tuple[Hazard, ...] | None = None) -> None:
+        found = classify(sql, live_types, new_tables, recreated) if hazards is None else hazards
+        out.append(Rewritten(sql, phase, found))
+
+    for i, (sql, s) in enumerate(zip(statements, trees)):
+        if isinstance(s, ast.AlterEnumStmt) and s.newVal and not s.oldVal:
+            add(sql, PRE)
+        elif isinstance(s, ast.IndexStmt) and not s.concurrent and _rel(s.relation) not in new_tables \
+                and not (s.unique and _rel(s.relation) in fk_targets):
+            s.concurrent = True
+            concurrent_indexes.add(s.idxname)
+            add(_deparse(s), POST)
+        elif isinstance(s, ast.DropStmt) and s.removeType == ObjectType.OBJECT_INDEX and not s.concurrent \
+                and len(s.objects or ()) == 1 and s.behavior != 1 \
+                and s.objects[0][-1].sval not in _created_relations(trees[i + 1:]):
+            s.concurrent = True
+            s.missing_ok = True
+            add(_deparse(s), POST)
+        elif isinstance(s, ast.AlterTableStmt) and _rel(s.relation) not in new_tables and s.cmds \
+                and len(s.cmds) == 1:
+            _alter_table(sql, s, concurrent_indexes, add)
+        else:
+            add(sql, MAIN)
+    return out
+
+
+def _alter_table(sql: str, s: ast.AlterTableStmt, concurrent_indexes: set[str],
+                 add: Callable[..., None]) -> None:
+    """ALTER TABLE on a live table: VALIDATE after the commit; SET NOT NULL through a validated CHECK;
+    a constraint USING an index built concurrently after that index."""
+    cmd = s.cmds[0]
+    target = f"{_quote(s.relation.schemaname or 'public')}.{_quote(s.relation.relname)}"
+    if cmd.subtype == AlterTableType.AT_ValidateConstraint:
+        add(sql, POST)
+    elif cmd.subtype == AlterTableType.AT_AddConstraint and isinstance(cmd.def_, ast.Constraint) \
+            and cmd.def_.indexname in concurrent_indexes:
+        add(sql, POST)
+    elif cmd.subtype == AlterTableType.AT_SetNotNull:
+        col = cmd.name
+        check = _quote(f"{col[:40]}_not_null_pgdecl")
+        add(f"ALTER TABLE {target} ADD CONSTRAINT {check} CHECK ({_quote(col)} IS NOT NULL) NOT VALID", MAIN)
+        add(f"ALTER TABLE {target} VALIDATE CONSTRAINT {check}", POST)
+        # proven by the validated check: no scan, a brief ACCESS EXCLUSIVE lock; the helper then goes
+        add(f"ALTER TABLE {target} ALTER COLUMN {_quote(col)} SET NOT NULL", POST, ())
+        add(f"ALTER TABLE {target} DROP CONSTRAINT {check}", POST, ())
+    else:
+        add(sql, MAIN)
+
+
+def single_transaction(statements: list[str], new_tables: set[str], live_types: dict[tuple[str, str], str],
+                       recreated: set[str]) -> list[Rewritten]:
+    """Everything in the main transaction, as written (for `--single-transaction`): a VALIDATE of a
+    live table then scans it under the lock its constraint took."""
+    out = []
+    for sql in statements:
+        hazards = classify(sql, live_types, new_tables, recreated)
+        s = _parse(sql)
+        if isinstance(s, ast.AlterTableStmt) and _rel(s.relation) not in new_tables and any(
+                c.subtype == AlterTableType.AT_ValidateConstraint for c in s.cmds or ()):
+            hazards += (Hazard(FULL_SCAN, f"validates a constraint on {_rel(s.relation)} inside the transaction "
+                                          "that added it, scanning every row under its lock"),)
+        out.append(Rewritten(sql, MAIN, hazards))
+    return out
+
+
+def _quote(name: str) -> str:
+    from .render import ident
+
+    return ident(name)
+
+
+def index_name(sql: str) -> str | None:
+    """schema.name of the index a CREATE INDEX or DROP INDEX statement is about, else None."""
+    s = _parse(sql)
+    if isinstance(s, ast.IndexStmt) and s.idxname:
+        return f"{s.relation.schemaname or 'public'}.{s.idxname}"
+    if isinstance(s, ast.DropStmt) and s.removeType == ObjectType.OBJECT_INDEX and len(s.objects or ()) == 1:
+        parts = [n.sval for n in s.objects[0]]
+        return ".".join(parts) if len(parts) > 1 else f"public.{parts[0]}"
+    return None
+
+
+def concurrently(create_index_sql: str) -> str:
+    """A CREATE INDEX statement as CREATE INDEX CONCURRENTLY."""
+    s = _parse(create_index_sql)
+    if not isinstance(s, ast.IndexStmt):
+        raise ValueError(f"not a CREATE INDEX statement: {create_index_sql}")
+    s.concurrent = True
+    return _deparse(s)

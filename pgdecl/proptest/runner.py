@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
 
 import psycopg
 
@@ -31,8 +31,16 @@ from ..errors import PgdeclError
 from ..model import Project, Table, split_name
 from ..render import foreign_keys, ident, indexes, primary_key, qname, uniques
 from .report import NO_ROW, ConstraintResult, TableResult, TestReport
-from .values import (INTEGER_RANGES, TypeInfo, expr_facts, fits, out_of_range, type_candidates, type_info,
-                     uuids)
+from .values import (
+    TypeInfo,
+    array_of,
+    expr_facts,
+    fits,
+    out_of_range,
+    type_candidates,
+    type_info,
+    uuids,
+)
 
 
 class _Default:
@@ -41,7 +49,6 @@ class _Default:
 
 
 DEFAULT = _Default()
-Lit = "str | None | _Default"
 MAX_ATTEMPTS = 12
 MAX_DEPTH = 3
 PAIR_OPTIONS = 12
@@ -57,7 +64,7 @@ class Err:
     message: str
 
     @classmethod
-    def of(cls, e: psycopg.Error) -> "Err":
+    def of(cls, e: psycopg.Error) -> Err:
         d = e.diag
         return cls(e.sqlstate or "", d.constraint_name, d.schema_name, d.table_name, d.column_name,
                    (d.message_primary or str(e)).strip())
@@ -176,7 +183,6 @@ class _Runner:
         self.results: list[ConstraintResult] = []
         self._types: dict[tuple[int, int], TypeInfo] = {}
         self._valid: dict[str, set[str]] = {}
-        self.base_phase = True
         self.blocker: str | None = None  # the CHECK the last failed search could not make hold
 
     # --- plumbing ---------------------------------------------------------------------------
@@ -232,7 +238,7 @@ class _Runner:
         known = self._valid.setdefault(t.name, set())
         todo = [v for v in dict.fromkeys(values) if v not in known and fits(v, t)]
         if todo:
-            rows, err = self.tryq("SELECT " + ", ".join(f"CAST({_lit(v)} AS {t.name})" for v in todo))
+            _, err = self.tryq("SELECT " + ", ".join(f"CAST({_lit(v)} AS {t.name})" for v in todo))
             if err is None:
                 known.update(todo)
             else:
@@ -290,10 +296,14 @@ class _Runner:
                     tab.before_insert.append(tg)
             for c in cols.values():
                 if c.default is not None:
-                    rows_, err = self.tryq(f"SELECT CAST(({c.default}) AS text)")
+                    rows_, _ = self.tryq(f"SELECT CAST(({c.default}) AS text)")
                     tab.defaults[c.name] = rows_[0][0] if rows_ else None
                 derived = [v for chk in checks if c.name in chk.columns
                            for v in expr_facts(chk.expr, self.seed).literals.get(c.name, [])]
+                if c.type.kind == "array" and c.type.element is not None:  # arrays of the sizes compared with
+                    elem = (type_candidates(c.type.element, self.seed) or ["1"])[0]
+                    derived += [array_of(elem, n) for chk in checks if c.name in chk.columns
+                                for n in expr_facts(chk.expr).sizes.get(c.name, [])]
                 for chk in checks:  # values of column-free expressions the column is compared with
                     for sql in expr_facts(chk.expr).closed.get(c.name, []):
                         rows_, _ = self.tryq(f"SELECT CAST(({sql}) AS text)")
@@ -544,7 +554,7 @@ class _Runner:
         return True
 
     def repair(self, tab: Tab, assign: dict, fixed: dict, frozen: set, fk_of: dict, avoid: dict, err: Err,
-               depth: int, refreshed: set) -> bool:
+               depth: int, refreshed: set) -> bool:  # refreshed: what this find_row already tried
         """Change the row (or what it references) so that `err` goes away; False if nothing can."""
         same_table = err.table == tab.bare and (err.schema in (None, tab.schema))
         if err.sqlstate == "23505" and same_table:
@@ -578,7 +588,7 @@ class _Runner:
                 frozen.add(err.column)
                 return True
             return False
-        if err.table and not same_table and self.repair_parent(tab, assign, err):
+        if err.table and not same_table and self.repair_parent(tab, assign, err, refreshed):
             return True
         own = {c.name for c in tab.checks} | {k.name for k in tab.keys} | {f.name for f in tab.fks}
         if err.sqlstate == "23503" or (err.constraint in own and same_table):
@@ -592,7 +602,7 @@ class _Runner:
                 return True
         return False
 
-    def repair_parent(self, tab: Tab, assign: dict, err: Err) -> bool:
+    def repair_parent(self, tab: Tab, assign: dict, err: Err, tried: set) -> bool:
         """A trigger of this row changed a parent row, which broke the parent's CHECK: give the
         referenced parent row other values for that CHECK's columns (kept: later attempts see them)."""
         parent = next((t for t in self.tables.values() if t.bare == err.table
@@ -607,8 +617,6 @@ class _Runner:
             return False
         fk = fks[0]
         where = " AND ".join(f"{ident(rc)} = {_lit(assign[c])}" for c, rc in zip(fk.columns, fk.refcolumns))
-        tried = getattr(self, "_parent_tries", {})
-        self._parent_tries = tried
         for col in chk.columns:
             pc = parent.cols[col]
             if not pc.writable or pc.identity == "a":
@@ -617,7 +625,7 @@ class _Runner:
                 key = (parent.name, where, col, v)
                 if key in tried:
                     continue
-                tried[key] = True
+                tried.add(key)
                 _, e = self.tryq(f"UPDATE {parent.sql} SET {ident(col)} = {_lit(v)} WHERE {where}")
                 if e is None:
                     return True
@@ -770,7 +778,7 @@ class _Runner:
         spec_col = tab.spec.columns.get(col.name)
         declared = type_info(spec_col.type) if spec_col is not None else col.type
         bad = out_of_range(declared) if col.type.kind == "base" else None
-        if bad is None or col.generated or col.identity == "a" or tab.base_row is None:
+        if bad is None or col.generated or tab.base_row is None:
             return
         name = f"{tab.name}.{col.name}"
         origin = _origin((tab.spec.columns.get(col.name) or tab.spec).origin)
@@ -858,8 +866,8 @@ class _Runner:
                 if a.outcome == "accepted":
                     extra_note = f"two rows with {cols} NULL both accepted (NULLs distinct)"
                 elif a.outcome == "rejected" and a.error and a.error.constraint == key.name:
-                    status, how = "failed", f"two rows with {cols} NULL rejected: the database treats NULLs as " \
-                                            "equal but the specs do not say nulls_not_distinct"
+                    status, how = "failed", (f"two rows with {cols} NULL rejected: the database treats NULLs as "
+                                             "equal but the specs do not say nulls_not_distinct")
         self.finish(key.kind, key.name, tab, status, how, last, key.origin, accepted, rejected, extra_note,
                     proved=f"accepted a row with {_values(accepted)}, rejected a second one with the same values")
 
@@ -884,7 +892,7 @@ class _Runner:
         cond = " AND ".join(f"{ident(rc)} = CAST(%s AS {parent.cols[rc].type.name})" for rc in fk.refcolumns)
         for v in pool:
             trial = {**values, col: v}
-            rows, err = self.tryq(f"SELECT EXISTS (SELECT 1 FROM {parent.sql} WHERE {cond})",
+            rows, _ = self.tryq(f"SELECT EXISTS (SELECT 1 FROM {parent.sql} WHERE {cond})",
                                   tuple(trial[c] for c in fk.columns))
             if rows is not None and not rows[0][0]:
                 missing = trial
@@ -907,8 +915,8 @@ class _Runner:
         status, how, last = self.judge(tab, attempt, violates)
         accepted = {c: acc.stored.get(c) for c in fk.columns} if acc.outcome == "accepted" and acc.stored else None
         if accepted is None and status == "proved":
-            status, how = "unproved", f"the missing parent was rejected, but no row referencing {fk.parent} " \
-                                      f"was accepted: {self.describe(acc)}"
+            status, how = "unproved", (f"the missing parent was rejected, but no row referencing {fk.parent} "
+                                       f"was accepted: {self.describe(acc)}")
         self.finish("foreign key", fk.name, tab, status, how, last, fk.origin, accepted, missing,
                     proved=f"accepted {_values(accepted)} (a row of {fk.parent}); rejected {_values(missing)} "
                            f"(not in {fk.parent})")
@@ -954,7 +962,7 @@ class _Runner:
         results: list[list | None] = []
         if exprs and cands:
             vals = ", ".join(f"({i}, CAST({_lit(v)} AS {base.name}))" for i, v in enumerate(cands))
-            res, err = self.tryq(f"SELECT i, {', '.join(f'({e})' for e in exprs)} FROM (VALUES {vals}) AS v(i, value) "
+            res, _ = self.tryq(f"SELECT i, {', '.join(f'({e})' for e in exprs)} FROM (VALUES {vals}) AS v(i, value) "
                                  "ORDER BY i")
             results = [list(r[1:]) for r in res] if res else []
         valid = next((v for v, r in zip(cands, results) if all(x is not False for x in r)), None) if exprs else \
@@ -1013,7 +1021,6 @@ class _Runner:
                             tab.cols[c].fk_values.append(att.stored[rc])  # type: ignore[index]
             else:
                 tab.base_reason = att.reason or self.describe(att)
-        self.base_phase = False
         for tab in ordered:
             for key in tab.keys:
                 self.prove_key(tab, key)
@@ -1059,7 +1066,7 @@ def run_on(db: Database, project: Project, seed: int = 0, project_name: str = ""
 
 
 def run_tests(project_dir: str | Path = "schema", dev_url: str | None = None, seed: int = 0,
-              server: "LocalServer | None" = None) -> TestReport:  # type: ignore[name-defined] # noqa: F821
+              server: LocalServer | None = None) -> TestReport:  # type: ignore[name-defined] # noqa: F821
     """Load the specs into a scratch database (the local server, or `dev_url`'s server) and prove
     each of their constraints there. The scratch database is dropped afterwards."""
     from ..plan import desired_from_specs
@@ -1077,4 +1084,4 @@ def run_tests(project_dir: str | Path = "schema", dev_url: str | None = None, se
         return run_on(scratch, desired.project, seed, str(project_dir), admin.display)
 
 
-__all__ = ["run_tests", "run_on", "INTEGER_RANGES"]
+__all__ = ["run_on", "run_tests"]

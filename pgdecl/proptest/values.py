@@ -7,12 +7,13 @@ a given seed.
 
 from __future__ import annotations
 
+import contextlib
 import random
 import re
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Iterable
 
 import pglast
 from pglast import ast
@@ -38,7 +39,7 @@ class TypeInfo:
     precision: int | None = None    # numeric(p, s)
     scale: int | None = None
     enum_values: tuple[str, ...] = ()
-    element: "TypeInfo | None" = None   # array element / domain base type
+    element: TypeInfo | None = None   # array element / domain base type
     domain_checks: tuple[tuple[str, str], ...] = ()  # (name, expression over VALUE)
     domain_notnull: bool = False
 
@@ -175,6 +176,11 @@ def out_of_range(t: TypeInfo) -> str | None:
     return None
 
 
+def array_of(element: str, n: int) -> str:
+    """An array literal of `n` copies of one element."""
+    return "{" + ",".join([_array_elem(element)] * n) + "}"
+
+
 def _array_elem(v: str) -> str:
     return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -200,6 +206,7 @@ class ExprFacts:
     literals: dict[str, list[str]] = field(default_factory=dict)   # column -> candidate literals
     closed: dict[str, list[str]] = field(default_factory=dict)     # column -> SQL of column-free expressions
                                                                     # it is compared with (for the database)
+    sizes: dict[str, list[int]] = field(default_factory=dict)      # array column -> element counts to try
 
 
 def _parse_expr(expr: str) -> ast.Node | None:
@@ -232,6 +239,15 @@ def _length_col(node: object) -> str | None:
     if isinstance(node, ast.FuncCall) and node.args and len(node.args) == 1:
         fname = node.funcname[-1].sval.lower()
         if fname in ("length", "char_length", "character_length", "octet_length"):
+            return _colname(node.args[0])
+    return None
+
+
+def _size_col(node: object) -> str | None:
+    """The array column of cardinality(col) or array_length(col, 1)."""
+    if isinstance(node, ast.FuncCall) and node.args:
+        fname = node.funcname[-1].sval.lower()
+        if fname == "cardinality" and len(node.args) == 1 or fname == "array_length" and len(node.args) == 2:
             return _colname(node.args[0])
     return None
 
@@ -291,10 +307,8 @@ def expr_facts(expr: str, seed: int = 0) -> ExprFacts:
                 c = _const(other)
                 if col and c is None and other is not None and not any(
                         isinstance(n, ast.ColumnRef) for n in _walk(other)):
-                    try:
+                    with contextlib.suppress(Exception):  # a printer gap: no candidate from it
                         facts.closed.setdefault(col, []).append(RawStream()(other))
-                    except Exception:  # noqa: BLE001 - printer gap: no candidate from it
-                        pass
                 if col and c is not None:
                     if op in ("~", "~*", "!~", "!~*"):
                         add(col, regex_examples(c, seed=seed) + regex_non_examples(c))
@@ -302,6 +316,11 @@ def expr_facts(expr: str, seed: int = 0) -> ExprFacts:
                         add(col, like_examples(c))
                     else:
                         add(col, _neighbours(c))
+                sizecol = _size_col(node.lexpr) or _size_col(node.rexpr)
+                n = _const(node.rexpr if _size_col(node.lexpr) else node.lexpr)
+                if sizecol and n is not None and n.isdigit():
+                    k = int(n)
+                    facts.sizes.setdefault(sizecol, []).extend(x for x in (k, k + 1, k - 1) if 0 <= x <= 1000)
                 lencol = _length_col(node.lexpr) or _length_col(node.rexpr)
                 n = _const(node.rexpr if _length_col(node.lexpr) else node.lexpr)
                 if lencol and n is not None and n.isdigit():
@@ -332,6 +351,7 @@ def expr_facts(expr: str, seed: int = 0) -> ExprFacts:
                 if c is not None:
                     add(col, [c])
     facts.literals = {k: _dedupe(v) for k, v in facts.literals.items()}
+    facts.sizes = {k: _dedupe(v) for k, v in facts.sizes.items()}
     return facts
 
 

@@ -98,6 +98,74 @@ ALTER TABLE bookings DROP CONSTRAINT bookings_day_room_key;
 ALTER TABLE bookings ADD CONSTRAINT bookings_day_room_key UNIQUE (day, room);
 """
 
+# Odd corners: another schema, quoted and reserved names, identity columns, composite keys, a deferred
+# foreign key, expression and partial unique indexes, a domain column, arrays, LIKE, generated columns.
+CORNERS_YAML = r"""
+schema: billing
+schemas:
+  billing: {}
+enums:
+  plan_kind: [free, pro]
+domains:
+  cents:
+    type: bigint
+    checks:
+      cents_non_negative: VALUE >= 0
+tables:
+  "Customers":
+    columns:
+      id: {type: integer, identity: always, primary_key: true}
+      "order": {type: text, nullable: false}
+      name: {type: text, nullable: false}
+      tags: {type: "text[]", nullable: false, default: "'{}'"}
+      plan: {type: billing.plan_kind, nullable: false}
+      balance: {type: billing.cents, nullable: false, default: "0"}
+      name_upper: {type: text, generated: "upper(name)"}
+      score: {type: "double precision"}
+      active: {type: boolean, nullable: false, default: "true"}
+      code: {type: "char(4)", nullable: false}
+    checks:
+      customers_order_like: '"order" LIKE ''ord%'''
+      customers_tags_small: cardinality(tags) <= 3
+      customers_name_len: length(name) BETWEEN 2 AND 10
+      customers_score_range: score IS NULL OR score BETWEEN 0 AND 1
+    indexes:
+      - name: customers_lower_name_key
+        columns: [lower(name)]
+        unique: true
+      - name: customers_active_code_key
+        columns: [code]
+        unique: true
+        where: active
+  invoices:
+    primary_key: [customer_id, number]
+    columns:
+      customer_id: {type: integer, nullable: false}
+      number: {type: integer, nullable: false}
+      total: {type: billing.cents, nullable: false}
+      due: {type: date, nullable: false}
+      paid: {type: date}
+    foreign_keys:
+      - columns: [customer_id]
+        references: '"Customers"(id)'
+        deferrable: true
+        initially_deferred: true
+    checks:
+      invoices_paid_after_due: paid IS NULL OR paid >= due - 30
+  lines:
+    columns:
+      id: {type: uuid, default: gen_random_uuid(), primary_key: true}
+      customer_id: {type: integer, nullable: false}
+      invoice_number: {type: integer, nullable: false}
+      amount: {type: "numeric(8,3)", nullable: false}
+    foreign_keys:
+      - columns: [customer_id, invoice_number]
+        references: invoices(customer_id, number)
+        on_delete: cascade
+    checks:
+      lines_amount_positive: amount > 0
+"""
+
 UNPROVABLE_YAML = """
 tables:
   tokens:
@@ -255,6 +323,20 @@ def test_cli_exit_codes_and_formats(broken: Path, tmp_path: Path, admin):
 
     res = runner.invoke(main, ["test", str(tmp_path / "missing"), "--dev-url", admin.conninfo])
     assert res.exit_code == 1 and "does not exist" in res.output and "Traceback" not in res.output
+
+
+def test_odd_corners_are_proved(tmp_path: Path, server):
+    (tmp_path / "s.yaml").write_text(CORNERS_YAML)
+    r = run_tests(tmp_path, server=server)
+    assert all(x.status == "proved" for x in r.results), [(x.name, x.detail) for x in r.results
+                                                           if x.status != "proved"]
+    assert proved(r, "customers_tags_small").rejected == {"tags": '{"a","a","a","a"}'}
+    assert proved(r, "customers_active_code_key").kind == "unique index"
+    assert proved(r, "invoices_customer_id_fkey").sqlstate == "23503"   # deferred, checked at once
+    assert proved(r, "lines_customer_id_invoice_number_fkey").rejected is not None
+    assert proved(r, "billing.Customers.id", "type").sqlstate == "22003"  # identity always, overridden
+    assert proved(r, "cents_non_negative").kind == "domain check"
+    assert {t.name for t in r.tables} == {"billing.Customers", "billing.invoices", "billing.lines"}
 
 
 def test_unprovable_constraints_are_explained(tmp_path: Path, server):

@@ -10,9 +10,23 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pgdecl.proptest.report import ConstraintResult, TableResult, TestReport, report_json, report_text
-from pgdecl.proptest.values import (expr_facts, fits, out_of_range, regex_examples, regex_non_examples,
-                                    type_candidates, type_info, uuids)
+from pgdecl.proptest.report import (
+    ConstraintResult,
+    TableResult,
+    TestReport,
+    report_json,
+    report_text,
+)
+from pgdecl.proptest.values import (
+    expr_facts,
+    fits,
+    out_of_range,
+    regex_examples,
+    regex_non_examples,
+    type_candidates,
+    type_info,
+    uuids,
+)
 
 PATTERNS = [
     r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$",   # users_email_format

@@ -198,6 +198,34 @@ def make_plan(project_dir: str | Path = "schema", database_url: str | None = Non
     )
 
 
+def plan_between(live_db: Database, desired_db: Database, roles: list[str] | tuple[str, ...] = (),
+                 online: bool = True) -> tuple[Step, ...]:
+    """The steps that turn the schema of `live_db` into that of `desired_db`, two existing databases
+    that are only read: make_plan's diff, for `pgdecl diff` (which builds both sides in scratch
+    databases). `roles` are role statements worked out by the caller. Keep in step with make_plan."""
+    from .diff import changes, enum_changes, index_definitions, inspect
+
+    with connect(live_db) as conn:
+        types = column_types(conn)
+        live_extra = catalog_diff.snapshot(conn)
+        live_invalid = invalid_indexes(conn)
+        conn.rollback()
+    with connect(desired_db) as conn:
+        desired_extra = catalog_diff.snapshot(conn)
+        conn.rollback()
+    live_schema, desired_schema = inspect(live_db), inspect(desired_db)
+    enum_adds, enum_losses = enum_changes(live_schema, desired_schema) if online else ([], {})
+    statements = order_functions_first(changes(live_schema, desired_schema))
+    statements += catalog_diff.statements(live_extra, desired_extra, dropped_objects(statements))
+    statements = enum_adds + _without_indexes(statements, live_invalid)
+    new_tables, recreated = created_tables(statements), recreated_objects(statements)
+    rewritten = (rewrite if online else single_transaction)(statements, new_tables, types, recreated)
+    steps = [Step(sql, classify(sql), source="roles") for sql in roles]
+    steps += [Step(r.sql, r.hazards + _enum_loss(r.sql, enum_losses), r.phase) for r in rewritten]
+    steps += _rebuild_invalid(live_invalid, index_definitions(desired_schema))
+    return tuple(_ordered(steps))
+
+
 def _ordered(steps: list[Step]) -> list[Step]:
     """Steps in the order they run: pre, main, post (stable within each phase)."""
     order = {PRE: 0, MAIN: 1, POST: 2}

@@ -7,11 +7,11 @@ from dataclasses import asdict, dataclass, field
 from typing import Literal
 
 Status = Literal["proved", "failed", "unproved"]
-KINDS = ("primary key", "unique", "unique index", "foreign key", "check", "not null", "type", "enum",
+KINDS = ("primary key", "unique", "unique index", "foreign key", "on delete", "check", "not null", "type", "enum",
          "domain check", "domain not null")
 # kinds listed one line each in the text report; the others are summarised per table unless --verbose
-NAMED_KINDS = {"primary key", "unique", "unique index", "foreign key", "check", "enum", "domain check",
-               "domain not null"}
+NAMED_KINDS = {"primary key", "unique", "unique index", "foreign key", "on delete", "check", "enum",
+               "domain check", "domain not null"}
 NO_ROW = "no valid row could be inserted"
 
 

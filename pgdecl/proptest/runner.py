@@ -117,6 +117,7 @@ class FKey:
     parent: str
     refcolumns: list[str]
     origin: str | None
+    on_delete: str = "no action"
 
 
 @dataclass
@@ -283,7 +284,8 @@ class _Runner:
                 parent = "{}.{}".format(*split_name(fk.references.table, split_name(name)[0]))
                 refcols = list(fk.references.columns) or primary_key(self.project.tables[parent]) \
                     if parent in self.project.tables else list(fk.references.columns)
-                fks.append(FKey(fk.name or "", list(fk.columns), parent, refcols, _origin(fk.origin or spec.origin)))
+                fks.append(FKey(fk.name or "", list(fk.columns), parent, refcols, _origin(fk.origin or spec.origin),
+                                fk.on_delete))
             tab = Tab(name, spec, cols, checks, keys, fks)
             tab.db_names = {r[0] for r in self.q(
                 "SELECT conname FROM pg_constraint WHERE conrelid = to_regclass(%s) UNION ALL "
@@ -921,6 +923,69 @@ class _Runner:
                     proved=f"accepted {_values(accepted)} (a row of {fk.parent}); rejected {_values(missing)} "
                            f"(not in {fk.parent})")
 
+    def prove_on_delete(self, tab: Tab, fk: FKey) -> None:
+        """Delete a referenced row: the referencing row must go (cascade), lose its reference (set null,
+        set default) or the delete must be refused (restrict, no action)."""
+        parent = self.tables.get(fk.parent)
+        action = fk.on_delete
+        if parent is None or parent.base_row is None or tab.base_row is None:
+            return  # the foreign key's own result says why
+        pk = primary_key(tab.spec)
+        if not pk:
+            self.add("on delete", fk.name, tab.name, "unproved", f"{action}: {tab.name} has no primary key to find "
+                     "the referencing row again", fk.origin)
+            return
+
+        def attempt() -> tuple[str, str, Err | None]:
+            p2 = self.find_row(parent, keep=True)
+            if p2.outcome != "accepted" or p2.stored is None:
+                return "unproved", f"no second row of {fk.parent}: {self.describe(p2, parent)}", None
+            ref = {c: p2.stored.get(rc) for c, rc in zip(fk.columns, fk.refcolumns)}
+            child = self.find_row(tab, fixed=ref, keep=True)
+            if child.outcome != "accepted" or child.stored is None:
+                return "other", f"no row referencing a second {fk.parent} row: {self.describe(child, tab)}", None
+            if any(child.stored.get(c) != v for c, v in ref.items()):
+                return "other", f"a trigger changed the reference to {_values({c: child.stored.get(c) for c in ref})}", \
+                    None
+            where = " AND ".join(f"{ident(rc)} = {_lit(ref[c])}" for c, rc in zip(fk.columns, fk.refcolumns))
+            _, err = self.tryq(f"DELETE FROM {parent.sql} WHERE {where}")
+            find = " AND ".join(f"{ident(c)} = {_lit(child.stored[c])}" for c in pk)
+            rows = self.q(f"SELECT {', '.join(f'CAST({ident(c)} AS text)' for c in fk.columns)} FROM {tab.sql} "
+                          f"WHERE {find}")
+            after = dict(zip(fk.columns, rows[0])) if rows else None
+            refused = err is not None and err.sqlstate == "23503" and err.constraint == fk.name
+            if action in ("restrict", "no action"):
+                if refused:
+                    return "proved", f"deleting the referenced row was refused (23503 {fk.name})", err
+                if err is None:
+                    return "failed", f"deleting the referenced row succeeded (the row {'stayed' if after else 'went'})", \
+                        None
+            elif err is None:
+                want = {c: None for c in fk.columns} if action == "set null" else \
+                    {c: tab.defaults.get(c) for c in fk.columns} if action == "set default" else None
+                if after == want:
+                    did = "deleted the row" if want is None else f"set {_values(after)}"
+                    return "proved", f"deleting the referenced row {did}", None
+                return "failed", f"deleting the referenced row left {_values(after) if after else 'no row'}", None
+            return "other", f"deleting the referenced row: {err.text() if err else ''}", err
+
+        with self.savepoint():
+            status, detail, err = attempt()
+        off = False
+        if status == "other":
+            with self.savepoint():
+                self.q(f"ALTER TABLE {tab.sql} DISABLE TRIGGER USER")
+                if parent is not tab:
+                    self.q(f"ALTER TABLE {parent.sql} DISABLE TRIGGER USER")
+                status2, detail2, err = attempt()
+            off = True
+            if status2 in ("proved", "failed"):
+                status, detail = status2, f"{detail2} with the tables' triggers disabled (with them: {detail})"
+            else:
+                status, detail = "unproved", f"{detail}; with the tables' triggers disabled: {detail2}"
+        self.add("on delete", fk.name, tab.name, status, f"{action}: {detail}", fk.origin,
+                 err.sqlstate if err else None, triggers_off=off)
+
     def prove_enum(self, name: str) -> None:
         spec = self.project.enums[name]
         origin = _origin(spec.origin)
@@ -1026,6 +1091,7 @@ class _Runner:
                 self.prove_key(tab, key)
             for fk in tab.fks:
                 self.prove_fk(tab, fk)
+                self.prove_on_delete(tab, fk)
             for chk in tab.checks:
                 self.prove_check(tab, chk)
             for col in tab.cols.values():

@@ -71,6 +71,7 @@ tables:
       id: {type: bigint, identity: always, primary_key: true}
       day: {type: date, nullable: false}
       room: text
+      owner_id: {type: bigint, references: accounts, on_delete: set null}
     unique:
       - columns: [day, room]
   bookings:
@@ -96,6 +97,8 @@ ALTER TABLE slots DROP CONSTRAINT slots_day_room_key;
 ALTER TABLE slots ADD CONSTRAINT slots_day_room_key UNIQUE NULLS NOT DISTINCT (day, room);
 ALTER TABLE bookings DROP CONSTRAINT bookings_day_room_key;
 ALTER TABLE bookings ADD CONSTRAINT bookings_day_room_key UNIQUE (day, room);
+ALTER TABLE slots DROP CONSTRAINT slots_owner_id_fkey;
+ALTER TABLE slots ADD CONSTRAINT slots_owner_id_fkey FOREIGN KEY (owner_id) REFERENCES accounts ON DELETE CASCADE;
 """
 
 # Odd corners: another schema, quoted and reserved names, identity columns, composite keys, a deferred
@@ -221,7 +224,8 @@ def test_marketplace_constraints_all_proved(marketplace: TestReport):
     assert not unproved, unproved
     assert len(r.tables) == 20 and all(t.accepted for t in r.tables), [t for t in r.tables if not t.accepted]
     kinds = {x.kind for x in r.results}
-    assert {"primary key", "unique", "unique index", "foreign key", "check", "not null", "type", "enum"} <= kinds
+    assert {"primary key", "unique", "unique index", "foreign key", "on delete", "check", "not null", "type",
+            "enum"} <= kinds
 
 
 def test_marketplace_rating_email_and_cart_lines(marketplace: TestReport):
@@ -236,9 +240,14 @@ def test_marketplace_rating_email_and_cart_lines(marketplace: TestReport):
     assert cart.sqlstate == "23505" and "variant_id NULL (NULLS NOT DISTINCT)" in cart.detail
     assert cart.accepted and cart.accepted["variant_id"] is not None
     for name in ("reviews_one_per_user_product", "review_helpfulness_one_vote_per_user", "orders_total_amount_check",
-                 "order_items_commission_split_check", "products_prices_non_negative", "cart_items_variant_fkey",
+                 "order_items_commission_split_check", "products_prices_non_negative",
                  "coupon_usage_coupon_order_key", "coupons_used_count_within_limit"):
         proved(marketplace, name)
+    proved(marketplace, "cart_items_variant_fkey", "foreign key")
+    # what happens to references when a user goes: the seed left it unsaid, the specs say it
+    assert "deleted the row" in proved(marketplace, "user_sessions_user_id_fkey", "on delete").detail
+    assert "refused" in proved(marketplace, "orders_user_id_fkey", "on delete").detail
+    assert "set moderated_by=NULL" in proved(marketplace, "reviews_moderated_by_fkey", "on delete").detail
     price = proved(marketplace, "products_prices_non_negative")
     assert price.rejected and any(v is not None and v not in ("(default)",) and Decimal(v) < 0
                                   for v in price.rejected.values())
@@ -284,7 +293,12 @@ def test_drift_is_reported_as_failed(broken: Path, server):
     assert one(r, "public.accounts.nick", "not null").status == "failed"          # NOT NULL dropped
     nick_type = one(r, "public.accounts.nick", "type")                            # varchar(20) became text
     assert nick_type.status == "failed" and "varchar(20)" in nick_type.detail
-    assert one(r, "notes_account_id_fkey").status == "failed"
+    assert one(r, "notes_account_id_fkey", "foreign key").status == "failed"
+    dropped = one(r, "notes_account_id_fkey", "on delete")      # cascade declared, nothing happens
+    assert dropped.status == "failed" and "left account_id=" in dropped.detail
+    owner = one(r, "slots_owner_id_fkey", "on delete")            # set null declared, cascade in the database
+    assert owner.status == "failed" and "no row" in owner.detail
+    assert proved(r, "slots_owner_id_fkey", "foreign key").sqlstate == "23503"
     assert one(r, "public.mood").status == "failed"                                # extra enum value
     assert one(r, "short_code_not_xxx").status == "failed"                         # domain check dropped
     slots = one(r, "slots_day_room_key")
@@ -332,8 +346,10 @@ def test_odd_corners_are_proved(tmp_path: Path, server):
                                                            if x.status != "proved"]
     assert proved(r, "customers_tags_small").rejected == {"tags": '{"a","a","a","a"}'}
     assert proved(r, "customers_active_code_key").kind == "unique index"
-    assert proved(r, "invoices_customer_id_fkey").sqlstate == "23503"   # deferred, checked at once
-    assert proved(r, "lines_customer_id_invoice_number_fkey").rejected is not None
+    assert proved(r, "invoices_customer_id_fkey", "foreign key").sqlstate == "23503"  # deferred, checked at once
+    assert "refused" in proved(r, "invoices_customer_id_fkey", "on delete").detail
+    assert proved(r, "lines_customer_id_invoice_number_fkey", "foreign key").rejected is not None
+    assert "deleted the row" in proved(r, "lines_customer_id_invoice_number_fkey", "on delete").detail
     assert proved(r, "billing.Customers.id", "type").sqlstate == "22003"  # identity always, overridden
     assert proved(r, "cents_non_negative").kind == "domain check"
     assert {t.name for t in r.tables} == {"billing.Customers", "billing.invoices", "billing.lines"}

@@ -257,7 +257,12 @@ def _short(items: Iterable[Any], limit: int = 100) -> bool:
     return sum(len(str(x)) + 2 for x in items) <= limit and all("\n" not in str(x) for x in items)
 
 
+_ODD_BREAKS = re.compile("[\r\x85\u2028\u2029]")
+
+
 def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
+    if _ODD_BREAKS.search(data):  # line breaks YAML readers fold: only double quotes keep them
+        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style='"')
     if "\n" in data and not data.endswith("\n\n") and data.strip():
         return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|")
     if "'" in data and '"' not in data and "\\" not in data and data.isprintable():
@@ -893,7 +898,9 @@ class Importer:
                 if definition not in (plain, nnd):
                     u.raw = "unique constraint with index options or DEFERRABLE"
             elif contype == "f":
-                if match == "f" or match == "p":
+                if _confrelid not in self.rels:
+                    u.raw = "references a table outside the imported schemas"
+                elif match == "f" or match == "p":
                     u.raw = "MATCH FULL / MATCH PARTIAL"
                 elif delsetcols:
                     u.raw = "ON DELETE SET NULL/DEFAULT with a column list"
@@ -941,6 +948,8 @@ class Importer:
                 u.raw = "a constraint trigger"
             elif transition:
                 u.raw = "REFERENCING transition tables"
+            elif fn not in self.functions:
+                u.raw = "its function is outside the imported schemas"
             elif enabled != "O":
                 u.raw = "a disabled or replica-mode trigger"
 
@@ -1488,6 +1497,10 @@ class Writer:
         if cycle:
             s["cycle"] = True
         owner = self.imp.owned_by.get(oid)
+        if owner and owner[0] not in self.imp.rels:
+            self.imp.notes.append(f"sequence {u.name} is owned by a table outside the imported schemas; "
+                                  "the ownership is not imported")
+            owner = None
         if owner and self.imp.yaml_table(owner[0]) and u.raw is None:
             t = self.imp.rels[owner[0]]
             s["owned_by"] = f"{public_relative(t[1], t[2])}.{self.imp.col_names(owner[0], [owner[1]])[0]}"

@@ -1,6 +1,9 @@
 -- Monthly revenue report for the last 12 months (the current month included), UTC months.
 -- Parameters: none.
--- Index: orders_status_created_idx (status, created_at) - one range scan per counted status.
+-- Run as: ecommerce_analytics (reads every order; under ecommerce_app a user sees only their own
+-- orders, an admin all).
+-- Index: orders_created_at_idx (created_at) - one range scan over the 12 months, the status list
+-- filters the rows found (orders_status_created_idx would need one descent per counted status).
 -- Reads orders directly instead of summing the daily sales_analytics view: revenue and order
 -- counts would add up, but the average order value is not the average of daily averages and
 -- distinct customers per month are not the sum of distinct customers per day.

@@ -5,15 +5,18 @@
 -- Index: products_search_idx (GIN on products.search_vector, kept by products_search_vector).
 -- Reads catalog_products (the published catalog, owner's rights): under row-level security the
 -- non-leakproof @@ operator could not be an index condition on products itself.
+-- Run as: ecommerce_app (any visitor; app.user_id may be unset).
 -- The 20 best matches are picked first; ts_headline, which re-parses the documents, then runs
--- on those 20 rows only.
+-- on those 20 rows only. The name is short: it is shown whole with every match highlighted
+-- (HighlightAll; the seed's 'MaxWords=10, MinWords=1' cut it down to the matched word alone);
+-- the description is cut to a 5-20 word fragment around the matches.
 SELECT hit.id,
        hit.slug,
        hit.name,
        hit.price,
        hit.average_rating,
        hit.relevance,
-       ts_headline('english', hit.name, hit.query, 'MaxWords=10, MinWords=1') AS highlighted_name,
+       ts_headline('english', hit.name, hit.query, 'HighlightAll=true') AS highlighted_name,
        ts_headline('english', coalesce(hit.description, ''), hit.query, 'MaxWords=20, MinWords=5')
          AS highlighted_description
 FROM (

@@ -1,6 +1,7 @@
 -- Related products: the best rated published products of the same category.
 -- Parameters ($n placeholders: bind them from the driver, or PREPARE ... / EXECUTE in psql):
 --   $1 uuid  the product being viewed
+-- Run as: ecommerce_app (any visitor; app.user_id may be unset).
 -- Index: products_related_idx (category_id, average_rating DESC, view_count DESC)
 --        WHERE status = 'active' AND deleted_at IS NULL - the top 8 come straight off the index.
 -- Reads catalog_products, the published catalog (see ranked_search.sql).

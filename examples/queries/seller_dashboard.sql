@@ -2,7 +2,9 @@
 -- Parameters ($n placeholders: bind them from the driver, or PREPARE ... / EXECUTE in psql):
 --   $1 uuid  the seller's users.id (under row-level security a seller sees only their own
 --            order items anyway; the condition lets the planner use the index)
--- Index: order_items_seller_created_status_idx (seller_id, created_at, status).
+-- Run as: ecommerce_app with app.user_id = the seller.
+-- Index: order_items_seller_created_status_idx (seller_id, created_at, status) - one range scan
+--        over the seller's last 30 days; orders_pkey fetches each item's order.
 -- Days are UTC days, as in sales_analytics. Cancelled and refunded items are not revenue.
 SELECT (oi.created_at AT TIME ZONE 'UTC')::date AS order_date,
        count(DISTINCT oi.order_id) AS order_count,

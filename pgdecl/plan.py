@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import __version__, catalog_diff
+from . import __version__, catalog_diff, renames
 from .catalog import column_types, invalid_indexes, live_fingerprint, role_statements
 from .db import Database, connect, resolve_target
 from .errors import PlanError
@@ -176,7 +176,9 @@ def make_plan(project_dir: str | Path = "schema", database_url: str | None = Non
         desired_schema = inspect(scratch)
         with connect(scratch) as conn:
             desired_extra = catalog_diff.snapshot(conn)
-    live_schema = inspect(live)
+        # renamed_from hints: rename steps first, the rest diffed as if they had run (pgdecl.renames)
+        rename_steps, live_schema, live_extra, types = renames.prepare(
+            desired.project, live, scratch, inspect(live), desired_schema, live_extra, desired_extra, types)
     enum_adds, enum_losses = enum_changes(live_schema, desired_schema) if online else ([], {})
     statements = order_functions_first(changes(live_schema, desired_schema))
     statements += catalog_diff.statements(live_extra, desired_extra, dropped_objects(statements))
@@ -185,6 +187,7 @@ def make_plan(project_dir: str | Path = "schema", database_url: str | None = Non
     recreated = recreated_objects(statements)
     rewritten = (rewrite if online else single_transaction)(statements, new_tables, types, recreated)
     steps = [Step(sql, classify(sql), source="roles") for sql in roles]
+    steps += [Step(sql, classify(sql), source="renames") for sql in rename_steps]
     steps += [Step(r.sql, r.hazards + _enum_loss(r.sql, enum_losses), r.phase) for r in rewritten]
     steps += _rebuild_invalid(live_invalid, index_definitions(desired_schema))
     return Plan(

@@ -1,0 +1,4 @@
+CREATE TABLE public.customers (
+    id bigint PRIMARY KEY,
+    full_name text NOT NULL
+);

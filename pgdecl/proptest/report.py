@@ -7,10 +7,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Literal
 
 Status = Literal["proved", "failed", "unproved"]
-KINDS = ("primary key", "unique", "unique index", "foreign key", "on delete", "check", "not null", "type", "enum",
+KINDS = ("table", "column", "primary key", "unique", "unique index", "foreign key", "on delete", "check", "not null", "type", "enum",
          "domain check", "domain not null")
 # kinds listed one line each in the text report; the others are summarised per table unless --verbose
-NAMED_KINDS = {"primary key", "unique", "unique index", "foreign key", "on delete", "check", "enum",
+NAMED_KINDS = {"table", "column", "primary key", "unique", "unique index", "foreign key", "on delete", "check", "enum",
                "domain check", "domain not null"}
 NO_ROW = "no valid row could be inserted"
 

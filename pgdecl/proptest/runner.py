@@ -49,6 +49,7 @@ class _Default:
 
 
 DEFAULT = _Default()
+NAMED_CONSTRAINTS = {"check", "unique", "primary key", "unique index", "foreign key", "on delete"}
 MAX_ATTEMPTS = 12
 MAX_DEPTH = 3
 PAIR_OPTIONS = 12
@@ -98,6 +99,7 @@ class Check:
     expr: str
     columns: list[str]
     origin: str | None
+    missing: list[str] = field(default_factory=list)  # columns of the specs it reads that the database lacks
 
 
 @dataclass
@@ -256,6 +258,10 @@ class _Runner:
                 "a.attidentity FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid "
                 "AND d.adnum = a.attnum WHERE a.attrelid = to_regclass(%s) AND a.attnum > 0 AND NOT a.attisdropped "
                 "ORDER BY a.attnum", (qname(name),))
+            if not rows:
+                self.add("table", name, name, "failed", "declared in the specs but not in the database",
+                         _origin(spec.origin))
+                continue
             cols: dict[str, Col] = {}
             for cname, oid, typmod, expr, generated, identity in rows:
                 s = spec.columns.get(cname)
@@ -263,10 +269,8 @@ class _Runner:
                 cols[cname] = Col(cname, self.typeinfo(oid, typmod), notnull,
                                   expr if not generated else None, expr if generated else None, identity or "")
             bare = split_name(name)[1]
-            checks = [Check(cn, e, [c for c in expr_facts(e).columns if c in cols], _origin(spec.origin))
-                      for cn, e in sorted(spec.checks.items())]
-            checks += [Check(f"{bare}_{cn}_check"[:63], c.check, [x for x in expr_facts(c.check).columns if x in cols],
-                             _origin(c.origin or spec.origin))
+            checks = [_check(cn, e, spec.origin, cols, spec) for cn, e in sorted(spec.checks.items())]
+            checks += [_check(f"{bare}_{cn}_check"[:63], c.check or "", c.origin or spec.origin, cols, spec)
                        for cn, c in spec.columns.items() if c.check]
             keys = []
             if pk:
@@ -313,6 +317,10 @@ class _Runner:
                             derived.append(rows_[0][0])
                 c.candidates = self.valid_literals(c.type, derived + type_candidates(c.type, self.seed))
             self.tables[name] = tab
+            for cname, c in spec.columns.items():
+                if cname not in cols:
+                    self.add("column", f"{name}.{cname}", name, "failed", "declared in the specs but not in the "
+                             "database", _origin(c.origin or spec.origin))
 
     def order(self) -> list[Tab]:
         """Parents before children (cycles broken in spec order)."""
@@ -395,7 +403,7 @@ class _Runner:
         which must be false. Local search; the database evaluates every candidate row."""
         avoid, nonnull = avoid or {}, nonnull or set()
         self.blocker = None
-        exprs = [(c.name, c.expr, c.columns) for c in tab.checks]
+        exprs = [(c.name, c.expr, c.columns) for c in tab.checks if not c.missing]
         exprs += [(f"extra{i}", e, [c for c in expr_facts(e).columns if c in tab.cols]) for i, e in enumerate(extra)]
         exprs.sort(key=lambda x: x[0] != want_false)
         texts = [e for _, e, _ in exprs]
@@ -497,7 +505,7 @@ class _Runner:
                 continue
             parent = self.tables.get(fk.parent)
             if parent is None or parent.base_row is None:
-                why = parent.base_reason if parent is not None else "not in the specs"
+                why = parent.base_reason if parent is not None else "not in the specs or not in the database"
                 return Attempt("unsat", assign, reason=f"no row in {fk.parent} to reference ({why})")
             for c, rc in zip(fk.columns, fk.refcolumns):
                 assign[c] = parent.base_row.get(rc)
@@ -638,6 +646,11 @@ class _Runner:
     def add(self, kind: str, name: str, table: str | None, status: str, detail: str, origin: str | None = None,
             sqlstate: str | None = None, accepted: dict | None = None, rejected: dict | None = None,
             triggers_off: bool = False) -> None:
+        tab = self.tables.get(table or "")
+        if tab is not None and kind in NAMED_CONSTRAINTS and name not in tab.db_names:
+            status = "failed"
+            detail = f"{name} is declared in the specs but the database has no constraint or index of that name; " \
+                     + detail
         self.results.append(ConstraintResult(kind, name, table, status, detail, origin, sqlstate,  # type: ignore[arg-type]
                                              {k: _show(v) for k, v in accepted.items()} if accepted else None,
                                              {k: _show(v) for k, v in rejected.items()} if rejected else None,
@@ -690,11 +703,6 @@ class _Runner:
                 (column is None or e.column == column)
         return ok
 
-    def missing(self, tab: Tab, name: str) -> str | None:
-        if name in tab.db_names:
-            return None
-        return f"{name} is declared in the specs but the database has no constraint or index of that name"
-
     def no_base(self, tab: Tab, kind: str, name: str, origin: str | None) -> bool:
         if tab.base_row is None:
             self.add(kind, name, tab.name, "unproved", f"{NO_ROW}: {tab.base_reason}", origin)
@@ -702,7 +710,8 @@ class _Runner:
         return False
 
     def prove_check(self, tab: Tab, chk: Check) -> None:
-        if self.no_base(tab, "check", chk.name, chk.origin):
+        if self.gone(tab, "check", chk.name, chk.missing, chk.origin) or \
+                self.no_base(tab, "check", chk.name, chk.origin):
             return
         if not chk.columns:
             self.add("check", chk.name, tab.name, "unproved", "the expression reads no column", chk.origin)
@@ -737,8 +746,6 @@ class _Runner:
 
     def finish(self, kind: str, name: str, tab: Tab, status: str, how: str, last: Attempt, origin: str | None,
                accepted: dict | None, rejected: dict | None, extra: str = "", proved: str = "") -> None:
-        miss = self.missing(tab, name) if kind in ("check", "unique", "primary key", "unique index", "foreign key") \
-            else None
         if status == "proved":
             e = last.error
             assert e is not None
@@ -751,8 +758,6 @@ class _Runner:
             detail = how
         if extra:
             detail += f"; {extra}"
-        if miss:
-            status, detail = "failed", f"{miss}; {detail}"
         self.add(kind, name, tab.name, status, detail, origin, last.error.sqlstate if last.error else None,
                  accepted, rejected, last.triggers_off)
 
@@ -797,8 +802,15 @@ class _Runner:
         else:
             self.add("type", name, tab.name, "unproved", f"{declared.name}: {self.describe(a, tab)}", origin)
 
+    def gone(self, tab: Tab, kind: str, name: str, columns: list[str], origin: str | None) -> bool:
+        missing = [c for c in columns if c not in tab.cols]
+        if missing:
+            self.add(kind, name, tab.name, "failed", f"column {', '.join(missing)} is not in the database", origin)
+        return bool(missing)
+
     def prove_key(self, tab: Tab, key: Key) -> None:
-        if self.no_base(tab, key.kind, key.name, key.origin):
+        if self.gone(tab, key.kind, key.name, key.columns, key.origin) or \
+                self.no_base(tab, key.kind, key.name, key.origin):
             return
         if not key.columns:
             self.add(key.kind, key.name, tab.name, "unproved", "its expressions read no column", key.origin)
@@ -874,12 +886,18 @@ class _Runner:
                     proved=f"accepted a row with {_values(accepted)}, rejected a second one with the same values")
 
     def prove_fk(self, tab: Tab, fk: FKey) -> None:
-        if self.no_base(tab, "foreign key", fk.name, fk.origin):
+        if self.gone(tab, "foreign key", fk.name, fk.columns, fk.origin) or \
+                self.no_base(tab, "foreign key", fk.name, fk.origin):
             return
         parent = self.tables.get(fk.parent)
         if parent is None or parent.base_row is None:
-            why = parent.base_reason if parent else "the parent table is not in the specs"
+            why = parent.base_reason if parent else "the table is not in the specs or not in the database"
             self.add("foreign key", fk.name, tab.name, "unproved", f"no row in {fk.parent}: {why}", fk.origin)
+            return
+        missing_ref = [c for c in fk.refcolumns if c not in parent.cols]
+        if missing_ref:
+            self.add("foreign key", fk.name, tab.name, "failed",
+                     f"{fk.parent} has no column {', '.join(missing_ref)} in the database", fk.origin)
             return
         with self.savepoint():
             acc = self.find_row(tab, nonnull=set(fk.columns))
@@ -928,7 +946,8 @@ class _Runner:
         set default) or the delete must be refused (restrict, no action)."""
         parent = self.tables.get(fk.parent)
         action = fk.on_delete
-        if parent is None or parent.base_row is None or tab.base_row is None:
+        if parent is None or parent.base_row is None or tab.base_row is None or \
+                any(c not in tab.cols for c in fk.columns) or any(c not in parent.cols for c in fk.refcolumns):
             return  # the foreign key's own result says why
         pk = primary_key(tab.spec)
         if not pk:
@@ -1103,6 +1122,12 @@ class _Runner:
         return [TableResult(t.name, t.base_row is not None,
                             {k: _show(v) for k, v in t.base_row.items()} if t.base_row else None, t.base_reason)
                 for t in ordered]
+
+
+def _check(name: str, expr: str, origin: object, cols: dict[str, Col], spec: Table) -> Check:
+    read = expr_facts(expr).columns
+    return Check(name, expr, [c for c in read if c in cols], _origin(origin),
+                 [c for c in read if c in spec.columns and c not in cols])
 
 
 def _values(values: dict | None) -> str:

@@ -368,3 +368,30 @@ def test_unprovable_constraints_are_explained(tmp_path: Path, server):
     assert pairs and all(x.status == "unproved" and "pairs_b_is_digest" in x.detail for x in pairs)
     children = [x for x in r.results if x.table == "public.children"]
     assert children and all("public.pairs" in x.detail for x in children)
+
+
+def test_objects_missing_from_the_database_fail(tmp_path: Path, server):
+    (tmp_path / "a.yaml").write_text("""
+tables:
+  a:
+    columns:
+      id: {type: bigint, identity: always, primary_key: true}
+      code: {type: text, nullable: false, unique: true}
+      flag: {type: integer, check: "flag > 0"}
+  b:
+    columns:
+      id: {type: bigint, identity: always, primary_key: true}
+      a_id: {type: bigint, references: a}
+  c:
+    columns:
+      id: {type: bigint, identity: always, primary_key: true}
+""")
+    (tmp_path / "z.sql").write_text("ALTER TABLE a DROP COLUMN code;\nALTER TABLE a DROP COLUMN flag;\nDROP TABLE c;\n")
+    r = run_tests(tmp_path, server=server)
+    assert one(r, "public.c", "table").status == "failed"
+    assert one(r, "public.a.code", "column").status == "failed"
+    assert "column code is not in the database" in one(r, "a_code_key").detail
+    assert one(r, "a_flag_check").status == "failed"
+    # the rest of the table is still proved
+    proved(r, "a_pkey")
+    proved(r, "b_a_id_fkey", "foreign key")

@@ -182,6 +182,7 @@ class Validator:
                 if parent not in p.roles:
                     self.error(f"member_of names role {parent!r}, which is not in the specs", role.origin)
         self.names()
+        self.renamed_from()
         self.raw_sql()
         if rendered is not None:
             self.statements(rendered)
@@ -242,6 +243,44 @@ class Validator:
                     # schemainspect pairs constraints with indexes by name: the plan would be wrong
                     self.error(f"index {ix.name}: {constraints[str(ix.name)][0]} of table {name} has the same "
                                "name; rename one of them", o)
+
+    def renamed_from(self) -> None:
+        """`renamed_from` hints: the old name must not be in the specs too (a renamed object exists
+        once), name the same schema (moving is not a rename), and be claimed by one object only."""
+        p = self.project
+        claimed: dict[str, str] = {}
+        for name, t in p.tables.items():
+            if t.renamed_from:
+                schema = split_name(name)[0]
+                old = qualify_in(t.renamed_from, schema)
+                if split_name(old)[0] != schema:
+                    self.error(f"renamed_from {t.renamed_from!r} is in another schema; pgdecl renames tables "
+                               "within their schema only", t.origin)
+                elif old == name:
+                    self.error("renamed_from names the table itself", t.origin)
+                elif old in p.tables:
+                    other = p.tables[old].origin
+                    at = f" ({other.file}:{other.line})" if other and other.line else ""
+                    self.error(f"renamed_from {t.renamed_from!r}: table {old} is also in the specs{at}; "
+                               "a renamed table exists under its new name only", t.origin)
+                elif old in claimed:
+                    self.error(f"renamed_from {t.renamed_from!r}: table {claimed[old]} is renamed from it too", t.origin)
+                claimed.setdefault(old, name)
+            columns: dict[str, str] = {}
+            for cname, col in t.columns.items():
+                if not col.renamed_from:
+                    continue
+                o = col.origin or t.origin
+                what = "" if col.origin else f"column {cname}: "
+                if col.renamed_from == cname:
+                    self.error(f"{what}renamed_from names the column itself", o)
+                elif col.renamed_from in t.columns:
+                    self.error(f"{what}renamed_from {col.renamed_from!r}: column {col.renamed_from} is also in "
+                               f"table {name}; a renamed column exists under its new name only", o)
+                elif col.renamed_from in columns:
+                    self.error(f"{what}renamed_from {col.renamed_from!r}: column {columns[col.renamed_from]} is "
+                               "renamed from it too", o)
+                columns.setdefault(col.renamed_from, cname)
 
     def table(self, name: str, t: Table) -> None:
         p = self.project

@@ -17,7 +17,7 @@ Everything runs in one transaction on a scratch database that is dropped afterwa
 
 from __future__ import annotations
 
-import random
+import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -49,6 +49,7 @@ class _Default:
 
 
 DEFAULT = _Default()
+_ORDERING = re.compile(r"\s+(ASC|DESC|NULLS\s+(FIRST|LAST))(\s.*)?$", re.IGNORECASE)
 NAMED_CONSTRAINTS = {"check", "unique", "primary key", "unique index", "foreign key", "on delete"}
 MAX_ATTEMPTS = 12
 MAX_DEPTH = 3
@@ -180,7 +181,6 @@ class _Runner:
         self.conn = conn
         self.project = project
         self.seed = seed
-        self.rng = random.Random(seed)
         self.statements = 0
         self.tables: dict[str, Tab] = {}
         self.results: list[ConstraintResult] = []
@@ -280,7 +280,8 @@ class _Runner:
                                 _origin(u.origin or spec.origin)))
             for ix in indexes(name, spec.indexes):
                 if ix.unique:
-                    refs = [c for e in ix.columns for c in ([e] if e in cols else expr_facts(e).columns) if c in cols]
+                    elements = [_ORDERING.sub("", e) for e in ix.columns]
+                    refs = [c for e in elements for c in ([e] if e in cols else expr_facts(e).columns) if c in cols]
                     keys.append(Key("unique index", ix.name or "", list(dict.fromkeys(refs)), ix.nulls_not_distinct,
                                     ix.where, _origin(ix.origin or spec.origin)))
             fks = []
@@ -499,7 +500,7 @@ class _Runner:
         frozen = set(fixed)
         fk_of: dict[str, FKey] = {}
         for fk in tab.fks:
-            if any(c in fixed for c in fk.columns):
+            if any(c in fixed or c not in tab.cols for c in fk.columns):
                 continue
             if not any((tab.cols[c].notnull and tab.cols[c].default is None) or c in nonnull for c in fk.columns):
                 continue
@@ -1094,7 +1095,7 @@ class _Runner:
                 if parent is not None and parent.base_row is not None:
                     for c, rc in zip(fk.columns, fk.refcolumns):
                         v = parent.base_row.get(rc)
-                        if v is not None and v not in tab.cols[c].fk_values:
+                        if v is not None and c in tab.cols and v not in tab.cols[c].fk_values:
                             tab.cols[c].fk_values.append(v)
             att = self.find_row(tab, keep=True)
             if att.outcome == "accepted":
@@ -1102,7 +1103,8 @@ class _Runner:
                 for fk in tab.fks:
                     if fk.parent == tab.name:
                         for c, rc in zip(fk.columns, fk.refcolumns):
-                            tab.cols[c].fk_values.append(att.stored[rc])  # type: ignore[index]
+                            if c in tab.cols and att.stored and att.stored.get(rc) is not None:
+                                tab.cols[c].fk_values.append(att.stored[rc])
             else:
                 tab.base_reason = att.reason or self.describe(att)
         for tab in ordered:

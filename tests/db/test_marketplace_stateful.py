@@ -10,8 +10,8 @@ review_helpfulness, coupons.used_count follows coupon_usage and never passes usa
 usage_limit_per_user, and stock follows the orders. A rejected step must be rejected by the
 constraint meant for it. Each run is one transaction, rolled back at the end.
 
-The concurrency tests redeem one coupon from several connections at once (one thread each) and
-check that the limits hold with committed data.
+The concurrency tests redeem one coupon, or buy the last units of a product, from several
+connections at once (one thread each) and check that the limits hold with committed data.
 """
 
 from __future__ import annotations
@@ -134,7 +134,7 @@ class MarketplaceMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.reviews)
     @rule(data=st.data(), status=st.sampled_from(REVIEW_STATUSES))
     def moderate_review(self, data, status) -> None:
-        rid = data.draw(st.sampled_from(sorted(self.reviews)))
+        rid = data.draw(st.sampled_from(list(self.reviews)))
         self.expect(lambda c: c.execute("UPDATE reviews SET status = %s, moderated_at = now() WHERE id = %s",
                                         [status, rid]))
         self.reviews[rid]["status"] = status
@@ -142,7 +142,7 @@ class MarketplaceMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.reviews)
     @rule(data=st.data(), rating=st.integers(0, 6))
     def rerate_review(self, data, rating) -> None:
-        rid = data.draw(st.sampled_from(sorted(self.reviews)))
+        rid = data.draw(st.sampled_from(list(self.reviews)))
         ok = self.expect(lambda c: c.execute("UPDATE reviews SET rating = %s WHERE id = %s", [rating, rid]),
                          None if 1 <= rating <= 5 else "reviews_rating_range")
         if ok:
@@ -151,7 +151,7 @@ class MarketplaceMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.reviews)
     @rule(data=st.data())
     def delete_review(self, data) -> None:
-        rid = data.draw(st.sampled_from(sorted(self.reviews)))
+        rid = data.draw(st.sampled_from(list(self.reviews)))
         self.expect(lambda c: c.execute("DELETE FROM reviews WHERE id = %s", [rid]))
         del self.reviews[rid]
         self.votes = {k: v for k, v in self.votes.items() if k[1] != rid}  # votes go with the review
@@ -160,7 +160,7 @@ class MarketplaceMachine(RuleBasedStateMachine):
     @rule(data=st.data(), u=st.integers(0, N_USERS - 1), helpful=st.booleans())
     def write_review_counts(self, data, u, helpful) -> None:
         """Writing derived columns directly changes nothing: they are recomputed."""
-        rid = data.draw(st.sampled_from(sorted(self.reviews)))
+        rid = data.draw(st.sampled_from(list(self.reviews)))
         pid = self.products[self.reviews[rid]["product"]]
         self.expect(lambda c: (c.execute("UPDATE reviews SET helpful_count = 99, not_helpful_count = 7 WHERE id = %s", [rid]),
                                c.execute("UPDATE products SET average_rating = 1.5, review_count = 42 WHERE id = %s", [pid]),
@@ -171,7 +171,7 @@ class MarketplaceMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.reviews)
     @rule(data=st.data(), u=st.integers(0, N_USERS - 1), helpful=st.booleans())
     def cast_vote(self, data, u, helpful) -> None:
-        rid = data.draw(st.sampled_from(sorted(self.reviews)))
+        rid = data.draw(st.sampled_from(list(self.reviews)))
         duplicate = (u, rid) in self.votes
         if self.expect(lambda c: m.vote(c, rid, self.users[u], helpful),
                        "review_helpfulness_one_vote_per_user" if duplicate else None, UNIQUE_VIOLATION):
@@ -180,7 +180,7 @@ class MarketplaceMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.votes)
     @rule(data=st.data(), helpful=st.booleans())
     def change_vote(self, data, helpful) -> None:
-        u, rid = data.draw(st.sampled_from(sorted(self.votes)))
+        u, rid = data.draw(st.sampled_from(list(self.votes)))
         self.expect(lambda c: c.execute("UPDATE review_helpfulness SET is_helpful = %s WHERE user_id = %s AND review_id = %s",
                                         [helpful, self.users[u], rid]))
         self.votes[(u, rid)] = helpful
@@ -188,7 +188,7 @@ class MarketplaceMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.votes)
     @rule(data=st.data())
     def retract_vote(self, data) -> None:
-        u, rid = data.draw(st.sampled_from(sorted(self.votes)))
+        u, rid = data.draw(st.sampled_from(list(self.votes)))
         self.expect(lambda c: c.execute("DELETE FROM review_helpfulness WHERE user_id = %s AND review_id = %s",
                                         [self.users[u], rid]))
         del self.votes[(u, rid)]
@@ -211,7 +211,7 @@ class MarketplaceMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.usages)
     @rule(data=st.data())
     def cancel_redemption(self, data) -> None:
-        usage = data.draw(st.sampled_from(sorted(self.usages)))
+        usage = data.draw(st.sampled_from(list(self.usages)))
         self.expect(lambda c: c.execute("DELETE FROM coupon_usage WHERE id = %s", [usage]))
         del self.usages[usage]
 
@@ -246,7 +246,7 @@ class MarketplaceMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.items)
     @rule(data=st.data(), quantity=st.integers(1, 4))
     def resize_order_item(self, data, quantity) -> None:
-        iid = data.draw(st.sampled_from(sorted(self.items)))
+        iid = data.draw(st.sampled_from(list(self.items)))
         item = self.items[iid]
         delta = 0 if item["cancelled"] else quantity - item["quantity"]
         left = self.taken(item["product"], delta)
@@ -262,7 +262,7 @@ class MarketplaceMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.items)
     @rule(data=st.data(), cancel=st.booleans())
     def cancel_or_reinstate_order_item(self, data, cancel) -> None:
-        iid = data.draw(st.sampled_from(sorted(self.items)))
+        iid = data.draw(st.sampled_from(list(self.items)))
         item = self.items[iid]
         if item["cancelled"] == cancel:
             delta = 0
@@ -278,7 +278,7 @@ class MarketplaceMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.items)
     @rule(data=st.data())
     def delete_order_item(self, data) -> None:
-        iid = data.draw(st.sampled_from(sorted(self.items)))
+        iid = data.draw(st.sampled_from(list(self.items)))
         item = self.items.pop(iid)
         self.expect(lambda c: c.execute("DELETE FROM order_items WHERE id = %s", [iid]))
         if not item["cancelled"]:
@@ -354,46 +354,49 @@ def test_derived_data_stays_true_under_random_operations(conn) -> None:
 
 # -- concurrent coupon redemptions ---------------------------------------------------------------
 
-def race(conninfo: str, coupon_id: uuid.UUID, jobs: list[tuple[uuid.UUID, uuid.UUID]],
-         hold: float = 0.05) -> list[Rejection | None]:
-    """Redeem the coupon once per (user, order) job, each from its own connection and thread, all
-    starting together; each transaction stays open `hold` seconds after its insert before committing,
-    so a redemption that does not wait for the others would overtake them. None = committed."""
+def race(conninfo: str, jobs: list[Callable[[psycopg.Connection], Any]], hold: float = 0.05) -> list[Rejection | None]:
+    """Run each job in its own transaction, connection and thread, all starting together; each
+    transaction stays open `hold` seconds after its statements before committing, so a job that does
+    not wait for the others would overtake them. None = committed."""
     results: list[Rejection | None] = [None] * len(jobs)
     barrier = threading.Barrier(len(jobs))
 
-    def worker(i: int, user_id: uuid.UUID, order_id: uuid.UUID) -> None:
+    def worker(i: int, job: Callable[[psycopg.Connection], Any]) -> None:
         with psycopg.connect(conninfo) as c:
             c.execute("SELECT 1")
             c.rollback()
             barrier.wait(timeout=30)
             try:
-                m.redeem(c, coupon_id, user_id, order_id)
+                job(c)
                 time.sleep(hold)
                 c.commit()
             except psycopg.Error as e:
                 c.rollback()
                 results[i] = Rejection(e.sqlstate, e.diag.constraint_name, str(e).strip())
 
-    threads = [threading.Thread(target=worker, args=(i, u, o)) for i, (u, o) in enumerate(jobs)]
+    threads = [threading.Thread(target=worker, args=(i, job)) for i, job in enumerate(jobs)]
     for t in threads:
         t.start()
     for t in threads:
         t.join(timeout=60)
-    assert not any(t.is_alive() for t in threads), "a redemption hung"
+    assert not any(t.is_alive() for t in threads), "a job hung"
     return results
 
 
+def redemption(coupon_id: uuid.UUID, user_id: uuid.UUID, order_id: uuid.UUID) -> Callable[[psycopg.Connection], Any]:
+    return lambda c: m.redeem(c, coupon_id, user_id, order_id)
+
+
 def committed_setup(conninfo: str, usage_limit: int | None, per_user: int | None,
-                    orders_per_user: list[int]) -> tuple[uuid.UUID, list[tuple[uuid.UUID, uuid.UUID]]]:
+                    orders_per_user: list[int]) -> tuple[uuid.UUID, list[Callable[[psycopg.Connection], Any]]]:
     """A committed coupon and, per entry of orders_per_user, a customer with that many orders;
-    returns the coupon and one (user, order) job per order."""
+    returns the coupon and one redemption job per order."""
     with psycopg.connect(conninfo) as c:
         coupon_id = m.coupon(c, m.user(c, role="admin"), usage_limit, per_user)
         jobs = []
         for n in orders_per_user:
             uid = m.user(c)
-            jobs += [(uid, m.order(c, uid)) for _ in range(n)]
+            jobs += [redemption(coupon_id, uid, m.order(c, uid)) for _ in range(n)]
         c.commit()
     return coupon_id, jobs
 
@@ -413,7 +416,7 @@ def test_concurrent_redemptions_respect_usage_limit(deployment, round_) -> None:
     """8 customers redeem a coupon limited to 3 redemptions at the same time: exactly 3 commit."""
     conninfo = deployment.db.conninfo
     coupon_id, jobs = committed_setup(conninfo, 3, None, [1] * 8)
-    results = race(conninfo, coupon_id, jobs)
+    results = race(conninfo, jobs)
     assert sum(r is None for r in results) == 3
     assert {(r.sqlstate, r.constraint) for r in results if r is not None} == {(CHECK_VIOLATION, "coupon_usage_within_limit")}
     used, users = redemptions(conninfo, coupon_id)
@@ -425,7 +428,7 @@ def test_concurrent_redemptions_respect_usage_limit_per_user(deployment, round_)
     """One customer redeems a coupon (2 per user, no total limit) for 6 orders at the same time: 2 commit."""
     conninfo = deployment.db.conninfo
     coupon_id, jobs = committed_setup(conninfo, None, 2, [6])
-    results = race(conninfo, coupon_id, jobs)
+    results = race(conninfo, jobs)
     assert sum(r is None for r in results) == 2
     assert {(r.sqlstate, r.constraint) for r in results if r is not None} == {(CHECK_VIOLATION, "coupon_usage_within_user_limit")}
     used, users = redemptions(conninfo, coupon_id)
@@ -438,9 +441,33 @@ def test_concurrent_redemptions_respect_both_limits(deployment, round_) -> None:
     for 3 different customers; every other attempt is refused by one of the two limits."""
     conninfo = deployment.db.conninfo
     coupon_id, jobs = committed_setup(conninfo, 3, 1, [2] * 5)
-    results = race(conninfo, coupon_id, jobs)
+    results = race(conninfo, jobs)
     assert sum(r is None for r in results) == 3
     assert {(r.sqlstate, r.constraint) for r in results if r is not None} <= {
         (CHECK_VIOLATION, "coupon_usage_within_limit"), (CHECK_VIOLATION, "coupon_usage_within_user_limit")}
     used, users = redemptions(conninfo, coupon_id)
     assert used == len(users) == len(set(users)) == 3
+
+
+@pytest.mark.parametrize("round_", range(ROUNDS))
+@pytest.mark.parametrize("on_variant", [False, True], ids=["product", "variant"])
+def test_concurrent_orders_never_oversell(deployment, round_, on_variant) -> None:
+    """7 customers order the last 3 units (one each) at the same time: exactly 3 orders commit, the
+    others are refused by the stock check, and the stock ends at 0."""
+    conninfo = deployment.db.conninfo
+    with psycopg.connect(conninfo) as c:
+        pid = m.product(c, m.seller(c), stock_quantity=0 if on_variant else 3)
+        vid = m.variant(c, pid, stock_quantity=3) if on_variant else None
+        customers = [m.user(c) for _ in range(7)]
+        c.commit()
+
+    def buy(customer: uuid.UUID) -> Callable[[psycopg.Connection], Any]:
+        return lambda c: m.order_item(c, m.order(c, customer), pid, 1, variant_id=vid)
+
+    results = race(conninfo, [buy(u) for u in customers])
+    table = "product_variants" if on_variant else "products"
+    assert sum(r is None for r in results) == 3
+    assert {(r.sqlstate, r.constraint) for r in results if r is not None} == {(CHECK_VIOLATION, f"{table}_stock_non_negative")}
+    with psycopg.connect(conninfo) as c:
+        assert c.execute(f"SELECT stock_quantity FROM {table} WHERE id = %s", [vid or pid]).fetchone() == (0,)
+        assert c.execute("SELECT count(*) FROM order_items WHERE product_id = %s", [pid]).fetchone() == (3,)

@@ -150,6 +150,36 @@ def plan(project_dir: str, database_url: str | None, dev_url: str | None, fmt: s
     _run(run)
 
 
+@main.command("diff")
+@click.argument("project_dir", default="schema", type=click.Path())
+@click.option("--from", "from_ref", default=None, metavar="REF",
+              help="Old side: a git revision, a directory of specs or a database URL (default: the merge base "
+                   "of HEAD and the main branch).")
+@click.option("--to", "to_ref", default=None, metavar="REF",
+              help="New side, the same kinds (default: PROJECT_DIR in the work tree).")
+@dev_opt
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
+              show_default=True)
+@click.option("--link-base", default=None, metavar="URL",
+              help="Markdown: link file:line of the new side to URL/path#Lline "
+                   "(e.g. https://github.com/OWNER/REPO/blob/SHA).")
+@single_opt
+def diff_command(project_dir: str, from_ref: str | None, to_ref: str | None, dev_url: str | None, fmt: str,
+                 link_base: str | None, single_transaction: bool) -> None:
+    """Review a schema change: spec changes, the DDL plan with hazards, new lint findings, an ER
+    diagram of the touched tables. Both spec sides are built in scratch databases; a database URL
+    side is only read. Exit 0: no changes; 2: changes."""
+    from .review import review
+    from .review_format import REVIEW_FORMATS, review_markdown
+
+    def run() -> int:
+        r = review(project_dir, from_ref, to_ref, dev_url, online=not single_transaction)
+        text = review_markdown(r, link_base) if fmt == "markdown" else REVIEW_FORMATS[fmt](r)
+        click.echo(text, nl=False)
+        return EXIT_OK if r.empty else EXIT_CHANGES
+    _run(run)
+
+
 @main.command()
 @click.argument("source", default="schema", type=click.Path())
 @database_opt

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 import pglast
 from pglast import ast
@@ -280,8 +281,9 @@ def _neighbours(c: str) -> list[str]:
     return [str(x) for x in out]
 
 
+@lru_cache(maxsize=4096)
 def expr_facts(expr: str, seed: int = 0) -> ExprFacts:
-    """Columns an expression reads and literals worth trying for each: its constants and the values
+    """(Cached: treat the result as read-only.) Columns an expression reads and literals worth trying for each: its constants and the values
     around them, strings matching (and not matching) its regular expressions and LIKE patterns,
     strings of the lengths it compares with."""
     facts = ExprFacts()

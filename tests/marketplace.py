@@ -45,6 +45,11 @@ EMAIL_PATTERN = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
 PHONE_PATTERN = r"\+?[1-9][0-9]{1,14}"
 
 _serial = itertools.count(1)
+
+
+def examples(default: int) -> int:
+    """Hypothesis max_examples: `default` times PGDECL_MARKETPLACE_EXAMPLES_FACTOR (e.g. 20 for a long hunt)."""
+    return max(1, int(default * float(os.environ.get("PGDECL_MARKETPLACE_EXAMPLES_FACTOR", "1"))))
 CENT = Decimal("0.01")
 
 

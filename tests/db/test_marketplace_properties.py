@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import marketplace as m  # noqa: E402
 from marketplace import CHECK_VIOLATION, RLS_VIOLATION, UNIQUE_VIOLATION, violates  # noqa: E402
 
-SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=m.examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @pytest.fixture(scope="module")
@@ -484,6 +484,39 @@ def test_stock_never_goes_negative_unless_backorders_are_allowed(conn, stock, or
                 conn.execute(f"UPDATE {table} SET stock_quantity = -1 WHERE id = %s", [row_id])
 
 
+@SETTINGS
+@given(ratings=st.lists(st.tuples(st.integers(0, 2), st.integers(0, 2), st.integers(1, 5)), min_size=1, max_size=9,
+                        unique_by=lambda t: (t[0], t[1])),
+       votes=st.lists(st.tuples(st.integers(0, 2), st.booleans()), max_size=3, unique_by=lambda t: t[0]),
+       erase_product=st.integers(0, 2), erase_user=st.integers(0, 2))
+def test_cascading_deletes_keep_derived_data_true(conn, ratings, votes, erase_product, erase_user) -> None:
+    """Hard-deleting a product (its reviews cascade) or a user (their reviews and votes cascade)
+    recomputes product ratings, the seller's rating and review vote counts."""
+    with rolled_back(conn):
+        sid = m.seller(conn)
+        products = [m.product(conn, sid) for _ in range(3)]
+        users = [m.user(conn) for _ in range(3)]
+        reviews = {(p, u): m.review(conn, products[p], users[u], r) for p, u, r in ratings}
+        first = next(iter(reviews.values()))
+        for u, helpful in votes:
+            m.vote(conn, first, users[u], helpful)
+        conn.execute("DELETE FROM products WHERE id = %s", [products[erase_product]])
+        conn.execute("DELETE FROM users WHERE id = %s", [users[erase_user]])
+        left = [(p, r) for p, u, r in ratings if p != erase_product and u != erase_user]
+        for p in range(3):
+            if p != erase_product:
+                mine = [r for q, r in left if q == p]
+                assert conn.execute("SELECT average_rating, review_count FROM products WHERE id = %s",
+                                    [products[p]]).fetchone() == (m.money(Decimal(sum(mine)) / len(mine)) if mine else 0, len(mine))
+        every = [r for _, r in left]
+        assert conn.execute("SELECT average_rating, rating_count FROM seller_profiles WHERE user_id = %s", [sid]).fetchone() \
+            == (m.money(Decimal(sum(every)) / len(every)) if every else 0, len(every))
+        counts = conn.execute("SELECT helpful_count, not_helpful_count FROM reviews WHERE id = %s", [first]).fetchone()
+        if counts is not None:  # the first review survived
+            kept = [h for u, h in votes if u != erase_user]
+            assert counts == (sum(kept), len(kept) - sum(kept))
+
+
 # -- row-level security ----------------------------------------------------------------------------
 
 PUBLISHED = {"active", "out_of_stock"}
@@ -620,7 +653,7 @@ TOUCH = {
 }
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=m.examples(30), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(drawn=populations())
 def test_row_level_security_follows_the_access_model(conn, drawn) -> None:
     """For every generated user (and an anonymous guest session): the rows it sees, updates and deletes

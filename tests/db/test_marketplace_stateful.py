@@ -1,9 +1,10 @@
 """Derived data of the marketplace schema (schema/) stays true, on a deployed copy.
 
-A Hypothesis state machine drives random sequences of operations - reviews added, moderated, re-rated
-and deleted; helpfulness votes cast, changed and retracted; coupon redemptions and their
-cancellation; stock set directly, backorders switched, order items placed, re-sized, cancelled,
-reinstated and deleted - keeps a Python model of what should be, and after every step checks that
+A Hypothesis state machine drives random sequences of operations - reviews added, moderated, re-rated,
+moved to another product and deleted; helpfulness votes cast, changed, moved and retracted; derived
+columns written directly; coupon redemptions and their cancellation; stock set directly, backorders
+switched, order items placed, re-sized, moved to another product, cancelled, reinstated and
+deleted - keeps a Python model of what should be, and after every step checks that
 products.average_rating / review_count follow the approved reviews (and the seller's rating all
 approved reviews of their products), reviews.helpful_count / not_helpful_count follow
 review_helpfulness, coupons.used_count follows coupon_usage and never passes usage_limit or
@@ -149,6 +150,17 @@ class MarketplaceMachine(RuleBasedStateMachine):
             self.reviews[rid]["rating"] = rating
 
     @precondition(lambda self: self.reviews)
+    @rule(data=st.data(), p=st.integers(0, N_PRODUCTS - 1))
+    def move_review(self, data, p) -> None:
+        """Both the old and the new product recompute their rating."""
+        rid = data.draw(st.sampled_from(list(self.reviews)))
+        review = self.reviews[rid]
+        clash = any(r["user"] == review["user"] and r["product"] == p for k, r in self.reviews.items() if k != rid)
+        if self.expect(lambda c: c.execute("UPDATE reviews SET product_id = %s WHERE id = %s", [self.products[p], rid]),
+                       "reviews_one_per_user_product" if clash else None, UNIQUE_VIOLATION):
+            review["product"] = p
+
+    @precondition(lambda self: self.reviews)
     @rule(data=st.data())
     def delete_review(self, data) -> None:
         rid = data.draw(st.sampled_from(list(self.reviews)))
@@ -184,6 +196,18 @@ class MarketplaceMachine(RuleBasedStateMachine):
         self.expect(lambda c: c.execute("UPDATE review_helpfulness SET is_helpful = %s WHERE user_id = %s AND review_id = %s",
                                         [helpful, self.users[u], rid]))
         self.votes[(u, rid)] = helpful
+
+    @precondition(lambda self: self.votes and len(self.reviews) > 1)
+    @rule(data=st.data())
+    def move_vote(self, data) -> None:
+        """Both the old and the new review recompute their vote counts."""
+        u, rid = data.draw(st.sampled_from(list(self.votes)))
+        target = data.draw(st.sampled_from([r for r in self.reviews if r != rid]))
+        clash = (u, target) in self.votes
+        if self.expect(lambda c: c.execute("UPDATE review_helpfulness SET review_id = %s WHERE user_id = %s AND review_id = %s",
+                                           [target, self.users[u], rid]),
+                       "review_helpfulness_one_vote_per_user" if clash else None, UNIQUE_VIOLATION):
+            self.votes[(u, target)] = self.votes.pop((u, rid))
 
     @precondition(lambda self: self.votes)
     @rule(data=st.data())
@@ -276,6 +300,21 @@ class MarketplaceMachine(RuleBasedStateMachine):
             self.stock[item["product"]] = left
 
     @precondition(lambda self: self.items)
+    @rule(data=st.data(), p=st.integers(0, N_PRODUCTS - 1))
+    def move_order_item(self, data, p) -> None:
+        """The old product gets the quantity back, the new one gives it (unless cancelled)."""
+        iid = data.draw(st.sampled_from(list(self.items)))
+        item = self.items[iid]
+        if item["product"] == p:
+            return
+        held = 0 if item["cancelled"] else item["quantity"]
+        old_left, new_left = self.taken(item["product"], -held), self.taken(p, held)
+        if self.expect(lambda c: c.execute("UPDATE order_items SET product_id = %s WHERE id = %s", [self.products[p], iid]),
+                       self.stock_constraint(p, new_left) if held else None):
+            self.stock[item["product"]], self.stock[p] = old_left, new_left
+            item["product"] = p
+
+    @precondition(lambda self: self.items)
     @rule(data=st.data())
     def delete_order_item(self, data) -> None:
         iid = data.draw(st.sampled_from(list(self.items)))
@@ -348,7 +387,7 @@ class MarketplaceMachine(RuleBasedStateMachine):
 def test_derived_data_stays_true_under_random_operations(conn) -> None:
     MarketplaceMachine.conn = conn
     run_state_machine_as_test(MarketplaceMachine, settings=settings(
-        max_examples=80, stateful_step_count=40, deadline=None,
+        max_examples=m.examples(80), stateful_step_count=40, deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]))
 
 

@@ -142,10 +142,11 @@ Key = tuple[str, str]
 
 
 def renamed(live: Any, desired: Any, desired_old: Any, relations: dict[Key, str],
-            columns: dict[tuple[str, str, str], str], constraints: dict[tuple[str, str, str], str]) -> Any:
+            columns: dict[tuple[str, str, str], str], constraints: dict[tuple[str, str, str], str],
+            triggers: dict[tuple[str, str, str], str] | None = None) -> Any:
     """The live snapshot as it will be once the plan's rename steps have run, without touching the
     live database. `relations` maps (schema, old name) of tables, indexes and sequences to their new
-    names; `columns` and `constraints` map (schema, old table, old name) to the new name.
+    names; `columns`, `constraints` and `triggers` map (schema, old table, old name) to the new name.
 
     `desired_old` is the desired schema with those renames undone, done by PostgreSQL in the scratch
     database: a live object equal to its counterpart there becomes, once renamed, exactly the desired
@@ -208,6 +209,7 @@ def renamed(live: Any, desired: Any, desired_old: Any, relations: dict[Key, str]
 
     def trigger(o: Any) -> Any:
         o2 = copy.copy(o)
+        o2.name = (triggers or {}).get((o.schema, o.table_name, o.name), o.name)
         o2.table_name = rel(o.schema, o.table_name)
         o2.dependent_on = [o2.quoted_full_selectable_name]
         return o2

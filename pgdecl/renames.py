@@ -24,8 +24,15 @@ from . import catalog_diff
 from .db import Database, connect
 from .errors import Origin, PlanError, SpecError
 from .model import Project, Table, Unique, split_name
-from .render import default_fk_name, default_index_name, default_unique_name, foreign_keys, ident, primary_key
-from .render import qname
+from .render import (
+    default_fk_name,
+    default_index_name,
+    default_unique_name,
+    foreign_keys,
+    ident,
+    primary_key,
+    qname,
+)
 
 _SERIAL = {"serial", "bigserial", "smallserial", "serial2", "serial4", "serial8"}
 
@@ -35,7 +42,7 @@ class Rename:
     """One rename step. `table` is the table's name when the step runs (its new name), `live_table`
     its name in the live database; both are None for a table rename itself."""
 
-    kind: str  # table, column, constraint, index, sequence
+    kind: str  # table, column, constraint, index, sequence, trigger
     schema: str
     old: str
     new: str
@@ -50,6 +57,8 @@ class Rename:
         if self.kind in ("column", "constraint"):
             return (f"ALTER TABLE {qname(f'{self.schema}.{self.table}')} RENAME {self.kind.upper()} "
                     f"{ident(old)} TO {ident(new)}")
+        if self.kind == "trigger":
+            return f"ALTER TRIGGER {ident(old)} ON {qname(f'{self.schema}.{self.table}')} RENAME TO {ident(new)}"
         return f"ALTER {self.kind.upper()} {qname(f'{self.schema}.{old}')} RENAME TO {ident(new)}"
 
     @property
@@ -68,6 +77,7 @@ class _LiveTable:
     constraints: dict[str, str]  # name -> contype
     indexes: set[str]            # valid indexes
     sequences: set[str]          # owned by a column of the table
+    triggers: set[str]
 
 
 def _relations(conn: psycopg.Connection, schema: str, names: list[str]) -> dict[str, str]:
@@ -92,8 +102,11 @@ def _live_table(conn: psycopg.Connection, schema: str, name: str) -> _LiveTable:
            UNION ALL
            SELECT 'seq', s.relname::text, '' FROM pg_depend d JOIN pg_class s ON s.oid = d.objid, t
             WHERE d.refobjid = t.oid AND d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
-              AND s.relkind = 'S' AND d.deptype IN ('a', 'i')""", (schema, name)).fetchall()
-    out = _LiveTable(set(), {}, set(), set())
+              AND s.relkind = 'S' AND d.deptype IN ('a', 'i')
+           UNION ALL
+           SELECT 'trg', tg.tgname::text, '' FROM pg_trigger tg, t WHERE tg.tgrelid = t.oid AND NOT tg.tgisinternal
+           """, (schema, name)).fetchall()
+    out = _LiveTable(set(), {}, set(), set(), set())
     for kind, n, extra in rows:
         if kind == "col":
             out.columns.add(n)
@@ -101,6 +114,8 @@ def _live_table(conn: psycopg.Connection, schema: str, name: str) -> _LiveTable:
             out.constraints[n] = extra
         elif kind == "idx":
             out.indexes.add(n)
+        elif kind == "trg":
+            out.triggers.add(n)
         else:
             out.sequences.add(n)
     return out
@@ -196,8 +211,15 @@ def find(conn: psycopg.Connection, project: Project, target: str = "the database
                 steps.append(Rename("index", schema, old, new, new_table, live_table, origin=t.origin))
             elif old in live.sequences:
                 steps.append(Rename("sequence", schema, old, new, new_table, live_table, origin=t.origin))
+        if live_table != new_table:  # triggers named after the table (the timestamps trait's)
+            for trigger in t.triggers:
+                old = f"{live_table}{trigger[len(new_table):]}"
+                if trigger.startswith(f"{new_table}_") and old in live.triggers and trigger not in live.triggers:
+                    steps.append(Rename("trigger", schema, old, trigger, new_table, live_table,
+                                        origin=t.triggers[trigger].origin or t.origin))
         out += steps
-    return out
+    order = {"table": 0, "column": 1}
+    return sorted(out, key=lambda r: order.get(r.kind, 2))  # stable: per table, in spec order
 
 
 @dataclass(frozen=True)
@@ -207,12 +229,14 @@ class _Maps:
     relations: dict[tuple[str, str], str]
     columns: dict[tuple[str, str, str], str]
     constraints: dict[tuple[str, str, str], str]
+    triggers: dict[tuple[str, str, str], str]
 
     @classmethod
-    def of(cls, renames: list[Rename]) -> "_Maps":
+    def of(cls, renames: list[Rename]) -> _Maps:
         relations: dict[tuple[str, str], str] = {}
         columns: dict[tuple[str, str, str], str] = {}
         constraints: dict[tuple[str, str, str], str] = {}
+        triggers: dict[tuple[str, str, str], str] = {}
         for r in renames:
             if r.kind in ("table", "index", "sequence") or r.has_index:
                 relations[(r.schema, r.old)] = r.new
@@ -220,7 +244,9 @@ class _Maps:
                 columns[(r.schema, str(r.live_table), r.old)] = r.new
             elif r.kind == "constraint":
                 constraints[(r.schema, str(r.live_table), r.old)] = r.new
-        return cls(relations, columns, constraints)
+            elif r.kind == "trigger":
+                triggers[(r.schema, str(r.live_table), r.old)] = r.new
+        return cls(relations, columns, constraints, triggers)
 
     def relation(self, schema: str, name: str) -> str:
         return self.relations.get((schema, name), name)
@@ -228,7 +254,7 @@ class _Maps:
 
 _ID = r'(?:"(?:[^"]|"")*"|[a-z_][a-z0-9_$]*)'
 _CHAIN = re.compile(rf'(?<![\w$".]){_ID}(?:\.{_ID})+(?![\w$"])')
-_CONSTRAINT = re.compile(rf"^CONSTRAINT ({_ID}) ON ({_ID})\.({_ID})$")
+_ON_TABLE = re.compile(rf"^(CONSTRAINT|TRIGGER) ({_ID}) ON ({_ID})\.({_ID})$")
 
 
 def _unquote(name: str) -> str:
@@ -260,11 +286,13 @@ class _Renamer:
         return ".".join(out)
 
     def text(self, value: str) -> str:
-        m = _CONSTRAINT.match(value)
+        m = _ON_TABLE.match(value)
         if m:
-            s, t, c = _unquote(m[2]), _unquote(m[3]), _unquote(m[1])
-            new_c = self.maps.constraints.get((s, t, c), c)
-            return f"CONSTRAINT {m[1] if new_c == c else ident(new_c)} ON {self._chain(re.match(_CHAIN, f'{m[2]}.{m[3]}'))}"  # type: ignore[arg-type]
+            s, t, o = _unquote(m[3]), _unquote(m[4]), _unquote(m[2])
+            names = self.maps.constraints if m[1] == "CONSTRAINT" else self.maps.triggers
+            new_o = names.get((s, t, o), o)
+            table = self._chain(re.match(_CHAIN, f"{m[3]}.{m[4]}"))  # type: ignore[arg-type]
+            return f"{m[1]} {m[2] if new_o == o else ident(new_o)} ON {table}"
         if "." in value and '"' not in value and " " not in value:  # a plain schema.name
             s, _, n = value.partition(".")
             if (s, n) in self.maps.relations:
@@ -350,6 +378,7 @@ def prepare(project: Project, live: Database, scratch: Database, live_schema: An
     with connect(scratch) as conn:
         desired_old_extra = catalog_diff.snapshot(conn)
     maps = _Maps.of(todo)
-    live_schema = renamed(live_schema, desired_schema, desired_old, maps.relations, maps.columns, maps.constraints)
+    live_schema = renamed(live_schema, desired_schema, desired_old, maps.relations, maps.columns, maps.constraints,
+                          maps.triggers)
     live_extra = rename_snapshot(live_extra, desired_extra, desired_old_extra, maps)
     return [r.sql for r in todo], live_schema, live_extra, rename_types(types, maps)

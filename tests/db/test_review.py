@@ -219,3 +219,44 @@ def test_cli_exit_codes(repos, admin, monkeypatch) -> None:
     assert "[`schema/blog.yaml:43`](https://example.com/blob/abc/schema/blog.yaml#L43)" in linked.output
     as_json = runner.invoke(main, ["diff", "--from", "main", "--to", "feature", "--format", "json", *dev])
     assert as_json.exit_code == 2 and json.loads(as_json.output)["to"]["ref"] == "feature"
+
+
+def test_github_workflow_review_step(repos, server, tmp_path) -> None:
+    """The example workflow's review step, run as GitHub runs it: fetch-depth 0 checkout, origin/<base>."""
+    import sys
+
+    import yaml
+
+    workflow = yaml.safe_load((ROOT / "examples" / "github-actions" / "pgdecl-review.yml").read_text())
+    steps = workflow["jobs"]["review"]["steps"]
+    assert steps[0]["uses"].startswith("actions/checkout@") and steps[0]["with"]["fetch-depth"] == 0
+    assert workflow["permissions"]["pull-requests"] == "write"
+    script = next(s for s in steps if s.get("id") == "review")["run"]
+    post = next(s for s in steps if "github-script" in s.get("uses", ""))["with"]["script"]
+    assert "<!-- pgdecl-review -->" in post and "updateComment" in post and "createComment" in post
+
+    repo = tmp_path / "checkout"
+    shutil.copytree(repos["starter"], repo)
+    git(repo, "remote", "add", "origin", str(repos["starter"]))
+    git(repo, "fetch", "-q", "origin")
+
+    def run_step(base_ref: str) -> tuple[str, str]:
+        out, summary = tmp_path / "output", tmp_path / "summary"
+        out.write_text("")
+        summary.write_text("")
+        env = {**os.environ, **workflow["env"], "BASE_REF": base_ref, "LINK_BASE": "https://example.com/blob/sha",
+               "GITHUB_OUTPUT": str(out), "GITHUB_STEP_SUMMARY": str(summary),
+               "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+               "PGDECL_HOME": str(server.dir.parent)}
+        p = subprocess.run(["bash", "-e", "-c", script], cwd=repo, env=env, capture_output=True, text=True)
+        assert p.returncode == 0, p.stderr
+        assert (repo / "review.md").read_text() == summary.read_text()
+        return out.read_text(), (repo / "review.md").read_text()
+
+    output, md = run_step("main")
+    assert output == "exit_code=2\n"
+    assert md.startswith("<!-- pgdecl-review -->\n") and "`origin/main`" in md
+    assert "[`schema/blog.yaml:43`](https://example.com/blob/sha/schema/blog.yaml#L43)" in md
+    output, md = run_step("no-such-branch")
+    assert output == "exit_code=1\n"
+    assert md.startswith("<!-- pgdecl-review -->\n") and "`pgdecl diff` failed" in md and "no-such-branch" in md

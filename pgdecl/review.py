@@ -607,6 +607,15 @@ def compare_projects(live: _Side, desired: _Side) -> list[Change]:
     return _Compare(live, desired).run()
 
 
+def compare_dirs(live_dir: str | Path, desired_dir: str | Path) -> list[Change]:
+    """The spec changes between two directories of specs (no database)."""
+    sides = [_Side(SideInfo(DIRECTORY, str(d), str(d)), directory=Path(d), shown=str(d))
+             for d in (live_dir, desired_dir)]
+    for side in sides:
+        _build(side)
+    return compare_projects(*sides)
+
+
 # --- lint, touched tables ---------------------------------------------------------------------
 
 

@@ -157,7 +157,7 @@ def plan(project_dir: str, database_url: str | None, dev_url: str | None, fmt: s
                    "of HEAD and the main branch).")
 @click.option("--to", "to_ref", default=None, metavar="REF",
               help="New side, the same kinds (default: PROJECT_DIR in the work tree).")
-@dev_opt
+@click.option("--dev-url", default=None, help="Server for the scratch databases (default: pgdecl's local server).")
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
               show_default=True)
 @click.option("--link-base", default=None, metavar="URL",

@@ -272,7 +272,7 @@ def _resolve(ref: str, which: str, project_dir: str, stack: ExitStack, repo: lis
     from .db import mask
 
     if _URL.match(ref):
-        return _Side(SideInfo(DATABASE, ref, mask(ref)), conninfo=_read_only(ref))
+        return _Side(SideInfo(DATABASE, mask(ref), mask(ref)), conninfo=_read_only(ref))  # never the password
     is_dir = Path(ref).is_dir()
     if not repo:
         try:

@@ -154,9 +154,10 @@ def test_database_side_is_read_only_and_gives_the_same_plan(repos, server, admin
             git(repo, "worktree", "remove", "--force", str(main_dir))
         with connect(db) as conn:
             before = live_fingerprint(conn)
-        r = review("schema", db.conninfo, "feature", server=server)
+        r = review("schema", f"{db.conninfo} password=s3cret", "feature", server=server)  # trust: ignored
         with connect(db) as conn:
             assert live_fingerprint(conn) == before
+        assert "s3cret" not in review_json(r) + review_markdown(r) + review_text(r)
         assert [s.sql for s in r.steps] == [s.sql for s in from_git.steps]
         assert not r.models_compared and r.changes == ()
         assert "public.posts" in r.touched_tables  # found from the plan's statements

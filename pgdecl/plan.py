@@ -202,10 +202,12 @@ def make_plan(project_dir: str | Path = "schema", database_url: str | None = Non
 
 
 def plan_between(live_db: Database, desired_db: Database, roles: list[str] | tuple[str, ...] = (),
-                 online: bool = True) -> tuple[Step, ...]:
+                 online: bool = True, desired_project: Any = None) -> tuple[Step, ...]:
     """The steps that turn the schema of `live_db` into that of `desired_db`, two existing databases
     that are only read: make_plan's diff, for `pgdecl diff` (which builds both sides in scratch
-    databases). `roles` are role statements worked out by the caller. Keep in step with make_plan."""
+    databases). `roles` are role statements worked out by the caller. With `desired_project` (the
+    specs `desired_db` was built from, a scratch database renames may be undone in), its
+    renamed_from hints become rename steps as in make_plan. Keep in step with make_plan."""
     from .diff import changes, enum_changes, index_definitions, inspect
 
     with connect(live_db) as conn:
@@ -217,6 +219,10 @@ def plan_between(live_db: Database, desired_db: Database, roles: list[str] | tup
         desired_extra = catalog_diff.snapshot(conn)
         conn.rollback()
     live_schema, desired_schema = inspect(live_db), inspect(desired_db)
+    rename_steps: list[str] = []
+    if desired_project is not None:
+        rename_steps, live_schema, live_extra, types = renames.prepare(
+            desired_project, live_db, desired_db, live_schema, desired_schema, live_extra, desired_extra, types)
     enum_adds, enum_losses = enum_changes(live_schema, desired_schema) if online else ([], {})
     statements = order_functions_first(changes(live_schema, desired_schema))
     statements += catalog_diff.statements(live_extra, desired_extra, dropped_objects(statements))
@@ -224,6 +230,7 @@ def plan_between(live_db: Database, desired_db: Database, roles: list[str] | tup
     new_tables, recreated = created_tables(statements), recreated_objects(statements)
     rewritten = (rewrite if online else single_transaction)(statements, new_tables, types, recreated)
     steps = [Step(sql, classify(sql), source="roles") for sql in roles]
+    steps += [Step(sql, classify(sql), source="renames") for sql in rename_steps]
     steps += [Step(r.sql, r.hazards + _enum_loss(r.sql, enum_losses), r.phase) for r in rewritten]
     steps += _rebuild_invalid(live_invalid, index_definitions(desired_schema))
     return tuple(_ordered(steps))

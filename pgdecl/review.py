@@ -743,4 +743,5 @@ def _plan(live: _Side, desired: _Side, dev_url: str | None, server: Any, stack: 
             with connect(dbs[0]) as conn:
                 roles = role_statements(conn, desired.project)
                 conn.rollback()
-    return plan_between(dbs[0], dbs[1], roles, online)
+    # a spec side's scratch database may have renames undone in it (renamed_from hints, as in make_plan)
+    return plan_between(dbs[0], dbs[1], roles, online, desired.project if desired.conninfo is None else None)

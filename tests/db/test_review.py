@@ -261,3 +261,26 @@ def test_github_workflow_review_step(repos, server, tmp_path) -> None:
     output, md = run_step("no-such-branch")
     assert output == "exit_code=1\n"
     assert md.startswith("<!-- pgdecl-review -->\n") and "`pgdecl diff` failed" in md and "no-such-branch" in md
+
+
+def test_renamed_column_is_renamed_in_the_plan(repos, tmp_path, server, monkeypatch) -> None:
+    """A renamed_from hint: the review shows a rename, and its plan renames (as `pgdecl plan` would)."""
+    repo = tmp_path / "repo"
+    shutil.copytree(repos["starter"], repo)
+    monkeypatch.chdir(repo)
+    git(repo, "checkout", "-q", "--", "schema")  # the work tree as on feature
+    blog = repo / "schema" / "blog.yaml"
+    text = blog.read_text()
+    for old, new in (('tags: {type: "text[]", nullable: false, default: "\'{}\'"}',
+                      'labels: {type: "text[]", nullable: false, default: "\'{}\'", renamed_from: tags}'),
+                     ("- columns: [tags]", "- columns: [labels]")):
+        assert text.count(old) == 1
+        text = text.replace(old, new)
+    blog.write_text(text)
+    r = review("schema", "feature", server=server)
+    renamed = [c for c in r.changes if c.action == "renamed"]
+    assert [(c.kind, c.name, c.details) for c in renamed] == [("column", "posts.labels",
+                                                               (("name", "posts.tags", "posts.labels"),))]
+    assert [s.sql for s in r.steps] == ["ALTER TABLE public.posts RENAME COLUMN tags TO labels",
+                                        "ALTER INDEX public.posts_tags_idx RENAME TO posts_labels_idx"]
+    assert "data_loss" not in r.hazard_kinds()

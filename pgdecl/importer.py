@@ -31,6 +31,7 @@ from .errors import PgdeclError, SpecErrors
 FIRST_USER_OID = 16384
 DATABASE_FILE = "00_database.yaml"
 RAW_FILE = "90_raw.sql"
+SHOWN_STATEMENTS = 20  # privilege/comment statements listed one by one in the summary
 
 INDEX_METHODS = ("btree", "hash", "gin", "gist", "brin", "spgist")
 PRIVILEGE_ORDER = ("select", "insert", "update", "delete", "truncate", "references", "trigger",
@@ -345,6 +346,7 @@ class ImportResult:
     skipped: list[RawItem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     replaced: list[str] = field(default_factory=list)
+    raw_statements: list[str] = field(default_factory=list)  # privileges and comments in raw SQL
 
 
 def summary_text(result: ImportResult) -> str:
@@ -358,7 +360,14 @@ def summary_text(result: ImportResult) -> str:
     if result.raw:
         lines.append(f"raw SQL ({RAW_FILE}): {len(result.raw)} object(s) the spec format cannot express:")
         lines += [f"  {r.kind} {r.name}: {r.reason}" for r in result.raw]
-    else:
+    if result.raw_statements:
+        lines.append(f"raw SQL ({RAW_FILE}): {len(result.raw_statements)} privilege and comment statement(s) the "
+                     "spec format cannot express:")
+        shown = result.raw_statements[:SHOWN_STATEMENTS]
+        lines += [f"  {s}" for s in shown]
+        if len(result.raw_statements) > len(shown):
+            lines.append(f"  ... and {len(result.raw_statements) - len(shown)} more in {RAW_FILE}")
+    if not result.raw and not result.raw_statements:
         lines.append("raw SQL: none")
     if result.skipped:
         lines.append(f"not imported: {len(result.skipped)} object(s):")
@@ -2228,7 +2237,8 @@ def build_project(conn: psycopg.Connection, source: str, schemas: Iterable[str] 
         raise ImportFailed("the imported specs still do not validate after moving objects to raw SQL")
     raw_items = writer.raw_items
     result = ImportResult(Path("."), source, files=sorted(files), counts=dict(writer.counts),
-                          raw=raw_items, skipped=list(imp.skipped), notes=list(imp.notes))
+                          raw=raw_items, skipped=list(imp.skipped), notes=list(imp.notes),
+                          raw_statements=writer.default_acl_sql + writer.acl_sql + writer.comment_sql)
     return files, result
 
 

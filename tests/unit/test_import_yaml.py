@@ -236,3 +236,19 @@ def test_topo_order_breaks_cycles_and_ignores_outside_nodes() -> None:
 def test_dump_is_plain_yaml_too() -> None:
     data = {"tables": {"t": {"columns": {"c": {"type": "text", "default": "'x'::text"}}}}}
     assert yaml.safe_load(dump_yaml(data)) == data
+
+
+def test_summary_lists_raw_objects_and_statements() -> None:
+    from pgdecl.importer import SHOWN_STATEMENTS, ImportResult, RawItem, summary_text
+
+    statements = [f"REVOKE EXECUTE ON FUNCTION public.f{i}() FROM PUBLIC" for i in range(SHOWN_STATEMENTS + 3)]
+    result = ImportResult(Path("out"), "postgresql://u@h:5432/db", files=["00_database.yaml", "90_raw.sql"],
+                          counts={"tables": 2, "views": 0}, raw=[RawItem("table", "public.p", "a partitioned table")],
+                          skipped=[RawItem("operator", "public.===", "not covered")], raw_statements=statements)
+    text = summary_text(result)
+    assert "YAML: 2 tables\n" in text and "views" not in text
+    assert "  table public.p: a partitioned table\n" in text and "  operator public.===: not covered\n" in text
+    assert f"{len(statements)} privilege and comment statement(s)" in text
+    assert statements[0] in text and statements[-1] not in text and "... and 3 more in 90_raw.sql" in text
+    empty = summary_text(ImportResult(Path("out"), "x", counts={"tables": 1}))
+    assert "raw SQL: none" in empty

@@ -25,10 +25,9 @@ from typing import Any, Iterable
 import psycopg
 import yaml
 
-from .db import Database, connect, resolve_target
+from .db import connect, resolve_target
 from .errors import PgdeclError, SpecErrors
 
-FIRST_USER_OID = 16384
 DATABASE_FILE = "00_database.yaml"
 RAW_FILE = "90_raw.sql"
 SHOWN_STATEMENTS = 20  # privilege/comment statements listed one by one in the summary
@@ -51,12 +50,8 @@ class ImportFailed(PgdeclError):
 
 # -- pure helpers ---------------------------------------------------------------------------------------
 
-_PLAIN_IDENT = re.compile(r"^[a-z_][a-z0-9_$]*$")
-
-
 def quote_ident(name: str) -> str:
-    """Quote an identifier unless it is a plain lower-case name (keywords are quoted by pgdecl's renderer;
-    here a quoted keyword is harmless)."""
+    """Quote an identifier the way PostgreSQL's quote_ident and catalog output do (pgdecl's renderer agrees)."""
     from .render import ident
 
     return ident(name)
@@ -68,11 +63,6 @@ def literal(text: str) -> str:
 
 def qualified(schema: str, name: str) -> str:
     return f"{quote_ident(schema)}.{quote_ident(name)}"
-
-
-def spec_name(schema: str, name: str, file_schema: str) -> str:
-    """How a spec names an object: bare in its own file's schema, else schema-qualified."""
-    return name if schema == file_schema else f"{schema}.{name}"
 
 
 def public_relative(schema: str, name: str) -> str:
@@ -621,7 +611,7 @@ class Unit:
     parent: tuple[str, int] | None = None
     raw: str | None = None    # reason when raw
     data: dict[str, Any] = field(default_factory=dict)
-    sql: list[str] = field(default_factory=list)   # raw statements, filled in when written
+    sql: list[str] = field(default_factory=list)   # statements made while reading (table properties)
 
 
 class Importer:
@@ -632,10 +622,6 @@ class Importer:
         self.deps: dict[tuple[str, int], set[tuple[str, int]]] = {}
         self.skipped: list[RawItem] = []
         self.notes: list[str] = []
-        self.raw_acl: list[tuple[str, str]] = []      # (name, statement) for grants/revokes in raw SQL
-        self.raw_comments: list[tuple[str, str]] = []
-        self.raw_acl_items: list[RawItem] = []
-        self.raw_comment_items: list[RawItem] = []
 
     # -- reading ---------------------------------------------------------------------------------------
 
@@ -898,12 +884,12 @@ class Importer:
                 cols = self.col_names(conrelid, row[5])
                 if name != f"{bare}_pkey"[:63]:
                     u.raw = f"primary key named {name} (pgdecl names it {bare}_pkey)"
-                elif definition != f"PRIMARY KEY ({', '.join(map(quote_ident_pg, cols))})":
+                elif definition != f"PRIMARY KEY ({', '.join(map(quote_ident, cols))})":
                     u.raw = "primary key with index options or DEFERRABLE"
             elif contype == "u":
                 cols = self.col_names(conrelid, row[5])
-                plain = f"UNIQUE ({', '.join(map(quote_ident_pg, cols))})"
-                nnd = f"UNIQUE NULLS NOT DISTINCT ({', '.join(map(quote_ident_pg, cols))})"
+                plain = f"UNIQUE ({', '.join(map(quote_ident, cols))})"
+                nnd = f"UNIQUE NULLS NOT DISTINCT ({', '.join(map(quote_ident, cols))})"
                 if definition not in (plain, nnd):
                     u.raw = "unique constraint with index options or DEFERRABLE"
             elif contype == "f":
@@ -1125,13 +1111,6 @@ class Importer:
         return False
 
 
-def quote_ident_pg(name: str) -> str:
-    """quote_ident as PostgreSQL writes it in catalog output (keywords quoted only when reserved)."""
-    from .render import ident
-
-    return ident(name)
-
-
 def _odd_name(name: str) -> bool:
     return "." in name or '"' in name
 
@@ -1180,13 +1159,6 @@ def parse_index(indexdef: str) -> IndexParts | None:
     if nnd:
         rest = rest[len(" NULLS NOT DISTINCT"):]
     return IndexParts(elements, include, nnd, rest.strip())
-
-
-def unquote_ident(text: str) -> str:
-    """A quoted identifier without its quotes (doubled quotes undone); a plain name stays."""
-    if text.startswith('"') and text.endswith('"') and len(text) >= 2:
-        return text[1:-1].replace('""', '"')
-    return text
 
 
 def index_column(name: str) -> str:
@@ -1274,7 +1246,7 @@ class Writer:
         if text is not None:
             self.comment_sql.append(f"COMMENT ON {target} IS {literal(text)}")
 
-    def grants(self, oid: int, on: str, yaml_ok: bool, full_kind: str) -> dict[str, list[str]]:
+    def grants(self, oid: int, on: str, yaml_ok: bool) -> dict[str, list[str]]:
         """YAML grants (role -> privileges) of an object; what YAML cannot say goes to raw GRANT/REVOKE."""
         acl = self.imp.acl.get(oid)
         if not acl:
@@ -1286,7 +1258,6 @@ class Writer:
                 baseline.append(AclEntry("PUBLIC", "CREATE", False))
             extra = [e for e in extra if e not in baseline]
             missing += [b for b in baseline if b not in acl["have"]]
-        full = [e.privilege for e in acl["default"] if e.grantee not in ("PUBLIC",)]
         out: dict[str, list[str]] = {}
         for e in extra:
             if e.grantee != "PUBLIC":
@@ -1299,7 +1270,7 @@ class Writer:
         for e in missing:
             self.acl_sql.append(f"REVOKE {'GRANT OPTION FOR ' if e.grantable else ''}{e.privilege} ON {on} "
                                 f"FROM {_grantee(e.grantee)}")
-        owner_full = {e.privilege for e in acl["default"] if e.grantee not in ("PUBLIC",)} or set(full)
+        owner_full = {e.privilege for e in acl["default"] if e.grantee != "PUBLIC"}
         return {r: privilege_list(p, owner_full) for r, p in sorted(out.items())}
 
     def note_raw(self, u: Unit) -> None:
@@ -1347,7 +1318,7 @@ class Writer:
         oid, schema, name, typtype = t[0], t[1], t[2], t[3]
         target = qualified(schema, name)
         if typtype in ("e", "d"):
-            self.grants(oid, f"TYPE {target}", False, "type")
+            self.grants(oid, f"TYPE {target}", False)
         if u.raw is None and typtype == "e":
             value: Any = list(t[14]) if t[12] is None else {"values": list(t[14]), "comment": t[12]}
             self._put(per_schema, schema, "enums", name, value)
@@ -1415,7 +1386,7 @@ class Writer:
          config, cost, rows, leak, retset, _support, _sqlbody, comment, _owner, _n, fdef) = f
         word = "PROCEDURE" if prokind == "p" else "FUNCTION"
         target = f"{qualified(schema, name)}({ident_args})"
-        grants = self.grants(oid, f"{word} {target}", u.raw is None, "function")
+        grants = self.grants(oid, f"{word} {target}", u.raw is None)
         extras = []
         default_cost = 1 if lang in ("c", "internal") else 100
         if cost != default_cost and prokind != "a":
@@ -1487,7 +1458,7 @@ class Writer:
         oid, schema, name = r[0], r[1], r[2]
         typ, start, inc, hi, lo, cache, cycle = self.seq_options[oid]
         target = qualified(schema, name)
-        grants = self.grants(oid, f"SEQUENCE {target}", u.raw is None, "sequence")
+        grants = self.grants(oid, f"SEQUENCE {target}", u.raw is None)
         defaults = sequence_defaults(typ, inc)
         s: dict[str, Any] = {}
         if typ != "bigint":
@@ -1534,7 +1505,7 @@ class Writer:
         oid, schema, name, relkind, reloptions, comment, viewdef = r[0], r[1], r[2], r[3], r[5], r[13], r[15]
         target = qualified(schema, name)
         query = viewdef.strip().rstrip(";").rstrip()
-        grants = self.grants(oid, f"TABLE {target}", u.raw is None, "view")
+        grants = self.grants(oid, f"TABLE {target}", u.raw is None)
         self._column_extras(oid, target, yaml_comments=False)
         if u.raw is None:
             v: dict[str, Any] = {}
@@ -1580,7 +1551,7 @@ class Writer:
         oid, schema, name = r[0], r[1], r[2]
         target = qualified(schema, name)
         cols = imp.columns.get(oid, [])
-        grants = self.grants(oid, f"TABLE {target}", u.raw is None, "table")
+        grants = self.grants(oid, f"TABLE {target}", u.raw is None)
         yaml_ok = u.raw is None
         self._column_extras(oid, target, yaml_comments=yaml_ok)
         if not yaml_ok:
@@ -1625,7 +1596,7 @@ class Writer:
             if contype == "u":
                 nnd = "NULLS NOT DISTINCT" in row[18]
                 if len(ccols) == 1 and not nnd and cname == f"{name}_{ccols[0]}_key"[:63]:
-                    _set(columns[ccols[0]], "unique", True)
+                    columns[ccols[0]]["unique"] = True
                 else:
                     entry: dict[str, Any] = {"columns": ccols}
                     if cname != f"{name}_{'_'.join(ccols)}_key"[:63]:
@@ -1636,7 +1607,7 @@ class Writer:
             elif contype == "c":
                 expr = _check_expr(row[18])
                 if len(ccols) == 1 and cname == f"{name}_{ccols[0]}_check" and len(cname.encode()) <= 63:
-                    _set(columns[ccols[0]], "check", expr)
+                    columns[ccols[0]]["check"] = expr
                 else:
                     checks[cname] = expr
             elif contype == "f":
@@ -1765,7 +1736,7 @@ class Writer:
             elements = []
             for k, text in enumerate(parts.elements):
                 num = indkey[k]
-                if num and text == quote_ident_pg(by_num[num]):
+                if num and text == quote_ident(by_num[num]):
                     elements.append(index_column(by_num[num]))
                 else:
                     elements.append(text)
@@ -1890,9 +1861,8 @@ class Writer:
         self.note_raw(u) if not u.raw.startswith("part of") else None
         target = self.imp.rel_sql(row[3])
         self.raw(u, f"ALTER TABLE {target} ADD CONSTRAINT {quote_ident(row[1])} {row[18]}")
-        parent = self.imp.units[u.parent]  # type: ignore[index]
-        if parent.raw is not None or True:
-            self.comment(f"CONSTRAINT {quote_ident(row[1])} ON {target}", row[19]) if parent.raw is not None else None
+        if self.imp.units[u.parent].raw is not None:  # type: ignore[index]
+            self.comment(f"CONSTRAINT {quote_ident(row[1])} ON {target}", row[19])
 
     def _idx(self, u: Unit, per_schema: dict[str, dict[str, Any]]) -> None:
         if u.raw is None:
@@ -1983,7 +1953,7 @@ class Writer:
         schemas: dict[str, Any] = {}
         for oid, name, _owner, comment in imp.schema_rows:
             s: dict[str, Any] = {}
-            grants = self.grants(oid, f"SCHEMA {quote_ident(name)}", True, "schema")
+            grants = self.grants(oid, f"SCHEMA {quote_ident(name)}", True)
             if grants:
                 s["grants"] = grants
             dp = self._default_privileges(name)
@@ -2129,10 +2099,6 @@ class Writer:
 
 _COLUMN_KEYS = ("type", "nullable", "default", "identity", "generated", "primary_key", "unique", "references",
                 "on_delete", "on_update", "check", "collation", "comment")
-
-
-def _set(d: dict[str, Any], key: str, value: Any) -> None:
-    d[key] = value
 
 
 def _truthy(v: str | None) -> bool:

@@ -65,6 +65,7 @@ class Lint(Node):
 
 
 LintField = Field(None, exclude=True, description="Silence lint rules: {ignore: {PD001: 'reason'}}")
+OwnerField = Field(None, description="Role that owns it (ALTER ... OWNER TO); unset: the role that applies the specs")
 
 
 class Reference(Node):
@@ -217,6 +218,7 @@ class Table(Node):
     rls: RowLevelSecurity | None = Field(None, description="Row-level security: true, 'force', or {enabled, force}")
     policies: dict[str, Policy] = Field(default_factory=dict)
     grants: Grants = Field(default_factory=dict, description="role -> privileges")
+    owner: str | None = OwnerField
     comment: str | None = None
     traits: list[str | dict[str, Any]] = Field(default_factory=list, description="Reusable traits to expand")
     renamed_from: str | None = None
@@ -225,6 +227,8 @@ class Table(Node):
 
 class Enum(Node):
     values: list[str]
+    grants: Grants = Field(default_factory=dict, description="role -> privileges (usage)")
+    owner: str | None = OwnerField
     comment: str | None = None
     lint: Lint | None = LintField
 
@@ -239,6 +243,8 @@ class Domain(Node):
     nullable: bool = True
     default: str | None = None
     checks: dict[str, str] = Field(default_factory=dict)
+    grants: Grants = Field(default_factory=dict, description="role -> privileges (usage)")
+    owner: str | None = OwnerField
     comment: str | None = None
     lint: Lint | None = LintField
 
@@ -258,6 +264,7 @@ class Sequence(Node):
     cycle: bool = False
     owned_by: str | None = Field(None, description="table.column")
     grants: Grants = Field(default_factory=dict)
+    owner: str | None = OwnerField
     comment: str | None = None
     lint: Lint | None = LintField
 
@@ -272,7 +279,9 @@ class Function(Node):
     security_definer: bool = False
     parallel: Literal["unsafe", "restricted", "safe"] | None = None
     set: dict[str, str] = Field(default_factory=dict, description="SET configuration for the function")
-    grants: Grants = Field(default_factory=dict)
+    grants: Grants = Field(default_factory=dict, description="role -> privileges; `public: []` revokes the "
+                                                             "EXECUTE PostgreSQL grants PUBLIC on every function")
+    owner: str | None = OwnerField
     comment: str | None = None
     lint: Lint | None = LintField
 
@@ -284,6 +293,7 @@ class View(Node):
     security_barrier: bool = False
     indexes: list[Index] = Field(default_factory=list, description="Indexes of a materialized view")
     grants: Grants = Field(default_factory=dict)
+    owner: str | None = OwnerField
     comment: str | None = None
     lint: Lint | None = LintField
 
@@ -304,11 +314,31 @@ class DefaultPrivileges(Node):
 
 
 class Schema(Node):
-    grants: Grants = Field(default_factory=dict)
+    grants: Grants = Field(default_factory=dict, description="role -> privileges; `public: []` revokes the "
+                                                             "public schema's USAGE from PUBLIC")
+    owner: str | None = OwnerField
     default_privileges: dict[str, DefaultPrivileges] = Field(
         default_factory=dict, description="role -> privileges granted on future objects in this schema"
     )
     comment: str | None = None
+
+
+class TargetDatabase(Node):
+    """Privileges on the database the specs are applied to (it has no name in the specs)."""
+
+    grants: Grants = Field(
+        default_factory=dict,
+        description="role -> privileges on the database (connect, temporary, create): exactly these for each "
+                    "role named, roles not named are left alone; `public: [connect]` takes TEMPORARY from PUBLIC")
+
+    @model_validator(mode="after")
+    def _database_privileges(self) -> TargetDatabase:
+        for role_, ps in self.grants.items():
+            wrong = sorted(set(ps) - {"connect", "temporary", "create", "all"})
+            if wrong:
+                raise ValueError(f"role {role_}: {', '.join(wrong)} is not a database privilege "
+                                 "(connect, temporary, create, all)")
+        return self
 
 
 class SpecFile(Node):
@@ -324,6 +354,7 @@ class SpecFile(Node):
     functions: dict[str, Function] = Field(default_factory=dict)
     tables: dict[str, Table] = Field(default_factory=dict)
     views: dict[str, View] = Field(default_factory=dict)
+    database: TargetDatabase | None = Field(None, description="Privileges on the database itself (one file only)")
 
     @model_validator(mode="before")
     @classmethod
@@ -355,6 +386,7 @@ class Project(Node):
     functions: dict[str, Function] = Field(default_factory=dict)
     tables: dict[str, Table] = Field(default_factory=dict)
     views: dict[str, View] = Field(default_factory=dict)
+    database: TargetDatabase | None = None
     raw_sql: list[RawSQL] = Field(default_factory=list)
 
     def normalized(self) -> dict[str, Any]:

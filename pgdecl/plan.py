@@ -16,7 +16,7 @@ from . import __version__, catalog_diff, renames
 from .catalog import column_types, invalid_indexes, live_fingerprint, role_statements
 from .db import Database, connect, resolve_target
 from .errors import PlanError
-from .hazards import DATA_LOSS, Hazard, classify, created_tables, dropped_objects, recreated_objects
+from .hazards import DATA_LOSS, Hazard, classify, created_tables, recreated_objects
 from .online import MAIN, POST, PRE, rewrite, single_transaction
 from .render import Rendered, render
 from .scratch import can_create_databases, load, scratch_database, sweep
@@ -180,8 +180,9 @@ def make_plan(project_dir: str | Path = "schema", database_url: str | None = Non
         rename_steps, live_schema, live_extra, types = renames.prepare(
             desired.project, live, scratch, inspect(live), desired_schema, live_extra, desired_extra, types)
     enum_adds, enum_losses = enum_changes(live_schema, desired_schema) if online else ([], {})
-    statements = order_functions_first(changes(live_schema, desired_schema))
-    statements += catalog_diff.statements(live_extra, desired_extra, dropped_objects(statements))
+    # privileges are catalog_diff's (migra knows only table ones, without grant options or PUBLIC)
+    statements = order_functions_first(changes(live_schema, desired_schema, privileges=False))
+    statements = catalog_diff.merge(statements, live_extra, desired_extra, desired.project)
     statements = enum_adds + _without_indexes(statements, live_invalid)
     new_tables = created_tables(statements)
     recreated = recreated_objects(statements)
@@ -224,8 +225,8 @@ def plan_between(live_db: Database, desired_db: Database, roles: list[str] | tup
         rename_steps, live_schema, live_extra, types = renames.prepare(
             desired_project, live_db, desired_db, live_schema, desired_schema, live_extra, desired_extra, types)
     enum_adds, enum_losses = enum_changes(live_schema, desired_schema) if online else ([], {})
-    statements = order_functions_first(changes(live_schema, desired_schema))
-    statements += catalog_diff.statements(live_extra, desired_extra, dropped_objects(statements))
+    statements = order_functions_first(changes(live_schema, desired_schema, privileges=False))
+    statements = catalog_diff.merge(statements, live_extra, desired_extra)
     statements = enum_adds + _without_indexes(statements, live_invalid)
     new_tables, recreated = created_tables(statements), recreated_objects(statements)
     rewritten = (rewrite if online else single_transaction)(statements, new_tables, types, recreated)

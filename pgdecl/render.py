@@ -299,11 +299,33 @@ def render(project: Project) -> Rendered:
             emit("rls", "row level security", name, table.origin, table=name, rls=table.rls)
         for pname, pol in sorted(table.policies.items()):
             emit("policy", "policy", f"{name}.{pname}", pol.origin or table.origin, name=pname, table=name, policy=pol)
-    # privileges
+    # owners, then privileges
+    def owner(kind: str, target: str, name: str, obj: Any) -> None:
+        if obj.owner:
+            emit("owner", "owner", name, obj.origin, kind=kind, target=target, owner=obj.owner)
+
+    for name, schema in sorted(project.schemas.items()):
+        owner("SCHEMA", ident(name), name, schema)
+    for name, enum in sorted(project.enums.items()):
+        owner("TYPE", qname(name), name, enum)
+    for name, domain in sorted(project.domains.items()):
+        owner("DOMAIN", qname(name), name, domain)
+    for name, seq in sorted(project.sequences.items()):
+        owner("SEQUENCE", qname(name), name, seq)
+    for name, fn in sorted(project.functions.items()):
+        owner("FUNCTION", f"{qname(name)}({identity_args(fn.args)})", name, fn)
+    for name, table in sorted(project.tables.items()):
+        owner("TABLE", qname(name), name, table)
+    for name, view in sorted(project.views.items()):
+        owner("MATERIALIZED VIEW" if view.materialized else "VIEW", qname(name), name, view)
     for name, schema in sorted(project.schemas.items()):
         grants(f"SCHEMA {ident(name)}", name, schema.grants, schema.origin)
         if schema.default_privileges:
             emit("default_privileges", "default privileges", name, schema.origin, name=name, schema=schema)
+    for name, enum in sorted(project.enums.items()):
+        grants(f"TYPE {qname(name)}", name, enum.grants, enum.origin)
+    for name, domain in sorted(project.domains.items()):
+        grants(f"DOMAIN {qname(name)}", name, domain.grants, domain.origin)
     for name, seq in sorted(project.sequences.items()):
         grants(f"SEQUENCE {qname(name)}", name, seq.grants, seq.origin)
     for name, fn in sorted(project.functions.items()):

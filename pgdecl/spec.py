@@ -262,6 +262,8 @@ def _inject_origins(doc: YamlDoc) -> None:
                 objs[name] = obj = {"values": obj}
             if isinstance(obj, dict):
                 obj["origin"] = doc.origin((kind, name), _object_label((kind, name)))
+    if isinstance(data.get("database"), dict):
+        data["database"]["origin"] = doc.origin(("database",), "database")
     for pattern in _OBJECT_PATHS:
         _inject(doc, data, pattern, ())
 
@@ -367,7 +369,13 @@ _SCHEMALESS = ("extensions", "roles", "schemas")
 def _merge(files: list[tuple[YamlDoc, SpecFile]], raw: list[RawSQL], required: dict[str, dict[str, Any]],
            errors: list[SpecError]) -> Project:
     merged: dict[str, dict[str, Any]] = {k: {} for k in KINDS}
+    database = None
     for doc, spec in files:
+        if spec.database is not None:
+            if database is not None:
+                errors.append(SpecError(f"database is defined twice (also at {database.origin})", spec.database.origin))
+            else:
+                database = spec.database
         for kind in KINDS:
             for name, obj in getattr(spec, kind).items():
                 key = name if kind in _SCHEMALESS else qualify(name, spec.schema_)
@@ -389,4 +397,4 @@ def _merge(files: list[tuple[YamlDoc, SpecFile]], raw: list[RawSQL], required: d
                 merged[kind][key] = getattr(obj, kind)[name].model_copy(update={"origin": origin})
             except ValidationError as e:
                 errors.append(SpecError(f"trait requirement {name!r} is invalid: {e}", origin))
-    return Project(**merged, raw_sql=raw)
+    return Project(**merged, database=database, raw_sql=raw)

@@ -55,9 +55,6 @@ def rolled_back(conn: psycopg.Connection):
 
 # -- privileges ------------------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: pgdecl's diff compares only table privileges (migra's), not those of schemas, views, "
-    "sequences, functions or default privileges; apply leaves them out and still re-plans empty"))
 def test_apply_deploys_every_privilege_in_the_specs(deployment) -> None:
     shown = "\n".join(f"  {k}: applied {a!r}, specs say {b!r}" for k, (a, b) in deployment.missed_privileges.items())
     assert not deployment.missed_privileges, f"apply left out {len(deployment.missed_privileges)} ACLs:\n{shown}"

@@ -226,7 +226,7 @@ def plan_between(live_db: Database, desired_db: Database, roles: list[str] | tup
             desired_project, live_db, desired_db, live_schema, desired_schema, live_extra, desired_extra, types)
     enum_adds, enum_losses = enum_changes(live_schema, desired_schema) if online else ([], {})
     statements = order_functions_first(changes(live_schema, desired_schema, privileges=False))
-    statements = catalog_diff.merge(statements, live_extra, desired_extra)
+    statements = catalog_diff.merge(statements, live_extra, desired_extra, desired_project)
     statements = enum_adds + _without_indexes(statements, live_invalid)
     new_tables, recreated = created_tables(statements), recreated_objects(statements)
     rewritten = (rewrite if online else single_transaction)(statements, new_tables, types, recreated)

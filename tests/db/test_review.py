@@ -144,14 +144,21 @@ def test_database_side_is_read_only_and_gives_the_same_plan(repos, server, admin
     monkeypatch.chdir(repo)
     from_git = review("schema", "main", "feature", server=server)
     with fresh_database(admin, "review_") as db:
-        main_dir = repo.parent / "main_specs"
+        main_dir, feature_dir = repo.parent / "main_specs", repo.parent / "feature_specs"
         git(repo, "worktree", "add", "-q", str(main_dir), "main")
+        git(repo, "worktree", "add", "-q", "--detach", str(feature_dir), "feature")
         try:
             from pgdecl.apply import apply
+            from pgdecl.plan import make_plan
 
             assert apply(str(main_dir / "schema"), db.conninfo, allowed_hazards=set(), server=server).after.empty
+            # the review's plan is the one `pgdecl plan` makes against a database at main
+            plan = make_plan(feature_dir / "schema", db.conninfo, server=server)
+            assert [(s.sql, s.hazards, s.phase) for s in plan.steps] == \
+                [(s.sql, s.hazards, s.phase) for s in from_git.steps]
         finally:
             git(repo, "worktree", "remove", "--force", str(main_dir))
+            git(repo, "worktree", "remove", "--force", str(feature_dir))
         with connect(db) as conn:
             before = live_fingerprint(conn)
         r = review("schema", f"{db.conninfo} password=s3cret", "feature", server=server)  # trust: ignored

@@ -102,9 +102,16 @@ def locked(live: Database, wait: float = 300.0) -> Iterator[psycopg.Connection]:
                 conn.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
 
 
+def _mark_interrupted(conn: psycopg.Connection) -> None:
+    """Under the lock no other apply runs: a row still `running` belongs to one that died."""
+    if conn.execute("SELECT to_regclass('pgdecl.history') IS NOT NULL").fetchone()[0]:  # type: ignore[index]
+        conn.execute("UPDATE pgdecl.history SET outcome = 'interrupted', finished_at = clock_timestamp() "
+                     "WHERE outcome = 'running'")
+
+
 def _history_start(conn: psycopg.Connection, plan: Plan) -> int:
     conn.execute(HISTORY_DDL)
-    conn.execute("UPDATE pgdecl.history SET outcome = 'interrupted' WHERE outcome = 'running'")
+    _mark_interrupted(conn)
     steps = [{"sql": s.sql, "phase": s.phase, "hazards": [h.kind for h in s.hazards]} for s in plan.steps]
     client = f"{getpass.getuser()}@{socket.gethostname()} (pid {os.getpid()})"
     row = conn.execute(
@@ -270,6 +277,7 @@ def apply(project_dir: str = "schema", database_url: str | None = None, dev_url:
     desired = desired_from_specs(project_dir)
     live = resolve_target(database_url, server)
     with locked(live, lock_wait) as conn:
+        _mark_interrupted(conn)
         plan = make_plan(project_dir, database_url, dev_url, lock_timeout, statement_timeout, server, desired, online)
         if plan.empty:
             return ApplyResult(plan, 0, plan)

@@ -19,6 +19,8 @@ DROP = "drop"                    # an object other code may use disappears (view
 SECURITY = "security"            # privileges revoked, row-level security or a policy dropped or weakened
 UNPARSED = "unparsed"            # pglast could not parse it: nothing is known, so it is not safe
 
+NOT_NULL_HELPER_SUFFIX = "_not_null_pgdecl"  # pgdecl's own CHECK proving a column NOT NULL (pgdecl.online)
+
 KINDS = (DATA_LOSS, TABLE_REWRITE, LONG_LOCK, FULL_SCAN, DROP, SECURITY, UNPARSED)
 
 
@@ -129,8 +131,24 @@ def classify(sql: str, live_types: dict[tuple[str, str], str] | None = None,
         if isinstance(s, ast.DropStmt) and s.removeType in (ObjectType.OBJECT_VIEW, ObjectType.OBJECT_FUNCTION) \
                 and s.behavior != 1 and all(_qualified(n) in again for n in _obj_names(s)):
             continue
+        if isinstance(s, ast.GrantStmt) and not s.is_grant and _grant_objects(s) \
+                and all(n in new | again for n in _grant_objects(s)):
+            continue  # privileges taken from an object the same plan creates: nobody had them
         out += _classify(s, live_types, new)
     return tuple(dict.fromkeys(out))
+
+
+def _grant_objects(s: ast.GrantStmt) -> list[str]:
+    """Qualified names of the tables, views, sequences and functions of a GRANT/REVOKE."""
+    out = []
+    for obj in s.objects or ():
+        if isinstance(obj, ast.RangeVar):
+            out.append(_rel(obj))
+        elif isinstance(obj, ast.ObjectWithArgs):
+            out.append(_qualified(".".join(n.sval for n in obj.objname)))
+        else:
+            return []  # schemas, types, ...: not tracked as created by the plan
+    return out
 
 
 def _classify(s: ast.Node, live_types: dict[tuple[str, str], str], new: set[str]) -> list[Hazard]:
@@ -160,8 +178,26 @@ def _classify(s: ast.Node, live_types: dict[tuple[str, str], str], new: set[str]
             out.append(Hazard(LONG_LOCK, f"builds index {s.idxname} on {table} without CONCURRENTLY (blocks writes)"))
     elif isinstance(s, ast.AlterTableStmt):
         table = _rel(s.relation)
+        # DROP COLUMN c, ADD COLUMN c GENERATED ALWAYS AS (...) STORED: c is recomputed, nothing is lost
+        regenerated = {c.def_.colname for c in s.cmds or () if c.subtype == AlterTableType.AT_AddColumn
+                       and any(k.contype == ConstrType.CONSTR_GENERATED for k in (c.def_.constraints or ()))}
+        dropped = {c.name for c in s.cmds or () if c.subtype == AlterTableType.AT_DropColumn}
         for cmd in s.cmds or ():
+            col = cmd.name if cmd.subtype == AlterTableType.AT_DropColumn else getattr(cmd.def_, "colname", None)
+            if col in regenerated & dropped:
+                if cmd.subtype == AlterTableType.AT_DropColumn and table not in new:
+                    out.append(Hazard(TABLE_REWRITE, f"recomputes generated column {table}.{col} (dropped and "
+                                                     "added again): rewrites the table"))
+                continue
             out += _alter_table_cmd(cmd, table, live_types, new)
+    elif isinstance(s, ast.AlterDomainStmt):
+        name = ".".join(n.sval for n in s.typeName)
+        if s.subtype == "O":
+            out.append(Hazard(FULL_SCAN, f"SET NOT NULL on domain {name} scans every column of that type"))
+        elif s.subtype == "C" and not getattr(s.def_, "skip_validation", False) or s.subtype == "V":
+            out.append(Hazard(FULL_SCAN, f"checks every value of domain {name} in every table, under a lock"))
+        elif s.subtype == "X":
+            out.append(Hazard(DROP, f"drops constraint {s.name} of domain {name}"))
     elif isinstance(s, ast.RenameStmt):
         out.append(Hazard(DROP, "renames an object: code using the old name breaks"))
     elif isinstance(s, ast.GrantStmt) and not s.is_grant:
@@ -201,7 +237,7 @@ def _alter_table_cmd(cmd: ast.AlterTableCmd, table: str, live_types: dict[tuple[
             elif ctype in (ConstrType.CONSTR_PRIMARY, ConstrType.CONSTR_UNIQUE, ConstrType.CONSTR_EXCLUSION) \
                     and not c.indexname:
                 out.append(Hazard(LONG_LOCK, f"adds constraint {c.conname} on {table}, building its index under a lock"))
-    elif t == AlterTableType.AT_DropConstraint:
+    elif t == AlterTableType.AT_DropConstraint and not cmd.name.endswith(NOT_NULL_HELPER_SUFFIX):
         out.append(Hazard(DROP, f"drops constraint {cmd.name} on {table}"))
     elif t == AlterTableType.AT_AddColumn and table not in new:
         coldef = cmd.def_
@@ -215,6 +251,8 @@ def _alter_table_cmd(cmd: ast.AlterTableCmd, table: str, live_types: dict[tuple[
                                          "fails if the table has rows"))
     elif t in (AlterTableType.AT_DisableRowSecurity, AlterTableType.AT_NoForceRowSecurity):
         out.append(Hazard(SECURITY, f"weakens row-level security on {table}"))
+    elif t == AlterTableType.AT_SetExpression and table not in new:
+        out.append(Hazard(TABLE_REWRITE, f"changes the generation expression of {table}.{cmd.name}: rewrites the table"))
     elif t == AlterTableType.AT_DropExpression:
         out.append(Hazard(TABLE_REWRITE, f"drops the generation expression of {table}.{cmd.name}"))
     return out

@@ -25,7 +25,7 @@ from pglast.enums import AlterTableType, ConstrType, ObjectType
 from pglast.parser import ParseError
 from pglast.stream import RawStream
 
-from .hazards import FULL_SCAN, Hazard, classify
+from .hazards import FULL_SCAN, NOT_NULL_HELPER_SUFFIX, Hazard, classify
 
 PRE, MAIN, POST = "pre", "main", "post"
 PHASES = (PRE, MAIN, POST)
@@ -90,11 +90,27 @@ def _fk_targets(trees: Iterable[ast.Node | None]) -> set[str]:
     return out
 
 
+def _needs_not_null(trees: Iterable[ast.Node | None]) -> set[tuple[str, str | None]]:
+    """(table, column) pairs whose NOT NULL other statements need in the same transaction: columns
+    becoming identity columns; (table, None) for tables getting a primary key."""
+    out: set[tuple[str, str | None]] = set()
+    for s in trees:
+        if isinstance(s, ast.AlterTableStmt):
+            for c in s.cmds or ():
+                if c.subtype == AlterTableType.AT_AddIdentity:
+                    out.add((_rel(s.relation), c.name))
+                elif c.subtype == AlterTableType.AT_AddConstraint and isinstance(c.def_, ast.Constraint) \
+                        and c.def_.contype == ConstrType.CONSTR_PRIMARY:
+                    out.add((_rel(s.relation), None))
+    return out
+
+
 def rewrite(statements: list[str], new_tables: set[str], live_types: dict[tuple[str, str], str],
             recreated: set[str]) -> list[Rewritten]:
     """The plan's statements, made online-safe and assigned to phases, with their hazards."""
     trees = [_parse(sql) for sql in statements]
     fk_targets = _fk_targets(trees)
+    needs_not_null = _needs_not_null(trees)
     concurrent_indexes: set[str] = set()  # names built CONCURRENTLY in the post phase
     out: list[Rewritten] = []
 
@@ -118,7 +134,11 @@ def rewrite(statements: list[str], new_tables: set[str], live_types: dict[tuple[
             add(_deparse(s), POST)
         elif isinstance(s, ast.AlterTableStmt) and _rel(s.relation) not in new_tables and s.cmds \
                 and len(s.cmds) == 1:
-            _alter_table(sql, s, concurrent_indexes, add)
+            if s.cmds[0].subtype == AlterTableType.AT_SetNotNull and \
+                    {(_rel(s.relation), s.cmds[0].name), (_rel(s.relation), None)} & needs_not_null:
+                add(sql, MAIN)  # a later step of the transaction (identity, primary key) relies on it
+            else:
+                _alter_table(sql, s, concurrent_indexes, add)
         else:
             add(sql, MAIN)
     return out
@@ -137,7 +157,7 @@ def _alter_table(sql: str, s: ast.AlterTableStmt, concurrent_indexes: set[str],
         add(sql, POST)
     elif cmd.subtype == AlterTableType.AT_SetNotNull:
         col = cmd.name
-        check = _quote(f"{col[:40]}_not_null_pgdecl")
+        check = _quote(f"{col[:40]}{NOT_NULL_HELPER_SUFFIX}")
         add(f"ALTER TABLE {target} ADD CONSTRAINT {check} CHECK ({_quote(col)} IS NOT NULL) NOT VALID", MAIN)
         add(f"ALTER TABLE {target} VALIDATE CONSTRAINT {check}", POST)
         # proven by the validated check: no scan, a brief ACCESS EXCLUSIVE lock; the helper then goes

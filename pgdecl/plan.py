@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__, catalog_diff, renames
-from .catalog import column_types, invalid_indexes, live_fingerprint, role_statements
+from .catalog import column_types, invalid_indexes, live_fingerprint, role_statements, unvalidated_constraints
 from .db import Database, connect, resolve_target
 from .errors import PlanError
 from .hazards import DATA_LOSS, Hazard, classify, created_tables, recreated_objects
@@ -163,9 +163,6 @@ def make_plan(project_dir: str | Path = "schema", database_url: str | None = Non
     with connect(live) as conn:
         live_fp = live_fingerprint(conn)
         roles = role_statements(conn, desired.project)
-        types = column_types(conn)
-        live_extra = catalog_diff.snapshot(conn)
-        live_invalid = invalid_indexes(conn)
         conn.rollback()
     # roles are cluster-wide: a project with roles builds its scratch side on a server of its own
     admin = _scratch_admin(live, dev_url, bool(roles) or bool(desired.project.roles), server)
@@ -173,30 +170,13 @@ def make_plan(project_dir: str | Path = "schema", database_url: str | None = Non
         sweep(admin)
     with scratch_database(admin) as scratch:
         load(scratch, desired.rendered)
-        desired_schema = inspect(scratch)
-        with connect(scratch) as conn:
-            desired_extra = catalog_diff.snapshot(conn)
-        # renamed_from hints: rename steps first, the rest diffed as if they had run (pgdecl.renames)
-        rename_steps, live_schema, live_extra, types = renames.prepare(
-            desired.project, live, scratch, inspect(live), desired_schema, live_extra, desired_extra, types)
-    enum_adds, enum_losses = enum_changes(live_schema, desired_schema) if online else ([], {})
-    # privileges are catalog_diff's (migra knows only table ones, without grant options or PUBLIC)
-    statements = order_functions_first(changes(live_schema, desired_schema, privileges=False))
-    statements = catalog_diff.merge(statements, live_extra, desired_extra, desired.project)
-    statements = enum_adds + _without_indexes(statements, live_invalid)
-    new_tables = created_tables(statements)
-    recreated = recreated_objects(statements)
-    rewritten = (rewrite if online else single_transaction)(statements, new_tables, types, recreated)
-    steps = [Step(sql, classify(sql), source="roles") for sql in roles]
-    steps += [Step(sql, classify(sql), source="renames") for sql in rename_steps]
-    steps += [Step(r.sql, r.hazards + _enum_loss(r.sql, enum_losses), r.phase) for r in rewritten]
-    steps += _rebuild_invalid(live_invalid, index_definitions(desired_schema))
+        steps = plan_between(live, scratch, roles, online, desired.project)
     return Plan(
         target=live.display,
         live_fingerprint=live_fp,
         desired_fingerprint=desired.rendered.sha256(),
         spec_fingerprint=desired.project.fingerprint(),
-        steps=tuple(_ordered(steps)),
+        steps=steps,
         lock_timeout=lock_timeout,
         statement_timeout=statement_timeout,
     )
@@ -208,7 +188,7 @@ def plan_between(live_db: Database, desired_db: Database, roles: list[str] | tup
     that are only read: make_plan's diff, for `pgdecl diff` (which builds both sides in scratch
     databases). `roles` are role statements worked out by the caller. With `desired_project` (the
     specs `desired_db` was built from, a scratch database renames may be undone in), its
-    renamed_from hints become rename steps as in make_plan. Keep in step with make_plan."""
+    renamed_from hints become rename steps as in make_plan, which calls this with a scratch database."""
     from .diff import changes, enum_changes, index_definitions, inspect
 
     with connect(live_db) as conn:
@@ -234,7 +214,25 @@ def plan_between(live_db: Database, desired_db: Database, roles: list[str] | tup
     steps += [Step(sql, classify(sql), source="renames") for sql in rename_steps]
     steps += [Step(r.sql, r.hazards + _enum_loss(r.sql, enum_losses), r.phase) for r in rewritten]
     steps += _rebuild_invalid(live_invalid, index_definitions(desired_schema))
+    steps += [Step(sql, (), POST) for sql in _validations(live_db, desired_db, statements)]
     return tuple(_ordered(steps))
+
+
+def _validations(live_db: Database, desired_db: Database, statements: list[str]) -> list[str]:
+    """VALIDATE for constraints left NOT VALID on the live side (say, by an apply killed before its
+    post phase) that the desired side has validated, unless the plan replaces them anyway."""
+    with connect(live_db) as conn:
+        live_nv = unvalidated_constraints(conn)
+        conn.rollback()
+    if not live_nv:
+        return []
+    with connect(desired_db) as conn:
+        desired_nv = unvalidated_constraints(conn)
+        desired_all = unvalidated_constraints(conn, every=True)
+        conn.rollback()
+    touched = " ".join(statements)
+    return [f"ALTER TABLE {table} VALIDATE CONSTRAINT {name}" for (table, name) in sorted(live_nv)
+            if (table, name) in desired_all and (table, name) not in desired_nv and name not in touched]
 
 
 def _ordered(steps: list[Step]) -> list[Step]:
@@ -281,7 +279,7 @@ def _rebuild_invalid(live_invalid: dict[str, str], desired_defs: dict[str, str])
     out = []
     for name in sorted(live_invalid):
         drop = f"DROP INDEX CONCURRENTLY IF EXISTS {live_invalid[name]}"
-        out.append(Step(drop, classify(drop), POST))
+        out.append(Step(drop, (), POST))  # an INVALID index serves no query: dropping it loses nothing
         if name in desired_defs:
             create = concurrently(desired_defs[name])
             out.append(Step(create, classify(create), POST))

@@ -114,7 +114,7 @@ def _dump(server, db) -> str:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
     proc = subprocess.run(
         [server.binaries.tool("pg_dump"), "-h", str(server.socket_dir), "-p", "5432", "-U", "postgres",
-         "--schema-only", "--no-password", db.dbname],
+         "--schema-only", "--exclude-schema=pgdecl", "--no-password", db.dbname],
         capture_output=True, text=True, env=env, timeout=120)
     assert proc.returncode == 0, f"pg_dump failed: {proc.stderr}"
     return proc.stdout

@@ -10,7 +10,9 @@ import shutil
 import subprocess
 import sys
 import threading
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import psycopg
 import pytest
@@ -85,11 +87,17 @@ def v1_template(tmp_path: Path, admin, server):
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
-def _copy(admin, template, tag: str):
+@contextmanager
+def _copy(admin, template, tag: str) -> Iterator:
+    """A copy of the template database, dropped afterwards."""
     name = f"run_{tag}_{secrets.token_hex(4)}"
     with connect(admin, autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {name} TEMPLATE {template.dbname}")
-    return admin.with_dbname(name)
+    try:
+        yield admin.with_dbname(name)
+    finally:
+        with connect(admin, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def _cli_apply(project: Path, db, admin, kill_at: int | None) -> subprocess.CompletedProcess:
@@ -110,8 +118,7 @@ def test_kill_at_every_statement_boundary(tmp_path: Path, admin, server, v1_temp
     n_main = phases.count("main")
     new_fp = None
     for k in range(len(plan.steps) + 1):  # boundary k: k statements ran (the last: before the final bookkeeping)
-        db = _copy(admin, v1_template, f"k{k}")
-        try:
+        with _copy(admin, v1_template, f"k{k}") as db:
             killed = _cli_apply(v2, db, admin, k)
             assert killed.returncode == -9, (k, killed.returncode, killed.stdout, killed.stderr)
             [(outcome, committed, pre_done, post_done)] = _history(db)
@@ -137,15 +144,11 @@ def test_kill_at_every_statement_boundary(tmp_path: Path, admin, server, v1_temp
             assert new_fp is None or fp == new_fp
             new_fp = fp
             assert make_plan(v2, db.conninfo, admin.conninfo, server=server).empty
-        finally:
-            with connect(admin, autocommit=True) as conn:
-                conn.execute(f"DROP DATABASE IF EXISTS {db.dbname} WITH (FORCE)")
     assert new_fp != old_fp
 
 
 def test_concurrent_applies_serialise(tmp_path: Path, admin, server, v1_template) -> None:
     v2 = _project(tmp_path, "v2", V2)
-    db = _copy(admin, v1_template, "race")
     results: list[object] = []
 
     def run() -> None:
@@ -154,7 +157,7 @@ def test_concurrent_applies_serialise(tmp_path: Path, admin, server, v1_template
         except Exception as e:  # noqa: BLE001 - the assertion below shows it
             results.append(e)
 
-    try:
+    with _copy(admin, v1_template, "race") as db:
         threads = [threading.Thread(target=run) for _ in range(3)]
         for t in threads:
             t.start()
@@ -164,14 +167,10 @@ def test_concurrent_applies_serialise(tmp_path: Path, admin, server, v1_template
         applied = sorted(r.applied for r in results)  # type: ignore[attr-defined]
         assert applied[:2] == [0, 0] and applied[2] > 0  # one applied, the others waited and found nothing to do
         assert [h[0] for h in _history(db)] == ["applied"]
-    finally:
-        with connect(admin, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {db.dbname} WITH (FORCE)")
 
 
 def test_failed_concurrent_index_build_is_cleaned_up(tmp_path: Path, admin, server, v1_template) -> None:
-    db = _copy(admin, v1_template, "dup")
-    try:
+    with _copy(admin, v1_template, "dup") as db:
         run_sql(db, "UPDATE customers SET email = 'same@example.com' WHERE id IN (1, 2)")
         spec = V1 + "      nickname: {type: text}\n    indexes:\n      - {columns: [email], unique: true}\n"
         project = _project(tmp_path, "unique", spec)
@@ -187,14 +186,10 @@ def test_failed_concurrent_index_build_is_cleaned_up(tmp_path: Path, admin, serv
         assert _history(db)[-1][:2] == ("failed", True)
         run_sql(db, "UPDATE customers SET email = 'other@example.com' WHERE id = 2")
         assert apply(str(project), db.conninfo, admin.conninfo, server=server).after.empty  # type: ignore[union-attr]
-    finally:
-        with connect(admin, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {db.dbname} WITH (FORCE)")
 
 
 def test_an_invalid_index_left_by_a_kill_is_rebuilt(tmp_path: Path, admin, server, v1_template) -> None:
-    db = _copy(admin, v1_template, "inv")
-    try:
+    with _copy(admin, v1_template, "inv") as db:
         run_sql(db, "UPDATE customers SET email = 'same@example.com' WHERE id IN (1, 2)")
         try:
             run_sql(db, "CREATE UNIQUE INDEX CONCURRENTLY customers_email_key ON customers (email)")
@@ -210,18 +205,14 @@ def test_an_invalid_index_left_by_a_kill_is_rebuilt(tmp_path: Path, admin, serve
         assert apply(str(project), db.conninfo, admin.conninfo, server=server).after.empty  # type: ignore[union-attr]
         with psycopg.connect(db.conninfo) as conn:
             assert conn.execute("SELECT count(*) FROM pg_index WHERE NOT indisvalid").fetchone() == (0,)
-    finally:
-        with connect(admin, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {db.dbname} WITH (FORCE)")
 
 
 def test_saved_plan_runs_only_against_the_schema_it_was_made_for(tmp_path: Path, admin, server, v1_template) -> None:
     v2 = _project(tmp_path, "v2", V2)
-    db = _copy(admin, v1_template, "saved")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG") and k != "DATABASE_URL"}
     base = [sys.executable, "-m", "pgdecl.cli"]
-    common = ["--database-url", db.conninfo, "--dev-url", admin.conninfo]
-    try:
+    with _copy(admin, v1_template, "saved") as db:
+        common = ["--database-url", db.conninfo, "--dev-url", admin.conninfo]
         plan_file = tmp_path / "plan.json"
         made = subprocess.run(base + ["plan", str(v2), "-o", str(plan_file)] + common, env=env, capture_output=True,
                               text=True)
@@ -239,6 +230,3 @@ def test_saved_plan_runs_only_against_the_schema_it_was_made_for(tmp_path: Path,
         assert ok.returncode == 0, ok.stdout + ok.stderr
         assert "a second plan is empty" in ok.stdout
         assert make_plan(v2, db.conninfo, admin.conninfo, server=server).empty
-    finally:
-        with connect(admin, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {db.dbname} WITH (FORCE)")

@@ -16,6 +16,7 @@ decision is read from pglast's parse tree of the statement.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
@@ -123,9 +124,8 @@ def rewrite(statements: list[str], new_tables: set[str], live_types: dict[tuple[
             add(sql, PRE)
         elif isinstance(s, ast.IndexStmt) and not s.concurrent and _rel(s.relation) not in new_tables \
                 and not (s.unique and _rel(s.relation) in fk_targets):
-            s.concurrent = True
             concurrent_indexes.add(s.idxname)
-            add(_deparse(s), POST)
+            add(concurrently(sql), POST)
         elif isinstance(s, ast.DropStmt) and s.removeType == ObjectType.OBJECT_INDEX and not s.concurrent \
                 and len(s.objects or ()) == 1 and s.behavior != 1 \
                 and s.objects[0][-1].sval not in _created_relations(trees[i + 1:]):
@@ -139,6 +139,9 @@ def rewrite(statements: list[str], new_tables: set[str], live_types: dict[tuple[
                 add(sql, MAIN)  # a later step of the transaction (identity, primary key) relies on it
             else:
                 _alter_table(sql, s, concurrent_indexes, add)
+        elif isinstance(s, ast.CommentStmt) and s.objtype == ObjectType.OBJECT_INDEX \
+                and s.object[-1].sval in concurrent_indexes:
+            add(sql, POST)  # after the index it comments on is built
         else:
             add(sql, MAIN)
     return out
@@ -201,9 +204,23 @@ def index_name(sql: str) -> str | None:
 
 
 def concurrently(create_index_sql: str) -> str:
-    """A CREATE INDEX statement as CREATE INDEX CONCURRENTLY."""
+    """A CREATE INDEX statement as CREATE INDEX CONCURRENTLY. The keyword is inserted into the text
+    (pglast deparses NULLS NOT DISTINCT after WHERE, which does not parse), and the result is
+    checked by parsing: the same statement, now concurrent."""
     s = _parse(create_index_sql)
     if not isinstance(s, ast.IndexStmt):
         raise ValueError(f"not a CREATE INDEX statement: {create_index_sql}")
-    s.concurrent = True
-    return _deparse(s)
+    if s.concurrent:
+        return create_index_sql
+    m = re.match(r"\s*CREATE\s+(UNIQUE\s+)?INDEX\s+", create_index_sql, re.IGNORECASE)
+    out = None
+    if m:
+        out = create_index_sql[:m.end()] + "CONCURRENTLY " + create_index_sql[m.end():]
+        t = _parse(out)
+        if not (isinstance(t, ast.IndexStmt) and t.concurrent and t.idxname == s.idxname
+                and t.nulls_not_distinct == s.nulls_not_distinct):
+            out = None
+    if out is None:
+        s.concurrent = True
+        out = _deparse(s)
+    return out

@@ -201,7 +201,7 @@ def test_an_invalid_index_left_by_a_kill_is_rebuilt(tmp_path: Path, admin, serve
         plan = make_plan(project, db.conninfo, admin.conninfo, server=server)
         assert [s.sql for s in plan.steps] == [
             "DROP INDEX CONCURRENTLY IF EXISTS public.customers_email_key",
-            "CREATE UNIQUE INDEX CONCURRENTLY customers_email_key ON public.customers (email)"]
+            "CREATE UNIQUE INDEX CONCURRENTLY customers_email_key ON public.customers USING btree (email)"]
         assert apply(str(project), db.conninfo, admin.conninfo, server=server).after.empty  # type: ignore[union-attr]
         with psycopg.connect(db.conninfo) as conn:
             assert conn.execute("SELECT count(*) FROM pg_index WHERE NOT indisvalid").fetchone() == (0,)

@@ -63,7 +63,7 @@ def test_edits_give_expected_plans_and_converge(starter, empty_db, admin, server
     # add an index: built CONCURRENTLY after the transaction by default, no hazard ...
     edit(starter, "      - columns: [tags]\n", "      - columns: [title]\n      - columns: [tags]\n")
     p = plan_for(starter, empty_db, admin, server)
-    assert [(s.sql, s.phase) for s in p.steps] == [("CREATE INDEX CONCURRENTLY posts_title_idx ON public.posts (title)",
+    assert [(s.sql, s.phase) for s in p.steps] == [("CREATE INDEX CONCURRENTLY posts_title_idx ON public.posts USING btree (title)",
                                                     "post")]
     assert not p.hazard_kinds()
     # ... while in one transaction the build blocks writes: a named hazard that needs consent

@@ -50,13 +50,14 @@ def admin(server):
 
 
 @contextmanager
-def fresh_database(admin, prefix: str = "t_") -> Iterator:
-    """A fresh empty database on the test server, dropped afterwards."""
+def fresh_database(admin, prefix: str = "t_", template=None) -> Iterator:
+    """A fresh database on the test server, dropped afterwards: empty, or a copy of `template`."""
     from pgdecl.db import connect
 
     name = f"{prefix}{secrets.token_hex(6)}"
+    source = f"{template.dbname}" if template is not None else "template0 ENCODING 'UTF8'"
     with connect(admin, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8'")
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE {source}")
     try:
         yield admin.with_dbname(name)
     finally:

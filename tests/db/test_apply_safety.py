@@ -5,14 +5,11 @@ a failed concurrent index build is cleaned up; a saved plan is refused once the 
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
 import subprocess
 import sys
 import threading
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import psycopg
 import pytest
@@ -75,29 +72,11 @@ def _history(db) -> list[tuple]:
 @pytest.fixture
 def v1_template(tmp_path: Path, admin, server):
     """A database deployed at v1 with rows, used as the template of each run."""
-    name = f"tpl_{secrets.token_hex(5)}"
-    with connect(admin, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    db = admin.with_dbname(name)
-    apply(str(_project(tmp_path, "v1", V1)), db.conninfo, admin.conninfo, server=server)
-    run_sql(db, "INSERT INTO customers SELECT g, 'c' || g || '@example.com', g % 100 FROM generate_series(1, 500) g")
-    run_sql(db, "DROP SCHEMA pgdecl CASCADE")  # the template's own history is not part of the test
-    yield db
-    with connect(admin, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-
-@contextmanager
-def _copy(admin, template, tag: str) -> Iterator:
-    """A copy of the template database, dropped afterwards."""
-    name = f"run_{tag}_{secrets.token_hex(4)}"
-    with connect(admin, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name} TEMPLATE {template.dbname}")
-    try:
-        yield admin.with_dbname(name)
-    finally:
-        with connect(admin, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    with fresh_database(admin, "tpl_") as db:
+        apply(str(_project(tmp_path, "v1", V1)), db.conninfo, admin.conninfo, server=server)
+        run_sql(db, "INSERT INTO customers SELECT g, 'c' || g || '@example.com', g % 100 FROM generate_series(1, 500) g")
+        run_sql(db, "DROP SCHEMA pgdecl CASCADE")  # the template's own history is not part of the test
+        yield db
 
 
 def _cli_apply(project: Path, db, admin, kill_at: int | None) -> subprocess.CompletedProcess:
@@ -118,7 +97,7 @@ def test_kill_at_every_statement_boundary(tmp_path: Path, admin, server, v1_temp
     n_main = phases.count("main")
     new_fp = None
     for k in range(len(plan.steps) + 1):  # boundary k: k statements ran (the last: before the final bookkeeping)
-        with _copy(admin, v1_template, f"k{k}") as db:
+        with fresh_database(admin, f"k{k}_", v1_template) as db:
             killed = _cli_apply(v2, db, admin, k)
             assert killed.returncode == -9, (k, killed.returncode, killed.stdout, killed.stderr)
             [(outcome, committed, pre_done, post_done)] = _history(db)
@@ -157,7 +136,7 @@ def test_concurrent_applies_serialise(tmp_path: Path, admin, server, v1_template
         except Exception as e:  # noqa: BLE001 - the assertion below shows it
             results.append(e)
 
-    with _copy(admin, v1_template, "race") as db:
+    with fresh_database(admin, "race_", v1_template) as db:
         threads = [threading.Thread(target=run) for _ in range(3)]
         for t in threads:
             t.start()
@@ -170,7 +149,7 @@ def test_concurrent_applies_serialise(tmp_path: Path, admin, server, v1_template
 
 
 def test_failed_concurrent_index_build_is_cleaned_up(tmp_path: Path, admin, server, v1_template) -> None:
-    with _copy(admin, v1_template, "dup") as db:
+    with fresh_database(admin, "dup_", v1_template) as db:
         run_sql(db, "UPDATE customers SET email = 'same@example.com' WHERE id IN (1, 2)")
         spec = V1 + "      nickname: {type: text}\n    indexes:\n      - {columns: [email], unique: true}\n"
         project = _project(tmp_path, "unique", spec)
@@ -189,7 +168,7 @@ def test_failed_concurrent_index_build_is_cleaned_up(tmp_path: Path, admin, serv
 
 
 def test_an_invalid_index_left_by_a_kill_is_rebuilt(tmp_path: Path, admin, server, v1_template) -> None:
-    with _copy(admin, v1_template, "inv") as db:
+    with fresh_database(admin, "inv_", v1_template) as db:
         run_sql(db, "UPDATE customers SET email = 'same@example.com' WHERE id IN (1, 2)")
         try:
             run_sql(db, "CREATE UNIQUE INDEX CONCURRENTLY customers_email_key ON customers (email)")
@@ -211,7 +190,7 @@ def test_saved_plan_runs_only_against_the_schema_it_was_made_for(tmp_path: Path,
     v2 = _project(tmp_path, "v2", V2)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG") and k != "DATABASE_URL"}
     base = [sys.executable, "-m", "pgdecl.cli"]
-    with _copy(admin, v1_template, "saved") as db:
+    with fresh_database(admin, "saved_", v1_template) as db:
         common = ["--database-url", db.conninfo, "--dev-url", admin.conninfo]
         plan_file = tmp_path / "plan.json"
         made = subprocess.run(base + ["plan", str(v2), "-o", str(plan_file)] + common, env=env, capture_output=True,

@@ -30,7 +30,7 @@ from .catalog import live_fingerprint
 from .db import Database, connect, scrub
 from .errors import ApplyError, PlanError
 from .hazards import KINDS
-from .online import MAIN, POST, PRE, index_name
+from .online import MAIN, POST, PRE, created_index
 from .plan import Plan
 
 LOCK_KEY = zlib.crc32(b"pgdecl apply")  # one advisory lock serialises applies to a database
@@ -239,8 +239,8 @@ def _needs_autocommit(sql: str) -> bool:
 
 def _clean_failed_index(conn: psycopg.Connection, sql: str) -> str:
     """A failed CREATE INDEX CONCURRENTLY leaves an INVALID index behind: drop it."""
-    name = index_name(sql)
-    if not name or not sql.lstrip().upper().startswith("CREATE"):
+    name = created_index(sql)
+    if not name:
         return ""
     schema, _, bare = name.partition(".")
     row = conn.execute("SELECT NOT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "

@@ -145,11 +145,10 @@ def invalid_indexes(conn: psycopg.Connection) -> dict[str, str]:
     return dict(conn.execute(INVALID_INDEXES_SQL).fetchall())
 
 
-def unvalidated_constraints(conn: psycopg.Connection, every: bool = False) -> set[tuple[str, str]]:
-    """(quoted table, quoted constraint) of CHECK and FOREIGN KEY constraints that are NOT VALID
-    (with `every`: of all CHECK and FOREIGN KEY constraints)."""
+def check_constraints(conn: psycopg.Connection) -> dict[tuple[str, str], bool]:
+    """(quoted table, constraint name) -> validated, for every CHECK and FOREIGN KEY constraint."""
     rows = conn.execute(f"""
-        SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname), quote_ident(co.conname)
+        SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname), co.conname, co.convalidated
           FROM pg_constraint co JOIN pg_class c ON c.oid = co.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-         WHERE co.contype IN ('c', 'f') AND {_USER_NS} {"" if every else "AND NOT co.convalidated"}""").fetchall()
-    return {(r[0], r[1]) for r in rows}
+         WHERE co.contype IN ('c', 'f') AND {_USER_NS}""").fetchall()
+    return {(r[0], r[1]): r[2] for r in rows}

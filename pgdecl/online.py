@@ -27,6 +27,7 @@ from pglast.parser import ParseError
 from pglast.stream import RawStream
 
 from .hazards import FULL_SCAN, NOT_NULL_HELPER_SUFFIX, Hazard, classify
+from .render import ident
 
 PRE, MAIN, POST = "pre", "main", "post"
 PHASES = (PRE, MAIN, POST)
@@ -152,7 +153,7 @@ def _alter_table(sql: str, s: ast.AlterTableStmt, concurrent_indexes: set[str],
     """ALTER TABLE on a live table: VALIDATE after the commit; SET NOT NULL through a validated CHECK;
     a constraint USING an index built concurrently after that index."""
     cmd = s.cmds[0]
-    target = f"{_quote(s.relation.schemaname or 'public')}.{_quote(s.relation.relname)}"
+    target = f"{ident(s.relation.schemaname or 'public')}.{ident(s.relation.relname)}"
     if cmd.subtype == AlterTableType.AT_ValidateConstraint:
         add(sql, POST)
     elif cmd.subtype == AlterTableType.AT_AddConstraint and isinstance(cmd.def_, ast.Constraint) \
@@ -160,11 +161,11 @@ def _alter_table(sql: str, s: ast.AlterTableStmt, concurrent_indexes: set[str],
         add(sql, POST)
     elif cmd.subtype == AlterTableType.AT_SetNotNull:
         col = cmd.name
-        check = _quote(f"{col[:40]}{NOT_NULL_HELPER_SUFFIX}")
-        add(f"ALTER TABLE {target} ADD CONSTRAINT {check} CHECK ({_quote(col)} IS NOT NULL) NOT VALID", MAIN)
+        check = ident(f"{col[:40]}{NOT_NULL_HELPER_SUFFIX}")
+        add(f"ALTER TABLE {target} ADD CONSTRAINT {check} CHECK ({ident(col)} IS NOT NULL) NOT VALID", MAIN)
         add(f"ALTER TABLE {target} VALIDATE CONSTRAINT {check}", POST)
         # proven by the validated check: no scan, a brief ACCESS EXCLUSIVE lock; the helper then goes
-        add(f"ALTER TABLE {target} ALTER COLUMN {_quote(col)} SET NOT NULL", POST, ())
+        add(f"ALTER TABLE {target} ALTER COLUMN {ident(col)} SET NOT NULL", POST, ())
         add(f"ALTER TABLE {target} DROP CONSTRAINT {check}", POST, ())
     else:
         add(sql, MAIN)
@@ -186,10 +187,25 @@ def single_transaction(statements: list[str], new_tables: set[str], live_types: 
     return out
 
 
-def _quote(name: str) -> str:
-    from .render import ident
 
-    return ident(name)
+
+def constraint_names(statements: Iterable[str]) -> set[str]:
+    """Names of the table constraints that statements add, drop or validate."""
+    out: set[str] = set()
+    for s in map(_parse, statements):
+        if isinstance(s, ast.AlterTableStmt):
+            for c in s.cmds or ():
+                if c.subtype == AlterTableType.AT_AddConstraint and isinstance(c.def_, ast.Constraint):
+                    out.add(c.def_.conname)
+                elif c.subtype in (AlterTableType.AT_DropConstraint, AlterTableType.AT_ValidateConstraint):
+                    out.add(c.name)
+    return out
+
+
+def created_index(sql: str) -> str | None:
+    """schema.name of the index a CREATE INDEX statement builds, else None."""
+    s = _parse(sql)
+    return f"{s.relation.schemaname or 'public'}.{s.idxname}" if isinstance(s, ast.IndexStmt) and s.idxname else None
 
 
 def index_name(sql: str) -> str | None:

@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__, catalog_diff, renames
-from .catalog import column_types, invalid_indexes, live_fingerprint, role_statements, unvalidated_constraints
+from .catalog import check_constraints, column_types, invalid_indexes, live_fingerprint, role_statements
 from .db import Database, connect, resolve_target
 from .errors import PlanError
 from .hazards import DATA_LOSS, Hazard, classify, created_tables, recreated_objects
-from .online import MAIN, POST, PRE, rewrite, single_transaction
-from .render import Rendered, render
+from .online import MAIN, POST, PRE, constraint_names, rewrite, single_transaction
+from .render import Rendered, ident, render
 from .scratch import can_create_databases, load, scratch_database, sweep
 from .server import LocalServer
 from .spec import load_project
@@ -195,9 +195,11 @@ def plan_between(live_db: Database, desired_db: Database, roles: list[str] | tup
         types = column_types(conn)
         live_extra = catalog_diff.snapshot(conn)
         live_invalid = invalid_indexes(conn)
+        live_checks = check_constraints(conn)
         conn.rollback()
     with connect(desired_db) as conn:
         desired_extra = catalog_diff.snapshot(conn)
+        desired_checks = check_constraints(conn)
         conn.rollback()
     live_schema, desired_schema = inspect(live_db), inspect(desired_db)
     rename_steps: list[str] = []
@@ -214,25 +216,17 @@ def plan_between(live_db: Database, desired_db: Database, roles: list[str] | tup
     steps += [Step(sql, classify(sql), source="renames") for sql in rename_steps]
     steps += [Step(r.sql, r.hazards + _enum_loss(r.sql, enum_losses), r.phase) for r in rewritten]
     steps += _rebuild_invalid(live_invalid, index_definitions(desired_schema))
-    steps += [Step(sql, (), POST) for sql in _validations(live_db, desired_db, statements)]
+    steps += [Step(sql, (), POST) for sql in _validations(live_checks, desired_checks, statements)]
     return tuple(_ordered(steps))
 
 
-def _validations(live_db: Database, desired_db: Database, statements: list[str]) -> list[str]:
+def _validations(live: dict[tuple[str, str], bool], desired: dict[tuple[str, str], bool],
+                 statements: list[str]) -> list[str]:
     """VALIDATE for constraints left NOT VALID on the live side (say, by an apply killed before its
-    post phase) that the desired side has validated, unless the plan replaces them anyway."""
-    with connect(live_db) as conn:
-        live_nv = unvalidated_constraints(conn)
-        conn.rollback()
-    if not live_nv:
-        return []
-    with connect(desired_db) as conn:
-        desired_nv = unvalidated_constraints(conn)
-        desired_all = unvalidated_constraints(conn, every=True)
-        conn.rollback()
-    touched = " ".join(statements)
-    return [f"ALTER TABLE {table} VALIDATE CONSTRAINT {name}" for (table, name) in sorted(live_nv)
-            if (table, name) in desired_all and (table, name) not in desired_nv and name not in touched]
+    post phase) that the desired side has validated, unless the plan adds, drops or validates them."""
+    touched = constraint_names(statements)
+    return [f"ALTER TABLE {table} VALIDATE CONSTRAINT {ident(name)}" for (table, name), valid in sorted(live.items())
+            if not valid and desired.get((table, name)) and name not in touched]
 
 
 def _ordered(steps: list[Step]) -> list[Step]:

@@ -980,13 +980,20 @@ class Importer:
 
     # -- dependencies ------------------------------------------------------------------------------------
 
+    # catalog -> the unit kinds its objects can be, in order, and the map of objects folded into another unit
+    _UNITS: dict[str, tuple[tuple[str, ...], str | None]] = {
+        "pg_class": (("rel", "idx"), "index_constraint"),
+        "pg_proc": (("fn",), None),
+        "pg_constraint": (("con",), "domain_constraint"),
+        "pg_attrdef": (("def",), "generated_default"),
+        "pg_trigger": (("trg",), None),
+        "pg_policy": (("pol",), None),
+        "pg_rewrite": (("rule",), "view_rule"),
+        "pg_collation": (("coll",), None),
+        "pg_statistic_ext": (("stat",), None),
+    }
+
     def _unit_of(self, catalog: str, oid: int, sub: int) -> tuple[str, int] | None:
-        if catalog == "pg_class":
-            if ("rel", oid) in self.units:
-                return ("rel", oid)
-            if ("idx", oid) in self.units:
-                return ("idx", oid)
-            return self.index_constraint.get(oid)
         if catalog == "pg_type":
             if ("type", oid) in self.units:
                 return ("type", oid)
@@ -996,29 +1003,11 @@ class Importer:
             if t[4]:
                 return ("rel", t[4]) if ("rel", t[4]) in self.units else None
             return self._unit_of("pg_type", t[5], 0) if t[5] else None
-        if catalog == "pg_proc":
-            return ("fn", oid) if ("fn", oid) in self.units else None
-        if catalog == "pg_constraint":
-            if ("con", oid) in self.units:
-                return ("con", oid)
-            return self.domain_constraint.get(oid)
-        if catalog == "pg_attrdef":
-            if ("def", oid) in self.units:
-                return ("def", oid)
-            return self.generated_default.get(oid)
-        if catalog == "pg_trigger":
-            return ("trg", oid) if ("trg", oid) in self.units else None
-        if catalog == "pg_policy":
-            return ("pol", oid) if ("pol", oid) in self.units else None
-        if catalog == "pg_rewrite":
-            if ("rule", oid) in self.units:
-                return ("rule", oid)
-            return self.view_rule.get(oid)
-        if catalog == "pg_collation":
-            return ("coll", oid) if ("coll", oid) in self.units else None
-        if catalog == "pg_statistic_ext":
-            return ("stat", oid) if ("stat", oid) in self.units else None
-        return None
+        kinds, folded = self._UNITS.get(catalog, ((), None))
+        for kind in kinds:
+            if (kind, oid) in self.units:
+                return (kind, oid)
+        return getattr(self, folded).get(oid) if folded else None
 
     def _dependencies(self) -> None:
         self.index_constraint = {row[16]: ("con", row[0]) for row in self.constraints

@@ -218,6 +218,25 @@ SELECT 'COLUMN ' || quote_ident(n.nspname) || '.' || quote_ident(c.relname) || '
 """
 
 
+# Columns a child table only inherits (attislocal = false; partitions left out): its default and
+# NOT NULL, and those of its parents, so a CREATE TABLE ... INHERITS lists only local columns and
+# sets what the child overrides.
+INHERITED_SQL = f"""
+SELECT n.nspname || '.' || c.relname, a.attname, pg_get_expr(ad.adbin, ad.adrelid), a.attnotnull,
+       coalesce((SELECT json_agg(pg_get_expr(pd.adbin, pd.adrelid))
+                   FROM pg_inherits i JOIN pg_attribute pa ON pa.attrelid = i.inhparent AND pa.attname = a.attname
+                   LEFT JOIN pg_attrdef pd ON pd.adrelid = pa.attrelid AND pd.adnum = pa.attnum
+                  WHERE i.inhrelid = c.oid), '[]'),
+       coalesce((SELECT bool_or(pa.attnotnull)
+                   FROM pg_inherits i JOIN pg_attribute pa ON pa.attrelid = i.inhparent AND pa.attname = a.attname
+                  WHERE i.inhrelid = c.oid), false)
+  FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+  LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+ WHERE {_NS} AND a.attnum > 0 AND NOT a.attisdropped AND NOT a.attislocal
+   AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+ ORDER BY 1, a.attnum
+"""
+
 def _entries(rows: Any) -> frozenset[tuple[str, str, bool]]:
     return frozenset((g, p, bool(o)) for g, p, o in rows or ())
 
@@ -240,6 +259,10 @@ def snapshot(conn: psycopg.Connection) -> Snapshot:
                         "not_null": r[7], "collation": r[8], "indexes": [tuple(i) for i in r[9]],
                         "constraints": [tuple(c) for c in r[10]], "blockers": list(r[11])}
                  for r in conn.execute(GENERATED_SQL).fetchall()}
+    inherited: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+    for table, col, default, not_null, parent_defaults, parent_not_null in conn.execute(INHERITED_SQL).fetchall():
+        inherited[table][col] = {"default": default, "not_null": not_null, "parent_defaults": list(parent_defaults),
+                                 "parent_not_null": parent_not_null}
     db_name, db_owner, db_acl = conn.execute(DATABASE_SQL).fetchone()
     return {
         "user": user,
@@ -253,6 +276,7 @@ def snapshot(conn: psycopg.Connection) -> Snapshot:
         "default_acls": default_acls,
         "domains": domains,
         "generated": generated,
+        "inherited": dict(inherited),
     }
 
 
@@ -533,6 +557,45 @@ def _created_name(sql: str) -> str | None:
     return None
 
 
+# -- inheritance ------------------------------------------------------------------------------------
+
+def inherited_columns(statements: list[str], desired: Snapshot) -> list[str]:
+    """migra's CREATE TABLE ... INHERITS repeats the parents' columns, which makes them local to the
+    child (attislocal): drop the column definitions the desired child only inherits, then set what
+    the child overrides (a default of its own, or none, and NOT NULL) right after it is created."""
+    from pglast.stream import RawStream
+
+    inherited = desired.get("inherited") or {}
+    if not inherited:
+        return statements
+    out: list[str] = []
+    for sql in statements:
+        stmt = _parse(sql)
+        if not isinstance(stmt, ast.CreateStmt) or not stmt.inhRelations or stmt.partbound is not None:
+            out.append(sql)
+            continue
+        schema = stmt.relation.schemaname or "public"
+        columns = inherited.get(f"{schema}.{stmt.relation.relname}", {})
+        elements = list(stmt.tableElts or ())
+        dropped = [e.colname for e in elements if isinstance(e, ast.ColumnDef) and e.colname in columns]
+        if not dropped:
+            out.append(sql)
+            continue
+        stmt.tableElts = tuple(e for e in elements if not (isinstance(e, ast.ColumnDef) and e.colname in dropped)) \
+            or None
+        out.append(RawStream()(stmt))
+        table = f"{_ident(schema)}.{_ident(stmt.relation.relname)}"
+        for col in dropped:
+            facts = columns[col]
+            default, parents = facts["default"], [d for d in facts["parent_defaults"] if d is not None]
+            if default is not None and not any(_same_sql(default, d, "SELECT {}") for d in parents):
+                out.append(f"ALTER TABLE ONLY {table} ALTER COLUMN {_ident(col)} SET DEFAULT {default}")
+            elif default is None and parents:
+                out.append(f"ALTER TABLE ONLY {table} ALTER COLUMN {_ident(col)} DROP DEFAULT")
+            if facts["not_null"] and not facts["parent_not_null"]:
+                out.append(f"ALTER TABLE ONLY {table} ALTER COLUMN {_ident(col)} SET NOT NULL")
+    return out
+
 # -- owners and privileges ---------------------------------------------------------------------------
 
 def _explicit_owner(obj: dict[str, Any], desired: Snapshot, named: set[str]) -> bool:
@@ -660,6 +723,7 @@ def merge(migra: list[str], live: Snapshot, desired: Snapshot, project: Any = No
 
     dropped = dropped_objects(migra)
     out, readded = _generated_changes(migra, live, desired, dropped)
+    out = inherited_columns(out, desired)
     out = _place_domains(out, live, desired)
     for name in sorted(set(desired["domains"]) & set(live["domains"])):
         out += _alter_domain(name, live["domains"][name], desired["domains"][name])

@@ -1,0 +1,464 @@
+"""pgdecl at scale: lint, render, plan and apply on synthetic projects of 100, 1,000 and 5,000 tables,
+side by side with migra's bare diff and psql loading the same DDL. Prints a table and target lines,
+writes JSON; asserts only that the input is sound (validate and lint clean, plans as expected).
+
+    python bench/run.py                      # sizes 100,1000,5000; 3 runs each (1 at 5,000)
+    python bench/run.py --quick              # sizes 100,1000, one run each (a smoke run)
+    python bench/run.py --sizes 100,1000 --repeat 5 --json /tmp/b.json --keep --profile
+
+Nothing needs to be running: the script starts a private pgdecl server (its own PGDECL_HOME in a
+temporary directory, /var/tmp as root, where the server runs as user postgres) and removes it
+afterwards. Every figure is the wall clock of a subprocess of the real command line, as a user runs it:
+
+- `pgdecl lint DIR`, `pgdecl render DIR`;
+- `pgdecl apply DIR --yes` into an empty database (plan, apply, re-plan), desired-side cache empty;
+- a no-op `pgdecl plan DIR` against the applied database (exit 0 asserted), cold (PGDECL_CACHE_DIR a
+  fresh empty directory each run) and warm (the cache filled by one untimed run first);
+- a one-change plan: one column added to one table (exit 2 asserted), cache empty (the DDL changed);
+- `migra --unsafe` between the applied database and a second one loaded from the rendered DDL;
+- `psql -1 -q -v ON_ERROR_STOP=1 -f ddl.sql` loading the rendered DDL into an empty database.
+
+Sizes of 5,000 tables and more run once unless `--repeat-at 5000=N` says otherwise; the JSON records the
+runs of every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile  # noqa: F401  (the profile runs `python -m cProfile`; imported to fail early if absent)
+import io
+import json
+import os
+import platform
+import pstats
+import re
+import secrets
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import synth  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SIZES = (100, 1000, 5000)
+LARGE = 5000  # sizes from here on run once by default
+OPS = (
+    ("lint", "pgdecl lint"),
+    ("render", "pgdecl render"),
+    ("apply", "pgdecl apply (empty db)"),
+    ("plan_noop_cold", "no-op plan, cold cache"),
+    ("plan_noop_warm", "no-op plan, warm cache"),
+    ("plan_one_change", "one-change plan"),
+    ("migra", "migra bare diff"),
+    ("psql_load", "psql -1 -f ddl.sql"),
+)
+GROWTH_OPS = ("lint", "render", "apply", "plan_noop_cold", "plan_noop_warm", "plan_one_change", "migra", "psql_load")
+LINEAR_SLACK = 1.5  # marginal cost per table of the last interval at most this times the first one's
+
+
+class BenchError(Exception):
+    """A step gave an unexpected result: the benchmark input is unsound, so no figure is worth printing."""
+
+
+@dataclass
+class Op:
+    runs: list[float] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.runs)
+
+    def json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"median": round(self.median, 4), "min": round(min(self.runs), 4),
+                               "max": round(max(self.runs), 4), "runs": [round(r, 4) for r in self.runs]}
+        if self.note:
+            out["note"] = self.note
+        return out
+
+
+def tool(name: str) -> list[str]:
+    exe = Path(sys.executable).parent / name
+    if exe.exists():
+        return [str(exe)]
+    if name == "pgdecl":
+        return [sys.executable, "-m", "pgdecl.cli"]
+    found = shutil.which(name)
+    if not found:
+        raise BenchError(f"{name} not found next to {sys.executable} nor on PATH")
+    return [found]
+
+
+class Bench:
+    """One benchmark run: a private server, databases on it, and the commands timed against them."""
+
+    def __init__(self, home: Path, work: Path, repeat: int, repeat_at: dict[int, int], seed: int,
+                 profile_dir: Path | None) -> None:
+        from pgdecl.db import Database
+        from pgdecl.server import LocalServer
+
+        self.server = LocalServer(home=home)
+        self.home = home
+        self.work = work
+        self.repeat = repeat
+        self.repeat_at = repeat_at
+        self.seed = seed
+        self.profile_dir = profile_dir
+        self.pgdecl = tool("pgdecl")
+        self.migra = tool("migra")
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("PG") and k != "DATABASE_URL"}
+        self.env["PGDECL_HOME"] = str(home)
+        self.admin = Database(self.server.ensure_running(), local=True)
+        self.psql = self.server.binaries.tool("psql")
+        self.profiles: dict[str, str] = {}
+
+    # -- databases -----------------------------------------------------------------------------
+
+    def url(self, dbname: str, driver: str = "postgresql") -> str:
+        """A URL of a database on the private server, over its Unix socket."""
+        return f"{driver}://postgres@/{dbname}?host={self.server.socket_dir}&port=5432"
+
+    def create_db(self, prefix: str) -> str:
+        from pgdecl.db import connect
+
+        name = f"bench_{prefix}_{secrets.token_hex(3)}"
+        with connect(self.admin, autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8'")
+        return name
+
+    def drop_db(self, name: str) -> None:
+        from pgdecl.db import connect
+
+        with connect(self.admin, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+    def server_version(self) -> str:
+        from pgdecl.db import connect
+
+        with connect(self.admin, autocommit=True) as conn:
+            row = conn.execute("SELECT current_setting('server_version')").fetchone()
+        return str(row[0]) if row else "?"
+
+    # -- commands ------------------------------------------------------------------------------
+
+    def cache_dir(self) -> str:
+        path = Path(tempfile.mkdtemp(prefix="cache-", dir=self.work))
+        return str(path)
+
+    def run(self, cmd: list[str], expect: tuple[int, ...] = (0,), cache: str | None = None,
+            stdout: Path | None = None) -> tuple[float, subprocess.CompletedProcess[str]]:
+        """Wall-clock seconds of one subprocess; BenchError unless its exit code is expected."""
+        env = dict(self.env, PGDECL_CACHE_DIR=cache or self.cache_dir())
+        t = time.perf_counter()
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=ROOT)
+        seconds = time.perf_counter() - t
+        if proc.returncode not in expect:
+            tail = (proc.stderr or proc.stdout).strip()[-3000:]
+            raise BenchError(f"{' '.join(cmd[-4:])} exited {proc.returncode}, expected {expect}:\n{tail}")
+        if stdout is not None:
+            stdout.write_text(proc.stdout)
+        return seconds, proc
+
+    def runs(self, size: int) -> int:
+        for at in sorted(self.repeat_at, reverse=True):
+            if size >= at:
+                return self.repeat_at[at]
+        return self.repeat
+
+    # -- one size ------------------------------------------------------------------------------
+
+    def size(self, tables: int, log: Any) -> dict[str, Any]:
+        n = self.runs(tables)
+        project = synth.write(synth.generate(tables, self.seed), self.work / f"p{tables}")
+        changed = synth.write(synth.generate(tables, self.seed, extra_column=True), self.work / f"p{tables}_change")
+        ops: dict[str, Op] = {k: Op() for k, _ in OPS}
+        p, c = str(project), str(changed)
+
+        _, proc = self.run(self.pgdecl + ["validate", p])
+        m = re.search(r"(\d+) tables, (\d+) statements", proc.stdout)
+        if not m or int(m.group(1)) != tables:
+            raise BenchError(f"pgdecl validate did not report {tables} tables: {proc.stdout.strip()}")
+        statements = int(m.group(2))
+        for _ in range(n):
+            ops["lint"].runs.append(self.run(self.pgdecl + ["lint", p])[0])
+        ddl = self.work / f"ddl{tables}.sql"
+        for _ in range(n):
+            ops["render"].runs.append(self.run(self.pgdecl + ["render", p], stdout=ddl)[0])
+        log(f"  lint clean; {statements} statements rendered ({statements / tables:.1f} per table)")
+
+        dbs: list[str] = []
+        try:
+            live = ""
+            for _ in range(n):
+                live = self.create_db(f"live{tables}")
+                dbs.append(live)
+                ops["apply"].runs.append(self.run(self.pgdecl + ["apply", p, "--yes", "--database-url", self.url(live)])[0])
+            ops["apply"].note = "into an empty database; plan + apply + re-plan; cache empty"
+            log(f"  apply: {ops['apply'].median:.2f} s")
+            copy = ""
+            for _ in range(n):
+                copy = self.create_db(f"copy{tables}")
+                dbs.append(copy)
+                ops["psql_load"].runs.append(self.run([self.psql, "-1", "-q", "-v", "ON_ERROR_STOP=1", "-f", str(ddl),
+                                                       self.url(copy)])[0])
+
+            plan = self.pgdecl + ["plan", p, "--database-url", self.url(live)]
+            for _ in range(n):
+                ops["plan_noop_cold"].runs.append(self.run(plan)[0])
+            warm = self.cache_dir()
+            self.run(plan, cache=warm)
+            for _ in range(n):
+                ops["plan_noop_warm"].runs.append(self.run(plan, cache=warm)[0])
+            log(f"  no-op plan: cold {ops['plan_noop_cold'].median:.2f} s, warm {ops['plan_noop_warm'].median:.2f} s")
+            change = self.pgdecl + ["plan", c, "--database-url", self.url(live)]
+            for _ in range(n):
+                seconds, proc = self.run(change, expect=(2,))
+                ops["plan_one_change"].runs.append(seconds)
+            if synth.EXTRA_COLUMN not in proc.stdout:
+                raise BenchError(f"the one-change plan does not add {synth.EXTRA_COLUMN}:\n{proc.stdout[-2000:]}")
+            ops["plan_one_change"].note = "column added to one table; cache empty (the DDL changed)"
+
+            migra = self.migra + ["--unsafe", self.url(live, "postgresql+psycopg"), self.url(copy, "postgresql+psycopg")]
+            for _ in range(n):
+                seconds, proc = self.run(migra, expect=(0, 2))
+                ops["migra"].runs.append(seconds)
+            ops["migra"].note = (f"exit {proc.returncode}, {proc.stdout.count(';')} statements "
+                                 "(the applied side also holds pgdecl's history schema)")
+            if self.profile_dir is not None:
+                self.profile(f"plan_{tables}", ["plan", p, "--database-url", self.url(live)], warm, (0,))
+                self.profile(f"lint_{tables}", ["lint", p], None, (0,))
+        finally:
+            for db in dbs:
+                self.drop_db(db)
+            if not self.keep_projects:
+                shutil.rmtree(project, ignore_errors=True)
+                shutil.rmtree(changed, ignore_errors=True)
+        return {"tables": tables, "statements": statements, "repeat": n,
+                "operations": {k: ops[k].json() for k, _ in OPS}}
+
+    keep_projects = False
+
+    def schema_noop(self, n: int) -> dict[str, Any]:
+        """The repository's own schema/: applied once, then warm no-op plans."""
+        live = self.create_db("schema")
+        try:
+            url = self.url(live)
+            self.run(self.pgdecl + ["apply", "schema", "--yes", "--allow-hazard", "security", "--database-url", url])
+            warm = self.cache_dir()
+            plan = self.pgdecl + ["plan", "schema", "--database-url", url]
+            self.run(plan, cache=warm)
+            op = Op(note="schema/ applied, local server running, cache warm")
+            for _ in range(n):
+                op.runs.append(self.run(plan, cache=warm)[0])
+            return op.json()
+        finally:
+            self.drop_db(live)
+
+    def profile(self, name: str, args: list[str], cache: str | None, expect: tuple[int, ...]) -> None:
+        assert self.profile_dir is not None
+        self.profile_dir.mkdir(parents=True, exist_ok=True)
+        out = self.profile_dir / f"profile_{name}.prof"
+        self.run([sys.executable, "-m", "cProfile", "-o", str(out), "-m", "pgdecl.cli", *args], expect=expect,
+                 cache=cache)
+        buf = io.StringIO()
+        pstats.Stats(str(out), stream=buf).sort_stats("cumulative").print_stats(15)
+        self.profiles[name] = buf.getvalue()
+
+
+# -- report ------------------------------------------------------------------------------------
+
+def machine(bench: Bench) -> dict[str, Any]:
+    def git(*args: str) -> str:
+        p = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
+        return p.stdout.strip() if p.returncode == 0 else ""
+
+    return {
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "postgresql": bench.server_version(),
+        "postgresql_binaries": str(bench.server.binaries.bindir),
+        "pgdecl_commit": git("rev-parse", "HEAD"),
+        "work_tree_dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
+    }
+
+
+def derived(results: dict[str, Any], schema: dict[str, Any] | None) -> dict[str, Any]:
+    """Ratios, per-table growth and the issue's targets, from the per-size figures."""
+    sizes = sorted(results, key=int)
+    med = {s: {k: v["median"] for k, v in results[s]["operations"].items()} for s in sizes}
+    ratios = {s: {"plan_noop_warm/migra": med[s]["plan_noop_warm"] / med[s]["migra"],
+                  "plan_noop_cold/migra": med[s]["plan_noop_cold"] / med[s]["migra"]} for s in sizes}
+    first = sizes[0]
+    per_table = {s: {k: med[s][k] / int(s) for k in GROWTH_OPS} for s in sizes}
+    relative = {s: {k: per_table[s][k] / per_table[first][k] for k in GROWTH_OPS} for s in sizes}
+    marginal: dict[str, Any] = {}
+    if len(sizes) >= 3:
+        a, b, y, z = sizes[0], sizes[1], sizes[-2], sizes[-1]
+        for k in GROWTH_OPS:
+            early = (med[b][k] - med[a][k]) / (int(b) - int(a))
+            late = (med[z][k] - med[y][k]) / (int(z) - int(y))
+            marginal[k] = {"first": early, "last": late, "ratio": late / early if early > 0 else None}
+    targets = []
+    if "1000" in med:
+        r = ratios["1000"]["plan_noop_warm/migra"]
+        targets.append({"target": "no-op plan (warm) at 1,000 tables <= 0.75 x migra's bare diff",
+                        "value": f"{med['1000']['plan_noop_warm']:.2f} s = {r:.2f} x migra "
+                                 f"({med['1000']['migra']:.2f} s); cold {ratios['1000']['plan_noop_cold/migra']:.2f} x",
+                        "pass": r <= 0.75})
+        targets.append({"target": "pgdecl lint on 1,000 tables < 1 s",
+                        "value": f"{med['1000']['lint']:.2f} s", "pass": med["1000"]["lint"] < 1.0})
+    if marginal and sizes[0] == "100" and sizes[-1] == "5000":
+        worst = max((k for k in marginal if marginal[k]["ratio"] is not None),
+                    key=lambda k: marginal[k]["ratio"], default=None)
+        if worst is not None:
+            shown = ", ".join(f"{k} {m['ratio']:.2f}" for k, m in marginal.items() if m["ratio"] is not None)
+            targets.append({"target": f"about linear 100 -> 5,000 (marginal cost per table of 1,000->5,000 <= "
+                                      f"{LINEAR_SLACK} x that of 100->1,000, every pgdecl command)",
+                            "value": shown,
+                            "pass": all(m["ratio"] <= LINEAR_SLACK for k, m in marginal.items()
+                                        if m["ratio"] is not None and k not in ("migra", "psql_load"))})
+    else:
+        targets.append({"target": "about linear 100 -> 5,000", "value": "not measured (needs sizes 100,1000,5000)",
+                        "pass": None})
+    if schema is not None:
+        targets.append({"target": "no-op plan of schema/ with a warm local server < 1 s",
+                        "value": f"{schema['median']:.2f} s", "pass": schema["median"] < 1.0})
+    return {"ratios": ratios, "per_table_seconds": per_table, "per_table_relative": relative,
+            "marginal_per_table": marginal, "targets": targets}
+
+
+def table(results: dict[str, Any], extra: dict[str, Any]) -> str:
+    sizes = sorted(results, key=int)
+    width = 26
+    head = f"{'operation (seconds)':28s}" + "".join(f"{int(s):>{width},d}" for s in sizes)
+    lines = [head, f"{'statements':28s}" + "".join(f"{results[s]['statements']:>{width},d}" for s in sizes),
+             f"{'runs':28s}" + "".join(f"{results[s]['repeat']:>{width}d}" for s in sizes)]
+    for key, label in OPS:
+        cells = []
+        for s in sizes:
+            o = results[s]["operations"][key]
+            cells.append(f"{o['median']:.3f} ({o['min']:.3f}-{o['max']:.3f})" if len(o["runs"]) > 1
+                         else f"{o['median']:.3f}")
+        lines.append(f"{label:28s}" + "".join(f"{c:>{width}}" for c in cells))
+    lines.append("")
+    for name in ("plan_noop_warm/migra", "plan_noop_cold/migra"):
+        lines.append(f"{name:28s}" + "".join(f"{extra['ratios'][s][name]:>{width}.2f}" for s in sizes))
+    lines.append("")
+    lines.append("per-table time relative to the smallest size (1.00 = same cost per table):")
+    for key, label in OPS:
+        lines.append(f"  {label:26s}" + "".join(f"{extra['per_table_relative'][s][key]:>{width}.2f}" for s in sizes))
+    if extra["marginal_per_table"]:
+        lines.append("marginal ms per table, first interval -> last interval (ratio):")
+        for key, label in OPS:
+            m = extra["marginal_per_table"][key]
+            ratio = f"{m['ratio']:.2f}" if m["ratio"] is not None else "-"
+            lines.append(f"  {label:26s}{m['first'] * 1000:>10.2f} -> {m['last'] * 1000:8.2f}  ({ratio})")
+    return "\n".join(lines)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)), help="table counts, comma-separated")
+    ap.add_argument("--repeat", type=int, default=3, help="runs of each figure (the median is shown)")
+    ap.add_argument("--repeat-at", action="append", default=[], metavar="SIZE=N",
+                    help=f"runs from this size on (default {LARGE}=1)")
+    ap.add_argument("--quick", action="store_true", help="sizes 100,1000, one run each")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--json", type=Path, default=ROOT / "bench" / "results" / "latest.json")
+    ap.add_argument("--keep", action="store_true", help="keep the generated projects (their directory is printed)")
+    ap.add_argument("--profile", action="store_true",
+                    help="also cProfile a warm no-op plan and lint at each size (files next to the JSON)")
+    ap.add_argument("--no-schema", action="store_true", help="skip the no-op plan of the repository's schema/")
+    args = ap.parse_args(argv)
+    if args.quick:
+        args.sizes, args.repeat, args.repeat_at = "100,1000", 1, []
+    try:
+        args.sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
+        repeat_at = {LARGE: 1} if not args.repeat_at else {}
+        for item in args.repeat_at:
+            size, runs = item.split("=")
+            repeat_at[int(size)] = int(runs)
+        args.repeat_at = {k: min(v, args.repeat) for k, v in repeat_at.items()}
+    except ValueError:
+        ap.error("--sizes takes numbers like 100,1000; --repeat-at takes SIZE=N")
+    if not args.sizes or min(args.sizes) < 1 or args.repeat < 1:
+        ap.error("sizes and --repeat must be positive")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    started = time.perf_counter()
+    base = "/var/tmp" if os.geteuid() == 0 else None
+    home = Path(tempfile.mkdtemp(prefix="pgdecl-bench-home-", dir=base))
+    work = Path(tempfile.mkdtemp(prefix="pgdecl-bench-"))
+    bench: Bench | None = None
+
+    def log(msg: str) -> None:
+        print(msg, flush=True)
+
+    try:
+        bench = Bench(home, work, args.repeat, args.repeat_at, args.seed,
+                      args.json.parent if args.profile else None)
+        bench.keep_projects = args.keep
+        info = machine(bench)
+        log(f"pgdecl {info['pgdecl_commit'][:10]}{' (dirty)' if info['work_tree_dirty'] else ''}, "
+            f"PostgreSQL {info['postgresql']}, {info['cpus']} CPUs; server in {home}")
+        results: dict[str, Any] = {}
+        for size in args.sizes:
+            t = time.perf_counter()
+            log(f"{size} tables ({bench.runs(size)} runs of each figure):")
+            results[str(size)] = bench.size(size, log)
+            log(f"  done in {time.perf_counter() - t:.0f} s")
+        schema = None if args.no_schema else bench.schema_noop(max(args.repeat, 3))
+        extra = derived(results, schema)
+    except BenchError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    finally:
+        if bench is not None:
+            bench.server.stop()
+        shutil.rmtree(home, ignore_errors=True)
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    wall = time.perf_counter() - started
+    print()
+    print(table(results, extra))
+    if schema is not None:
+        print(f"\nschema/ no-op plan, warm: median {schema['median']:.3f} s ({schema['min']:.3f}-{schema['max']:.3f})")
+    print()
+    for t in extra["targets"]:
+        mark = {True: "PASS", False: "MISS", None: "n/a "}[t["pass"]]
+        print(f"{mark}  {t['target']}: {t['value']}")
+    for name, text in bench.profiles.items() if bench else ():
+        print(f"\nprofile {name} (top 15 cumulative):\n{text}")
+    out = {
+        "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "wall_seconds": round(wall, 1),
+        "machine": info,
+        "seed": args.seed,
+        "repeat": args.repeat,
+        "repeat_at": {str(k): v for k, v in args.repeat_at.items()},
+        "note": "figures are wall-clock seconds of one CLI subprocess; median of `repeat` runs "
+                "(sizes at or above a repeat_at key run that many times)",
+        "sizes": results,
+        "schema_noop_plan_warm": schema,
+        **extra,
+    }
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(out, indent=2) + "\n")
+    print(f"\nwhole run {wall:.0f} s; JSON in {args.json}" + (f"; projects kept in {work}" if args.keep else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

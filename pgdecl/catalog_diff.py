@@ -237,6 +237,18 @@ SELECT n.nspname || '.' || c.relname, a.attname, pg_get_expr(ad.adbin, ad.adreli
  ORDER BY 1, a.attnum
 """
 
+
+# Identity columns and their sequences (schema, name), for pgdecl.reorder.
+IDENTITIES_SQL = f"""
+SELECT n.nspname || '.' || c.relname, a.attname, sn.nspname, s.relname
+  FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+  JOIN pg_depend d ON d.refclassid = 'pg_class'::regclass AND d.refobjid = c.oid AND d.refobjsubid = a.attnum
+                  AND d.classid = 'pg_class'::regclass AND d.deptype = 'i'
+  JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S' JOIN pg_namespace sn ON sn.oid = s.relnamespace
+ WHERE {_NS} AND a.attidentity <> '' AND NOT a.attisdropped
+"""
+
+
 def _entries(rows: Any) -> frozenset[tuple[str, str, bool]]:
     return frozenset((g, p, bool(o)) for g, p, o in rows or ())
 
@@ -263,6 +275,9 @@ def snapshot(conn: psycopg.Connection) -> Snapshot:
     for table, col, default, not_null, parent_defaults, parent_not_null in conn.execute(INHERITED_SQL).fetchall():
         inherited[table][col] = {"default": default, "not_null": not_null, "parent_defaults": list(parent_defaults),
                                  "parent_not_null": parent_not_null}
+    identities: dict[str, dict[str, list[str]]] = defaultdict(dict)
+    for table, col, seq_schema, seq_name in conn.execute(IDENTITIES_SQL).fetchall():
+        identities[table][col] = [seq_schema, seq_name]
     db_name, db_owner, db_acl = conn.execute(DATABASE_SQL).fetchone()
     return {
         "user": user,
@@ -277,6 +292,7 @@ def snapshot(conn: psycopg.Connection) -> Snapshot:
         "domains": domains,
         "generated": generated,
         "inherited": dict(inherited),
+        "identities": dict(identities),
     }
 
 

@@ -20,6 +20,7 @@ SECURITY = "security"            # privileges revoked, row-level security or a p
 UNPARSED = "unparsed"            # pglast could not parse it: nothing is known, so it is not safe
 
 NOT_NULL_HELPER_SUFFIX = "_not_null_pgdecl"  # pgdecl's own CHECK proving a column NOT NULL (pgdecl.online)
+REORDER_MARK = "__pgdecl_reorder"  # a column set aside, or a sequence made, while pgdecl.reorder rebuilds columns
 
 KINDS = (DATA_LOSS, TABLE_REWRITE, LONG_LOCK, FULL_SCAN, DROP, SECURITY, UNPARSED)
 
@@ -151,7 +152,36 @@ def _grant_objects(s: ast.GrantStmt) -> list[str]:
     return out
 
 
+def _reorder(s: ast.Node) -> list[Hazard] | None:
+    """The hazards of pgdecl.reorder's steps, recognised by REORDER_MARK: a column renamed aside
+    and the copy of the set-aside columns rewrite the table under an ACCESS EXCLUSIVE lock (dropping
+    a set-aside column loses nothing: it was copied); None for any other statement."""
+    def lock(table: str) -> Hazard:
+        return Hazard(LONG_LOCK, f"holds an ACCESS EXCLUSIVE lock on {table} (reads and writes wait) until the "
+                                 "plan's transaction commits")
+
+    if isinstance(s, ast.RenameStmt) and s.renameType == ObjectType.OBJECT_COLUMN \
+            and (s.newname or "").endswith(REORDER_MARK):
+        table = _rel(s.relation)
+        return [Hazard(TABLE_REWRITE, f"moves column {table}.{s.subname} to the end of the table (set aside, copied "
+                                      "into a new column, dropped): every row is rewritten"), lock(table)]
+    if isinstance(s, ast.RenameStmt) and s.renameType == ObjectType.OBJECT_SEQUENCE \
+            and s.relation.relname.endswith(REORDER_MARK):
+        return []  # the rebuilt identity column's sequence takes the old one's name
+    if isinstance(s, ast.UpdateStmt) and s.targetList and all(
+            isinstance(t.val, ast.ColumnRef) and isinstance(t.val.fields[-1], ast.String)
+            and t.val.fields[-1].sval.endswith(REORDER_MARK) for t in s.targetList):
+        table = _rel(s.relation)
+        names = ", ".join(t.name for t in s.targetList)
+        return [Hazard(TABLE_REWRITE, f"copies column(s) {names} of {table} into their new places: every row is "
+                                      "rewritten (the table needs room for a second copy until VACUUM)"), lock(table)]
+    return None
+
+
 def _classify(s: ast.Node, live_types: dict[tuple[str, str], str], new: set[str]) -> list[Hazard]:
+    reorder = _reorder(s)
+    if reorder is not None:
+        return reorder
     out: list[Hazard] = []
     if isinstance(s, ast.DropStmt):
         names = ", ".join(_obj_names(s))
@@ -184,6 +214,8 @@ def _classify(s: ast.Node, live_types: dict[tuple[str, str], str], new: set[str]
         dropped = {c.name for c in s.cmds or () if c.subtype == AlterTableType.AT_DropColumn}
         for cmd in s.cmds or ():
             col = cmd.name if cmd.subtype == AlterTableType.AT_DropColumn else getattr(cmd.def_, "colname", None)
+            if cmd.subtype == AlterTableType.AT_DropColumn and cmd.name.endswith(REORDER_MARK):
+                continue  # set aside by pgdecl.reorder and copied: nothing is lost
             if col in regenerated & dropped:
                 if cmd.subtype == AlterTableType.AT_DropColumn and table not in new:
                     out.append(Hazard(TABLE_REWRITE, f"recomputes generated column {table}.{col} (dropped and "

@@ -251,7 +251,8 @@ def renamed(live: Any, desired: Any, desired_old: Any, relations: dict[Key, str]
         for k, o in getattr(live, attr).items():
             o2 = rename(o)
             k2 = key(k, o2)
-            result[k2] = new_side[k2] if k in old_side and o == old_side[k] and k2 in new_side else o2
+            same = k in old_side and o == old_side[k] and k2 in new_side
+            result[k2] = _live_order(new_side[k2], o2) if same else o2
         setattr(out, attr, result)
     groups = {"r": "tables", "p": "tables", "v": "views", "m": "materialized_views", "c": "composite_types",
               "f": "functions"}
@@ -348,8 +349,8 @@ def reordered(live: Any, moved: dict[str, set[str]], desired: Any) -> tuple[Any,
     A moved column takes its desired definition but keeps its live type and collation (migra
     changes those first; the rebuild then copies like for like). What PostgreSQL drops with the
     old column (indexes, constraints of the table using it) looks absent, so migra creates it; what
-    stops a DROP COLUMN (foreign keys into it, views on the table, policies and triggers using it)
-    looks changed, so migra drops it before and creates it after."""
+    stops a DROP COLUMN (foreign keys into it, from any table, views on the table, policies and
+    triggers using it) looks changed, so migra drops it before and creates it after."""
     from collections import OrderedDict
 
     from schemainspect.inspected import ColumnInfo
@@ -396,13 +397,13 @@ def reordered(live: Any, moved: dict[str, set[str]], desired: Any) -> tuple[Any,
     for k, con in live.constraints.items():
         local, referenced = _constraint_columns(con.definition)
         target = f"CONSTRAINT {ident(con.name)} ON {ident(con.schema)}.{ident(con.table_name)}"
-        if local & (moved_of(con.schema, con.table_name) | {"*"}):
-            comments.add(target)
-            continue
         if con.is_fk and referenced & (quoted.get(con.quoted_full_foreign_table_name, set()) | {"*"}):
             con = copy.copy(con)
-            con.definition = None  # differs from any definition: dropped and added again
+            con.definition = None  # differs from any definition: dropped (first) and added again
             comments.add(target)
+        elif local & (moved_of(con.schema, con.table_name) | {"*"}):
+            comments.add(target)
+            continue
         out.constraints[k] = con
 
     out.triggers = OrderedDict()
@@ -439,6 +440,20 @@ def _regrouped(out: Any) -> Any:
     for k, o in out.selectables.items():
         getattr(out, groups.get(o.relationtype, "functions"))[k] = o
     out.relations = OrderedDict((k, o) for k, o in out.selectables.items() if o.relationtype in ("r", "p", "v", "m"))
+    return out
+
+
+def _live_order(desired: Any, live: Any) -> Any:
+    """A desired table taken for its live counterpart (equal: the same columns, compared as a dict),
+    with the columns in their live order (pgdecl.reorder reads it)."""
+    from collections import OrderedDict
+
+    columns = getattr(live, "columns", None)
+    if getattr(desired, "relationtype", None) not in ("r", "p") or columns is None \
+            or list(columns) == list(desired.columns):
+        return desired
+    out = copy.copy(desired)
+    out.columns = OrderedDict((name, desired.columns[name]) for name in columns)
     return out
 
 

@@ -229,7 +229,6 @@ def rebuild(move: Move, live: dict[str, Any], desired: dict[str, Any], pulled: d
     table = _quoted(move.table)
     defs = desired["columns"]
     identities = desired_extra.get("identities", {}).get(move.table, {})
-    live_identities = live_extra.get("identities", {}).get(move.table, {})
     forced = bool(live_extra.get("force_rls", {}).get(table))
     out = [f"ALTER TABLE {table} RENAME COLUMN {ident(c)} TO {ident(aside(c))}" for c in move.moved
            if c in live["columns"]]
@@ -271,7 +270,7 @@ def rebuild(move: Move, live: dict[str, Any], desired: dict[str, Any], pulled: d
     if settings:
         out.append(f"ALTER TABLE {table} " + ", ".join(settings))
     for c in move.moved:
-        if defs[c]["identity"] and c in identities and c in live_identities and c in live["columns"]:
+        if defs[c]["identity"] and c in identities and (live["columns"].get(c) or {}).get("identity"):
             schema, name = identities[c]
             temporary = f"{ident(schema)}.{ident(aside(name))}"
             out.append(f"SELECT setval({literal(temporary)}, v) FROM pg_sequence_last_value("

@@ -271,6 +271,13 @@ def table_columns(schema: Any) -> dict[str, dict[str, Any]]:
     columns in attnum order with their definitions, whether it takes part in inheritance or
     partitioning, the sequences its columns own (serial) and its triggers' enabled states."""
     parents = {t.parent_table for t in schema.tables.values() if t.parent_table}
+    owned: dict[tuple[str, str], dict[str, str]] = {}
+    for seq in schema.sequences.values():
+        if seq.table_name and seq.column_name:
+            owned.setdefault((seq.schema, seq.table_name), {})[seq.column_name] = seq.quoted_full_name
+    triggers: dict[tuple[str, str], dict[str, str]] = {}
+    for tg in schema.triggers.values():
+        triggers.setdefault((tg.schema, tg.table_name), {})[tg.name] = tg.enabled
     out: dict[str, dict[str, Any]] = {}
     for t in schema.tables.values():
         columns = {}
@@ -284,10 +291,8 @@ def table_columns(schema: Any) -> dict[str, dict[str, Any]]:
         out[f"{t.schema}.{t.name}"] = {
             "quoted": t.quoted_full_name, "columns": columns,
             "inheritance": bool(t.parent_table) or t.quoted_full_name in parents or bool(t.is_partitioned),
-            "owned": {s.column_name: s.quoted_full_name for s in schema.sequences.values()
-                      if s.table_name == t.name and s.schema == t.schema and s.column_name},
-            "triggers": {tg.name: tg.enabled for tg in schema.triggers.values()
-                         if tg.schema == t.schema and tg.table_name == t.name},
+            "owned": owned.get((t.schema, t.name), {}),
+            "triggers": triggers.get((t.schema, t.name), {}),
         }
     return out
 

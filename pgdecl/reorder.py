@@ -26,13 +26,14 @@ pgdecl.hazards (REORDER_MARK).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any, Callable
 
 import pglast
 from pglast import ast
 from pglast.enums import AlterTableType, ObjectType
-from pglast.parser import ParseError
+from pglast.parser import ParseError, parse_sql_json
 from pglast.stream import RawStream
 from pglast.visitors import Visitor
 
@@ -68,6 +69,21 @@ def _parse(sql: str) -> ast.Node | None:
     return stmts[0].stmt if len(stmts) == 1 else None
 
 
+_COLUMN_STATEMENTS = ("AlterTableStmt", "RenameStmt", "DropStmt")
+
+
+def _column_statement(sql: str) -> ast.Node | None:
+    """The parse tree of an ALTER TABLE, RENAME or DROP statement, else None. libpg_query's JSON
+    tree tells the kind first: building pglast's tree of every CREATE of a large plan costs."""
+    try:
+        stmts = json.loads(parse_sql_json(sql)).get("stmts", [])
+    except ParseError:
+        return None
+    if len(stmts) != 1 or next(iter(stmts[0].get("stmt", {})), None) not in _COLUMN_STATEMENTS:
+        return None
+    return _parse(sql)
+
+
 def _rel(rv: ast.RangeVar | None) -> str:
     return "?" if rv is None else f"{rv.schemaname or 'public'}.{rv.relname}"
 
@@ -86,7 +102,7 @@ def simulate(statements: list[str], columns: dict[str, list[str]]) -> tuple[dict
     DROP COLUMN, DROP TABLE), and the columns they add to each."""
     order = {t: list(cols) for t, cols in columns.items()}
     added: dict[str, set[str]] = {}
-    for s in map(_parse, statements):
+    for s in map(_column_statement, statements):
         if isinstance(s, ast.AlterTableStmt) and _rel(s.relation) in order:
             cols = order[_rel(s.relation)]
             for c in s.cmds or ():
@@ -140,6 +156,11 @@ def _referenced(expr: str | None) -> set[str]:
 def moves(statements: list[str], live: Tables, desired: Tables) -> list[Move]:
     """The tables whose column order after `statements` differs from the desired one."""
     after, added = simulate(statements, {t: list(info["columns"]) for t, info in live.items()})
+    if all(after[t] == list(desired[t]["columns"]) for t in set(after) & set(desired)):
+        return []
+    single: dict[str, set[str]] = {}  # columns added by an ALTER TABLE of their own
+    for found in filter(None, map(_single_add, map(_column_statement, statements))):
+        single.setdefault(found[0], set()).add(found[1].colname)
     out = []
     for table in sorted(set(after) & set(desired)):
         have, want = after[table], list(desired[table]["columns"])
@@ -154,8 +175,7 @@ def moves(statements: list[str], live: Tables, desired: Tables) -> list[Move]:
                 break
             prefix.append(c)
         rest = want[len(prefix):]
-        single = {d.colname for t, d in filter(None, map(_single_add, map(_parse, statements))) if t == table}
-        moved = tuple(c for c in rest if c in position or c not in single)
+        moved = tuple(c for c in rest if c in position or c not in single.get(table, set()))
         blocked = ""
         if desired[table]["inheritance"] or live.get(table, {}).get("inheritance"):
             blocked = "it takes part in inheritance or partitioning"

@@ -25,7 +25,6 @@ runs of every figure.
 from __future__ import annotations
 
 import argparse
-import cProfile  # noqa: F401  (the profile runs `python -m cProfile`; imported to fail early if absent)
 import io
 import json
 import os
@@ -37,6 +36,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -101,7 +101,7 @@ class Bench:
     """One benchmark run: a private server, databases on it, and the commands timed against them."""
 
     def __init__(self, home: Path, work: Path, repeat: int, repeat_at: dict[int, int], seed: int,
-                 profile_dir: Path | None) -> None:
+                 profile_dir: Path | None, keep_projects: bool = False) -> None:
         from pgdecl.db import Database
         from pgdecl.server import LocalServer
 
@@ -112,6 +112,7 @@ class Bench:
         self.repeat_at = repeat_at
         self.seed = seed
         self.profile_dir = profile_dir
+        self.keep_projects = keep_projects
         self.pgdecl = tool("pgdecl")
         self.migra = tool("migra")
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("PG") and k != "DATABASE_URL"}
@@ -158,7 +159,7 @@ class Bench:
         """Wall-clock seconds of one subprocess; BenchError unless its exit code is expected."""
         env = dict(self.env, PGDECL_CACHE_DIR=cache or self.cache_dir())
         t = time.perf_counter()
-        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=ROOT)
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=self.work)
         seconds = time.perf_counter() - t
         if proc.returncode not in expect:
             tail = (proc.stderr or proc.stdout).strip()[-3000:]
@@ -244,16 +245,15 @@ class Bench:
         return {"tables": tables, "statements": statements, "repeat": n,
                 "operations": {k: ops[k].json() for k, _ in OPS}}
 
-    keep_projects = False
-
     def schema_noop(self, n: int) -> dict[str, Any]:
         """The repository's own schema/: applied once, then warm no-op plans."""
         live = self.create_db("schema")
         try:
             url = self.url(live)
-            self.run(self.pgdecl + ["apply", "schema", "--yes", "--allow-hazard", "security", "--database-url", url])
+            schema = str(ROOT / "schema")
+            self.run(self.pgdecl + ["apply", schema, "--yes", "--allow-hazard", "security", "--database-url", url])
             warm = self.cache_dir()
-            plan = self.pgdecl + ["plan", "schema", "--database-url", url]
+            plan = self.pgdecl + ["plan", schema, "--database-url", url]
             self.run(plan, cache=warm)
             op = Op(note="schema/ applied, local server running, cache warm")
             for _ in range(n):
@@ -268,14 +268,35 @@ class Bench:
         out = self.profile_dir / f"profile_{name}.prof"
         self.run([sys.executable, "-m", "cProfile", "-o", str(out), "-m", "pgdecl.cli", *args], expect=expect,
                  cache=cache)
-        buf = io.StringIO()
-        pstats.Stats(str(out), stream=buf).sort_stats("cumulative").print_stats(15)
-        self.profiles[name] = buf.getvalue()
+        self.profiles[name] = top_entries(out)
+
+
+WRAPPERS = re.compile(r"click/|runpy|importlib|builtins\.exec|^<string>|cli\.py:1\(|cli\.py:\d+\((_run|main|plan|lint)\)")
+
+
+def top_entries(path: Path, count: int = 15) -> str:
+    """The `count` entries of a profile with the most cumulative time, leaving out the command-line
+    wrappers (click, runpy, imports of the entry point) that would otherwise head the list."""
+    stats = pstats.Stats(str(path), stream=io.StringIO()).sort_stats("cumulative")
+    lines = [f"total {stats.total_tt:.3f} s (under the profiler)", "  cumtime  tottime   ncalls  function"]
+    for func in stats.fcn_list:  # type: ignore[attr-defined]
+        _, calls, tottime, cumtime, _ = stats.stats[func]  # type: ignore[attr-defined]
+        name = pstats.func_std_string(func)
+        if WRAPPERS.search(name):
+            continue
+        for prefix in (str(ROOT) + "/", sysconfig.get_paths()["purelib"] + "/", sysconfig.get_paths()["stdlib"] + "/"):
+            name = name.replace(prefix, "")
+        lines.append(f"{cumtime:9.3f} {tottime:8.3f} {calls:8d}  {name}")
+        if len(lines) == count + 2:
+            break
+    return "\n".join(lines)
 
 
 # -- report ------------------------------------------------------------------------------------
 
 def machine(bench: Bench) -> dict[str, Any]:
+    import pgdecl
+
     def git(*args: str) -> str:
         p = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
         return p.stdout.strip() if p.returncode == 0 else ""
@@ -287,6 +308,7 @@ def machine(bench: Bench) -> dict[str, Any]:
         "postgresql": bench.server_version(),
         "postgresql_binaries": str(bench.server.binaries.bindir),
         "pgdecl_commit": git("rev-parse", "HEAD"),
+        "pgdecl_module": str(Path(pgdecl.__file__).parent),
         "work_tree_dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
     }
 
@@ -366,14 +388,15 @@ def table(results: dict[str, Any], extra: dict[str, Any]) -> str:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)), help="table counts, comma-separated")
     ap.add_argument("--repeat", type=int, default=3, help="runs of each figure (the median is shown)")
     ap.add_argument("--repeat-at", action="append", default=[], metavar="SIZE=N",
                     help=f"runs from this size on (default {LARGE}=1)")
     ap.add_argument("--quick", action="store_true", help="sizes 100,1000, one run each")
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--json", type=Path, default=ROOT / "bench" / "results" / "latest.json")
+    ap.add_argument("--seed", type=int, default=0, help="seed of the generated projects")
+    ap.add_argument("--json", type=Path, default=ROOT / "bench" / "results" / "latest.json",
+                    help="where to write the results (default bench/results/latest.json)")
     ap.add_argument("--keep", action="store_true", help="keep the generated projects (their directory is printed)")
     ap.add_argument("--profile", action="store_true",
                     help="also cProfile a warm no-op plan and lint at each size (files next to the JSON)")
@@ -408,8 +431,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         bench = Bench(home, work, args.repeat, args.repeat_at, args.seed,
-                      args.json.parent if args.profile else None)
-        bench.keep_projects = args.keep
+                      args.json.parent if args.profile else None, args.keep)
         info = machine(bench)
         log(f"pgdecl {info['pgdecl_commit'][:10]}{' (dirty)' if info['work_tree_dirty'] else ''}, "
             f"PostgreSQL {info['postgresql']}, {info['cpus']} CPUs; server in {home}")
@@ -440,7 +462,7 @@ def main(argv: list[str] | None = None) -> int:
         mark = {True: "PASS", False: "MISS", None: "n/a "}[t["pass"]]
         print(f"{mark}  {t['target']}: {t['value']}")
     for name, text in bench.profiles.items() if bench else ():
-        print(f"\nprofile {name} (top 15 cumulative):\n{text}")
+        print(f"\nprofile {name} (top 15 cumulative, {args.json.parent}/profile_{name}.prof):\n{text}")
     out = {
         "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "wall_seconds": round(wall, 1),

@@ -6,20 +6,22 @@ DDL fingerprints); every step carries the hazards found in its parse tree.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, ContextManager
 
-from . import __version__, catalog_diff, renames
-from .catalog import check_constraints, column_types, invalid_indexes, live_fingerprint, role_statements
-from .db import Database, connect, resolve_target
+from . import __version__, cache, catalog_diff, renames, reorder, sides
+from .db import Database, resolve_target
 from .errors import PlanError
 from .hazards import DATA_LOSS, Hazard, classify, created_tables, recreated_objects
 from .online import MAIN, POST, PRE, constraint_names, rewrite, single_transaction
 from .render import Rendered, ident, render
-from .scratch import can_create_databases, load, scratch_database, sweep
+from .scratch import can_create_databases
 from .server import LocalServer
 from .spec import load_project
 from .validate import validate
@@ -51,6 +53,7 @@ class Plan:
     statement_timeout: str = "0"
     created_at: float = field(default_factory=time.time)
     pgdecl_version: str = __version__
+    notes: tuple[str, ...] = ()  # what the plan leaves undone on purpose (column order, without reorder)
 
     @property
     def empty(self) -> bool:
@@ -73,8 +76,8 @@ class Plan:
             raise PlanError(f"unsupported plan file format {data.get('format')!r}")
         steps = tuple(Step(s["sql"], tuple(Hazard(**h) for h in s["hazards"]), s["phase"], s["source"])
                       for s in data["steps"])
-        fields = {k: v for k, v in data.items() if k not in ("steps", "format")}
-        return cls(steps=steps, **fields)
+        fields = {k: v for k, v in data.items() if k not in ("steps", "format", "notes")}
+        return cls(steps=steps, notes=tuple(data.get("notes", [])), **fields)
 
     def save(self, path: str | Path) -> None:
         Path(path).write_text(json.dumps(self.to_json(), indent=2) + "\n")
@@ -96,11 +99,32 @@ class Desired:
 
 
 def desired_from_specs(project_dir: str | Path) -> Desired:
+    """Load, validate and render the specs; cached (pgdecl.cache) by the bytes of every project file."""
+    k = _specs_key(Path(project_dir))
+    if k is None:
+        return _desired_from_specs(project_dir)
+    return cache.cached("specs", k, lambda: _desired_from_specs(project_dir))
+
+
+def _desired_from_specs(project_dir: str | Path) -> Desired:
     loaded = load_project(project_dir)
     validate(loaded.project)  # fragments and references first: rendering assumes them sound
     rendered = render(loaded.project)
     validate(loaded.project, rendered)
     return Desired(loaded.project, rendered)
+
+
+def _specs_key(root: Path) -> str | None:
+    """What the rendered specs depend on besides pgdecl's code: the directory as given (origins name
+    it) and every file under it (hidden ones aside), by path and bytes."""
+    if not root.is_dir() or not cache.enabled():
+        return None
+    h = hashlib.sha256(str(root).encode())
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root)
+        if path.is_file() and not any(part.startswith(".") for part in rel.parts):
+            h.update(b"\0" + rel.as_posix().encode() + b"\0" + path.read_bytes())
+    return cache.key("specs", h.hexdigest())
 
 
 def order_functions_first(statements: list[str]) -> list[str]:
@@ -140,83 +164,100 @@ def order_functions_first(statements: list[str]) -> list[str]:
     return head + moved + rest[len(head):]
 
 
-def _scratch_admin(live: Database, dev_url: str | None, missing_roles: bool, server: LocalServer) -> Database:
+def _scratch_admin(live: Database, dev_url: str | None, roles: bool, server: LocalServer) -> Database:
     """Where to build the desired side: --dev-url, else the target's server when it allows CREATE
     DATABASE (and nothing cluster-wide would be created there), else the local server."""
     if dev_url:
         return Database(dev_url)
-    if live.local or missing_roles or not can_create_databases(live):
+    if live.local or roles or not can_create_databases(live):
         return Database(server.ensure_running(), local=True)
     return live
 
 
 def make_plan(project_dir: str | Path = "schema", database_url: str | None = None, dev_url: str | None = None,
               lock_timeout: str = "10s", statement_timeout: str = "0",
-              server: LocalServer | None = None, desired: Desired | None = None, online: bool = True) -> Plan:
+              server: LocalServer | None = None, desired: Desired | None = None, online: bool = True,
+              reorder_columns: bool = False) -> Plan:
     """Plan the changes that make the live database match the specs. With `online` (the default),
-    steps are made online-safe (see pgdecl.online); else everything runs in one transaction."""
-    from .diff import changes, enum_changes, index_definitions, inspect
+    steps are made online-safe (see pgdecl.online); else everything runs in one transaction. With
+    `reorder_columns`, columns of live tables are rebuilt into the specs' order (pgdecl.reorder);
+    else the plan notes the tables left out of order.
 
+    The live side is read while the desired side is fetched from the cache or built in a scratch
+    database: the two are independent."""
     server = server or LocalServer()
     desired = desired or desired_from_specs(project_dir)
     live = resolve_target(database_url, server)
-    with connect(live) as conn:
-        live_fp = live_fingerprint(conn)
-        roles = role_statements(conn, desired.project)
-        conn.rollback()
-    # roles are cluster-wide: a project with roles builds its scratch side on a server of its own
-    admin = _scratch_admin(live, dev_url, bool(roles) or bool(desired.project.roles), server)
-    if admin.local:
-        sweep(admin)
-    with scratch_database(admin) as scratch:
-        load(scratch, desired.rendered)
-        steps = plan_between(live, scratch, roles, online, desired.project)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        live_read = pool.submit(sides.read, live, desired.project)
+        # roles are cluster-wide: a project with roles builds its scratch side on a server of its own
+        admin = _scratch_admin(live, dev_url, bool(desired.project.roles), server)
+        with sides.DesiredSide(admin, desired.rendered) as desired_side:
+            desired_read = desired_side.read()
+            live_side = live_read.result()
+            steps = steps_between(live, live_side, desired_read, online, desired.project, desired_side.scratch,
+                                  reorder_columns)
+            notes = reorder.notes([s.sql for s in steps], live_side.schema, desired_read.schema)
     return Plan(
         target=live.display,
-        live_fingerprint=live_fp,
+        live_fingerprint=live_side.fingerprint,
         desired_fingerprint=desired.rendered.sha256(),
         spec_fingerprint=desired.project.fingerprint(),
         steps=steps,
         lock_timeout=lock_timeout,
         statement_timeout=statement_timeout,
+        notes=notes,
     )
 
 
 def plan_between(live_db: Database, desired_db: Database, roles: list[str] | tuple[str, ...] = (),
-                 online: bool = True, desired_project: Any = None) -> tuple[Step, ...]:
+                 online: bool = True, desired_project: Any = None,
+                 reorder_columns: bool = False) -> tuple[Step, ...]:
     """The steps that turn the schema of `live_db` into that of `desired_db`, two existing databases
     that are only read: make_plan's diff, for `pgdecl diff` (which builds both sides in scratch
     databases). `roles` are role statements worked out by the caller. With `desired_project` (the
     specs `desired_db` was built from, a scratch database renames may be undone in), its
-    renamed_from hints become rename steps as in make_plan, which calls this with a scratch database."""
-    from .diff import changes, enum_changes, index_definitions, inspect
+    renamed_from hints become rename steps as in make_plan."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        desired_read = pool.submit(sides.read, desired_db, live=False)
+        live_side = sides.read(live_db)
+        desired_side = desired_read.result()
+    live_side.roles = list(roles)
+    return steps_between(live_db, live_side, desired_side, online, desired_project, lambda: nullcontext(desired_db),
+                         reorder_columns)
 
-    with connect(live_db) as conn:
-        types = column_types(conn)
-        live_extra = catalog_diff.snapshot(conn)
-        live_invalid = invalid_indexes(conn)
-        live_checks = check_constraints(conn)
-        conn.rollback()
-    with connect(desired_db) as conn:
-        desired_extra = catalog_diff.snapshot(conn)
-        desired_checks = check_constraints(conn)
-        conn.rollback()
-    live_schema, desired_schema = inspect(live_db), inspect(desired_db)
+
+def steps_between(live_db: Database, live: sides.Side, desired: sides.Side, online: bool = True,
+                  desired_project: Any = None,
+                  desired_scratch: Callable[[], ContextManager[Database]] | None = None,
+                  reorder_columns: bool = False) -> tuple[Step, ...]:
+    """The typed, ordered steps from two sides read from their databases. `desired_scratch` gives a
+    database holding the desired schema, asked for only when a renamed_from hint is due."""
+    from .diff import changes, enum_changes, index_definitions
+
+    live_schema, live_extra, types = live.schema, live.extra, live.types
+    desired_schema, desired_extra = desired.schema, desired.extra
     rename_steps: list[str] = []
-    if desired_project is not None:
+    if desired_project is not None and desired_scratch is not None:
         rename_steps, live_schema, live_extra, types = renames.prepare(
-            desired_project, live_db, desired_db, live_schema, desired_schema, live_extra, desired_extra, types)
+            desired_project, live_db, desired_scratch, live_schema, desired_schema, live_extra, desired_extra, types)
+    # enum_changes updates the live snapshot (read for this plan only; the cached desired side is
+    # never changed)
     enum_adds, enum_losses = enum_changes(live_schema, desired_schema) if online else ([], {})
     statements = order_functions_first(changes(live_schema, desired_schema, privileges=False))
     statements = catalog_diff.merge(statements, live_extra, desired_extra, desired_project)
-    statements = enum_adds + _without_indexes(statements, live_invalid)
-    new_tables, recreated = created_tables(statements), recreated_objects(statements)
+    statements, rebuilt = reorder.columns(  # the diff again against another live snapshot, when columns move
+        statements, live_schema, desired_schema, live_extra, desired_extra,
+        lambda s, e: catalog_diff.merge(order_functions_first(changes(s, desired_schema, privileges=False)), e,
+                                        desired_extra, desired_project), reorder_columns)
+    statements = enum_adds + _without_indexes(statements, live.invalid)
+    new_tables, recreated = created_tables(statements) | rebuilt, recreated_objects(statements)
     rewritten = (rewrite if online else single_transaction)(statements, new_tables, types, recreated)
-    steps = [Step(sql, classify(sql), source="roles") for sql in roles]
+    steps = [Step(sql, classify(sql), source="roles") for sql in live.roles]
     steps += [Step(sql, classify(sql), source="renames") for sql in rename_steps]
     steps += [Step(r.sql, r.hazards + _enum_loss(r.sql, enum_losses), r.phase) for r in rewritten]
-    steps += _rebuild_invalid(live_invalid, index_definitions(desired_schema))
-    steps += [Step(sql, (), POST) for sql in _validations(live_checks, desired_checks, statements)]
+    steps += _rebuild_invalid(live.invalid, index_definitions(desired_schema))
+    steps += [Step(sql, (), POST) for sql in _validations(live.checks, desired.checks, statements)]
     return tuple(_ordered(steps))
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable, ContextManager
 
 import psycopg
 
@@ -351,12 +351,13 @@ def rename_types(types: dict[tuple[str, str], str], maps: _Maps) -> dict[tuple[s
     return out
 
 
-def prepare(project: Project, live: Database, scratch: Database, live_schema: Any, desired_schema: Any,
-            live_extra: dict[str, Any], desired_extra: dict[str, Any], types: dict[tuple[str, str], str]
-            ) -> tuple[list[str], Any, dict[str, Any], dict[tuple[str, str], str]]:
+def prepare(project: Project, live: Database, scratch: Callable[[], ContextManager[Database]], live_schema: Any,
+            desired_schema: Any, live_extra: dict[str, Any], desired_extra: dict[str, Any],
+            types: dict[tuple[str, str], str]) -> tuple[list[str], Any, dict[str, Any], dict[tuple[str, str], str]]:
     """The rename steps a plan starts with, and the live schema, catalog snapshot and column types as
-    they will be after them (what the rest of the plan is diffed against). `scratch` holds the
-    desired schema (already inspected as `desired_schema`); the renames are undone there."""
+    they will be after them (what the rest of the plan is diffed against). `scratch()` gives a
+    database holding the desired schema (already inspected as `desired_schema`), only asked for when
+    a rename is due: the renames are undone there."""
     if not hinted(project):
         return [], live_schema, live_extra, types
     from .diff import inspect, renamed
@@ -366,17 +367,18 @@ def prepare(project: Project, live: Database, scratch: Database, live_schema: An
         conn.rollback()
     if not todo:
         return [], live_schema, live_extra, types
-    with connect(scratch, autocommit=True) as conn:
-        for r in reversed(todo):
-            try:
-                conn.execute(r.undo_sql.encode())
-            except psycopg.Error as e:
-                at = f"{r.origin}: " if r.origin else ""
-                raise PlanError(f"{at}cannot undo rename {r.kind} {r.old} -> {r.new} in the scratch "
-                                f"database: {(e.diag.message_primary or str(e)).strip()}") from None
-    desired_old = inspect(scratch)
-    with connect(scratch) as conn:
-        desired_old_extra = catalog_diff.snapshot(conn)
+    with scratch() as scratch_db:
+        with connect(scratch_db, autocommit=True) as conn:
+            for r in reversed(todo):
+                try:
+                    conn.execute(r.undo_sql.encode())
+                except psycopg.Error as e:
+                    at = f"{r.origin}: " if r.origin else ""
+                    raise PlanError(f"{at}cannot undo rename {r.kind} {r.old} -> {r.new} in the scratch "
+                                    f"database: {(e.diag.message_primary or str(e)).strip()}") from None
+        desired_old = inspect(scratch_db)
+        with connect(scratch_db) as conn:
+            desired_old_extra = catalog_diff.snapshot(conn)
     maps = _Maps.of(todo)
     live_schema = renamed(live_schema, desired_schema, desired_old, maps.relations, maps.columns, maps.constraints,
                           maps.triggers)

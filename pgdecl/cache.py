@@ -1,0 +1,139 @@
+"""A private on-disk cache for the desired side of a plan, so an unchanged spec is neither re-rendered,
+reloaded nor re-inspected.
+
+Two kinds of entry, each a pickle named by the hash of everything that determines it:
+- `specs-*`: the loaded, validated and rendered specs, keyed by the bytes of every project file,
+  the directory as given (errors and origins name it) and pgdecl's own code and templates;
+- `desired-*`: the inspected desired schema, keyed by the hash of the rendered DDL, the version of
+  the server it was built on, and pgdecl's code with the installed migra and schemainspect.
+
+Only successful results are stored. Entries are written atomically, the directory is private to its
+owner (pickles are code: pgdecl refuses a cache directory that others can write), and the oldest
+entries are pruned. `PGDECL_CACHE_DIR` moves the cache; `PGDECL_NO_CACHE=1` (or `--no-cache`)
+bypasses it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import stat
+import sys
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+FORMAT = 1          # bump when the pickled shapes change in a way the code hash would not catch
+MAX_ENTRIES = 64    # per kind; the oldest (by last use) are removed beyond that
+
+T = TypeVar("T")
+
+
+def enabled() -> bool:
+    return os.environ.get("PGDECL_NO_CACHE", "").lower() not in ("1", "true", "yes")
+
+
+def directory() -> Path:
+    if os.environ.get("PGDECL_CACHE_DIR"):
+        return Path(os.environ["PGDECL_CACHE_DIR"])
+    from .server import cache_home
+
+    return cache_home() / "plan-cache"
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """pgdecl's own code and templates, and the versions of the libraries whose output is cached."""
+    from importlib import metadata
+
+    from .spec import templates_dir
+
+    h = hashlib.sha256(f"{FORMAT}:{sys.version_info[:2]}".encode())
+    for dist in ("migra", "schemainspect", "pglast", "pydantic"):
+        try:
+            h.update(f"{dist}={metadata.version(dist)}".encode())
+        except metadata.PackageNotFoundError:
+            h.update(dist.encode())
+    package = Path(__file__).resolve().parent
+    for root in (package, templates_dir()):
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and path.suffix in (".py", ".j2", ".sql", ".yaml") and "__pycache__" not in path.parts:
+                h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def key(*parts: str | bytes) -> str:
+    h = hashlib.sha256(code_fingerprint().encode())
+    for p in parts:
+        h.update(b"\0" + (p.encode() if isinstance(p, str) else p))
+    return h.hexdigest()[:40]
+
+
+def _usable(path: Path) -> bool:
+    """The directory exists, is ours, and nobody else may write to it."""
+    try:
+        st = path.lstat()
+    except OSError:
+        return False
+    return stat.S_ISDIR(st.st_mode) and st.st_uid == os.geteuid() and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
+def _dir() -> Path | None:
+    path = directory()
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return path if _usable(path) else None
+
+
+def get(kind: str, k: str) -> Any | None:
+    """The cached value, or None (missing, unreadable, or the cache is off)."""
+    if not enabled() or (d := _dir()) is None:
+        return None
+    path = d / f"{kind}-{k}.pickle"
+    try:
+        with open(path, "rb") as f:
+            value = pickle.load(f)
+        os.utime(path)  # last use, for pruning
+        return value
+    except FileNotFoundError:
+        return None
+    except Exception:  # a truncated or stale entry is a miss, never an error
+        path.unlink(missing_ok=True)
+        return None
+
+
+def put(kind: str, k: str, value: Any) -> None:
+    """Store a value atomically; a cache that cannot be written is silently skipped."""
+    if not enabled() or (d := _dir()) is None:
+        return
+    try:
+        fd, tmp = tempfile.mkstemp(dir=d, prefix=f".{kind}-")
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, d / f"{kind}-{k}.pickle")
+    except Exception:
+        Path(tmp).unlink(missing_ok=True)
+        return
+    _prune(d, kind)
+
+
+def _prune(d: Path, kind: str) -> None:
+    entries = sorted(d.glob(f"{kind}-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in entries[MAX_ENTRIES:]:
+        old.unlink(missing_ok=True)
+
+
+def cached(kind: str, k: str, make: Callable[[], T]) -> T:
+    """`make()`, or its stored result for the same key."""
+    value = get(kind, k)
+    if value is None:
+        value = make()
+        put(kind, k, value)
+    return value

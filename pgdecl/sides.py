@@ -1,0 +1,108 @@
+"""The two sides of a diff, read from their databases: migra's snapshot plus pgdecl's own catalog reads.
+
+Each side is read once per plan, its independent reads in parallel on separate connections (the
+server works on one while Python builds objects from another). The desired side is built in a scratch
+database and cached (pgdecl.cache) by the hash of its DDL and the server's version: an unchanged
+spec is neither reloaded nor re-inspected.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+from . import cache, catalog_diff
+from .catalog import check_constraints, column_types, invalid_indexes, live_fingerprint, role_statements
+from .db import Database, connect
+from .diff import inspect  # imported here, never first in a worker thread (imports must not race)
+from .model import Project
+from .render import Rendered
+from .scratch import load, scratch_database, sweep
+
+
+@dataclass
+class Side:
+    """One side of a diff, as read from its database."""
+
+    schema: Any                                   # migra's (schemainspect's) snapshot
+    extra: dict[str, Any]                         # pgdecl.catalog_diff.snapshot: what migra misses
+    checks: dict[tuple[str, str], bool]           # CHECK and FK constraints -> validated
+    types: dict[tuple[str, str], str] = field(default_factory=dict)  # (table, column) -> type
+    invalid: dict[str, str] = field(default_factory=dict)            # INVALID indexes
+    fingerprint: str = ""                         # live side: pgdecl.catalog.live_fingerprint
+    roles: list[str] = field(default_factory=list)  # live side: role statements the cluster lacks
+
+
+def _fingerprint(db: Database) -> str:
+    with connect(db) as conn:
+        return live_fingerprint(conn)
+
+
+def read(db: Database, project: Project | None = None, live: bool = True) -> Side:
+    """Read one side. The live side also gets its fingerprint, column types, INVALID indexes and the
+    role statements `project` needs; the desired side only what the diff compares."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        schema = pool.submit(inspect, db)
+        fingerprint = pool.submit(_fingerprint, db) if live else None
+        with connect(db) as conn:
+            side = Side(schema=None, extra=catalog_diff.snapshot(conn), checks=check_constraints(conn))
+            if live:
+                side.types, side.invalid = column_types(conn), invalid_indexes(conn)
+                side.roles = role_statements(conn, project) if project is not None else []
+            conn.rollback()
+        side.schema = schema.result()
+        side.fingerprint = fingerprint.result() if fingerprint else ""
+    return side
+
+
+def server_version(db: Database) -> str:
+    with connect(db) as conn:
+        return str(conn.execute("SELECT version()").fetchone()[0])
+
+
+class DesiredSide:
+    """The desired side of a plan: from the cache when the same DDL was inspected on the same server
+    version before, else built in a scratch database (kept open until `close`, for renames)."""
+
+    def __init__(self, admin: Database, rendered: Rendered) -> None:
+        self.admin, self.rendered = admin, rendered
+        self._stack = ExitStack()
+        self._scratch: Database | None = None
+        self.from_cache = False
+
+    def _build(self) -> Database:
+        if self.admin.local:
+            sweep(self.admin)
+        db = self._stack.enter_context(scratch_database(self.admin))
+        load(db, self.rendered)
+        return db
+
+    def read(self) -> Side:
+        k = cache.key("desired", self.rendered.sha256(), server_version(self.admin))
+        side = cache.get("desired", k)
+        if side is not None:
+            self.from_cache = True
+            return side
+        self._scratch = self._build()
+        side = read(self._scratch, live=False)
+        cache.put("desired", k, side)
+        return side
+
+    @contextmanager
+    def scratch(self) -> Iterator[Database]:
+        """A scratch database holding the desired schema, which the caller may change (renames are
+        undone in it): the one the side was read from, or a new one when it came from the cache."""
+        if self._scratch is None:
+            self._scratch = self._build()
+        yield self._scratch
+
+    def close(self) -> None:
+        self._stack.close()
+
+    def __enter__(self) -> "DesiredSide":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

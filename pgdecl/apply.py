@@ -265,8 +265,9 @@ def _converged(after: Plan, applied: int) -> None:
 def apply(project_dir: str = "schema", database_url: str | None = None, dev_url: str | None = None,
           allowed_hazards: set[str] | None = None, confirm: Callable[[Plan], bool] | None = None,
           lock_timeout: str = "10s", statement_timeout: str = "0", server=None,  # type: ignore[no-untyped-def]
-          online: bool = True, lock_wait: float = 300.0) -> ApplyResult:
+          online: bool = True, lock_wait: float = 300.0, reorder_columns: bool = False) -> ApplyResult:
     """Under the advisory lock: plan, refuse unallowed hazards, ask `confirm(plan)`, apply, plan again.
+    With `reorder_columns`, live columns are rebuilt into the specs' order (pgdecl.reorder).
 
     Raises ApplyError when the second plan is not empty: the database did not converge."""
     from .db import resolve_target
@@ -278,14 +279,16 @@ def apply(project_dir: str = "schema", database_url: str | None = None, dev_url:
     live = resolve_target(database_url, server)
     with locked(live, lock_wait) as conn:
         _mark_interrupted(conn)
-        plan = make_plan(project_dir, database_url, dev_url, lock_timeout, statement_timeout, server, desired, online)
+        plan = make_plan(project_dir, database_url, dev_url, lock_timeout, statement_timeout, server, desired, online,
+                         reorder_columns)
         if plan.empty:
             return ApplyResult(plan, 0, plan)
         check_hazards(plan, allowed_hazards or set())
         if confirm is not None and not confirm(plan):
             return ApplyResult(plan, 0, None)
         applied, hid = execute(plan, live, conn)
-        after = make_plan(project_dir, database_url, dev_url, lock_timeout, statement_timeout, server, desired, online)
+        after = make_plan(project_dir, database_url, dev_url, lock_timeout, statement_timeout, server, desired, online,
+                          reorder_columns)
     _converged(after, applied)
     return ApplyResult(plan, applied, after, hid)
 

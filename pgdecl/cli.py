@@ -28,6 +28,9 @@ single_opt = click.option("--single-transaction", is_flag=True,
                                "constraints validated under their lock (fine for small or idle databases).")
 stmt_opt = click.option("--statement-timeout", default="0", show_default=True,
                         help="statement_timeout for each statement (0: none).")
+reorder_opt = click.option("--reorder-columns", is_flag=True,
+                           help="Rebuild columns of live tables into the specs' order (copies every row under an "
+                                "ACCESS EXCLUSIVE lock; hazard table_rewrite). Without it the plan only notes them.")
 
 
 def _run(fn: Callable[[], int]) -> None:
@@ -135,14 +138,15 @@ def lint(project_dir: str, fmt: str, select: tuple[str, ...], ignore: tuple[str,
 @lock_opt
 @stmt_opt
 @single_opt
+@reorder_opt
 def plan(project_dir: str, database_url: str | None, dev_url: str | None, fmt: str, output: str | None,
-         lock_timeout: str, statement_timeout: str, single_transaction: bool) -> None:
+         lock_timeout: str, statement_timeout: str, single_transaction: bool, reorder_columns: bool) -> None:
     """Show what it takes to make the database match the specs. Exit 0: nothing to do; 2: changes."""
     from .plan import make_plan
 
     def run() -> int:
         p = make_plan(project_dir, database_url, dev_url, lock_timeout, statement_timeout,
-                      online=not single_transaction)
+                      online=not single_transaction, reorder_columns=reorder_columns)
         click.echo(PLAN_FORMATS[fmt](p), nl=False)
         if output:
             p.save(output)
@@ -194,9 +198,10 @@ def diff_command(project_dir: str, from_ref: str | None, to_ref: str | None, dev
               help="With a saved plan: the specs it was made from, to re-plan afterwards (default: schema/ when "
                    "its fingerprint is the plan's).")
 @click.option("--lock-wait", default=300.0, show_default=True, help="Seconds to wait for another apply to finish.")
+@reorder_opt
 def apply(source: str, database_url: str | None, dev_url: str | None, yes: bool, allowed: tuple[str, ...],
           lock_timeout: str, statement_timeout: str, single_transaction: bool, specs_dir: str | None,
-          lock_wait: float) -> None:
+          lock_wait: float, reorder_columns: bool) -> None:
     """Plan (or load a plan saved with `plan -o`), confirm, apply, and check that a second plan is empty.
 
     SOURCE is a spec directory (default: schema) or a saved plan file (.json), which is refused if
@@ -217,7 +222,8 @@ def apply(source: str, database_url: str | None, dev_url: str | None, yes: bool,
             result = apply_saved(source, database_url, set(allowed), confirm, specs, dev_url, lock_wait=lock_wait)
         else:
             result = apply_project(source, database_url, dev_url, set(allowed), confirm, lock_timeout,
-                                   statement_timeout, online=not single_transaction, lock_wait=lock_wait)
+                                   statement_timeout, online=not single_transaction, lock_wait=lock_wait,
+                                   reorder_columns=reorder_columns)
         if result.plan.empty:
             click.echo(plan_text(result.plan), nl=False)
         elif result.after is None and result.applied == 0:

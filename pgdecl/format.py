@@ -11,12 +11,18 @@ if TYPE_CHECKING:  # importing plan pulls in psycopg; `pgdecl lint` must start f
     from .plan import Plan
 
 
+def _notes(plan: Plan) -> list[str]:
+    return [f"Note: {n}" for n in plan.notes] + ([""] if plan.notes else [])
+
+
 def plan_text(plan: Plan) -> str:
     head = f"Plan for {plan.target}"
     if plan.empty:
-        return f"{head}\nNo changes: the database matches the specs.\n"
+        said = "No changes: the database matches the specs" + (", except as noted." if plan.notes else ".")
+        return "\n".join([head, said, *_notes(plan)]).rstrip("\n") + "\n"
     kinds = sorted(plan.hazard_kinds())
     lines = [head, f"{len(plan.steps)} statement(s); hazards: {', '.join(kinds) if kinds else 'none'}", ""]
+    lines += _notes(plan)
     notes = {"pre": " (before the transaction, committed on its own)",
              "post": " (after the transaction, on its own)"}
     for i, step in enumerate(plan.steps, 1):
@@ -30,6 +36,7 @@ def plan_text(plan: Plan) -> str:
 
 def plan_sql(plan: Plan) -> str:
     out = [f"-- pgdecl plan for {plan.target}", f"-- live schema fingerprint {plan.live_fingerprint}", ""]
+    out += [f"-- note: {n}" for n in plan.notes]
     if plan.empty:
         out.append("-- no changes")
     for step in plan.steps:

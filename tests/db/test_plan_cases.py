@@ -1,12 +1,14 @@
 """Golden plan cases: tests/cases/plans/<name>/ holds `live.sql` (builds the live database), `schema/`
 (the specs) and `expected.txt` (the plan as `pgdecl plan` prints it, without the target line: each
-statement with its hazards and whether it runs outside the transaction). Each case is also applied,
-with every hazard allowed, and must converge: a second plan is empty.
+statement with its hazards and whether it runs outside the transaction), and optionally
+`options.json` (keyword arguments of make_plan and apply, e.g. {"reorder_columns": true}). Each case
+is also applied, with every hazard allowed, and must converge: a second plan is empty.
 
 Set PGDECL_UPDATE_GOLDEN=1 to write expected.txt from the current output (then review the diff)."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -32,11 +34,12 @@ def test_plan_case(case: str, admin, server) -> None:
         live_sql = path / "live.sql"
         if live_sql.exists():
             run_sql(db, live_sql.read_text())
-        plan = make_plan(path / "schema", db.conninfo, server=server)
+        options = json.loads((path / "options.json").read_text()) if (path / "options.json").exists() else {}
+        plan = make_plan(path / "schema", db.conninfo, server=server, **options)
         got = plan_text(plan).split("\n", 1)[1]
         expected = path / "expected.txt"
         if os.environ.get("PGDECL_UPDATE_GOLDEN"):
             expected.write_text(got)
         assert got == expected.read_text()
-        result = apply(str(path / "schema"), db.conninfo, allowed_hazards=set(KINDS), server=server)
+        result = apply(str(path / "schema"), db.conninfo, allowed_hazards=set(KINDS), server=server, **options)
         assert result.after is not None and result.after.empty

@@ -25,7 +25,7 @@ from typing import Callable, Iterator
 import psycopg
 from psycopg import sql as psql
 
-from . import __version__
+from . import __version__, sqltree
 from .catalog import live_fingerprint
 from .db import Database, connect, scrub
 from .errors import ApplyError, PlanError
@@ -227,13 +227,9 @@ class _StepFailed(Exception):
 
 def _needs_autocommit(sql: str) -> bool:
     """CREATE/DROP INDEX CONCURRENTLY cannot run inside a transaction block."""
-    import pglast
     from pglast import ast
 
-    try:
-        s = pglast.parse_sql(sql)[0].stmt
-    except Exception:
-        return False
+    s = sqltree.statement(sql)
     return bool(getattr(s, "concurrent", False)) and isinstance(s, (ast.IndexStmt, ast.DropStmt))
 
 

@@ -24,13 +24,13 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, Iterable
 
-import pglast
 import psycopg
 from pglast import ast
 from pglast.enums import AlterTableType, ObjectType
 from pglast.parser import ParseError
 from pglast.visitors import Visitor
 
+from . import sqltree
 from .errors import PlanError
 
 Snapshot = dict[str, Any]
@@ -319,10 +319,12 @@ def _same_sql(a: str | None, b: str | None, wrap: str) -> bool:
 
 
 def _parse(sql: str) -> ast.Node | None:
+    """The first statement's tree (shared: read, never changed; see _without_inherited)."""
     try:
-        return pglast.parse_sql(sql)[0].stmt
-    except (ParseError, IndexError):
+        stmts = sqltree.parse(sql)
+    except ParseError:
         return None
+    return stmts[0].stmt if stmts else None
 
 
 def _qualified(names: Iterable[str]) -> str:
@@ -588,6 +590,10 @@ def inherited_columns(statements: list[str], desired: Snapshot) -> list[str]:
     for sql in statements:
         stmt = _parse(sql)
         if not isinstance(stmt, ast.CreateStmt) or not stmt.inhRelations or stmt.partbound is not None:
+            out.append(sql)
+            continue
+        stmt = sqltree.fresh(sql)  # edited below
+        if not isinstance(stmt, ast.CreateStmt):
             out.append(sql)
             continue
         schema = stmt.relation.schemaname or "public"

@@ -11,6 +11,8 @@ from pglast import ast
 from pglast.enums import AlterTableType, ConstrType, ObjectType
 from pglast.parser import ParseError
 
+from . import sqltree
+
 DATA_LOSS = "data_loss"          # rows or values are deleted or cannot be got back
 TABLE_REWRITE = "table_rewrite"  # the whole table is rewritten under an ACCESS EXCLUSIVE lock
 LONG_LOCK = "long_lock"          # writes (or reads) blocked for as long as a build or scan takes
@@ -120,7 +122,7 @@ def classify(sql: str, live_types: dict[tuple[str, str], str] | None = None,
     `new_tables` are created by the same plan, so locking them hurts nobody; `recreated` views and
     functions are created again by the same plan, so dropping them first loses nothing."""
     try:
-        stmts = pglast.parse_sql(sql)
+        stmts = sqltree.parse(sql)
     except ParseError as e:
         return (Hazard(UNPARSED, f"cannot be classified: {e.args[0]}"),)
     live_types = live_types or {}
@@ -295,7 +297,7 @@ def dropped_objects(statements: Iterable[str]) -> set[str]:
     out = set()
     for sql in statements:
         try:
-            for raw in pglast.parse_sql(sql):
+            for raw in sqltree.parse(sql):
                 if isinstance(raw.stmt, ast.DropStmt):
                     out |= {_qualified(n) for n in _obj_names(raw.stmt)}
         except ParseError:
@@ -320,7 +322,7 @@ def created_objects(statements: Iterable[str]) -> set[tuple[str, str]]:
     out = set()
     for sql in statements:
         try:
-            for raw in pglast.parse_sql(sql):
+            for raw in sqltree.parse(sql):
                 s = raw.stmt
                 if isinstance(s, ast.CreateStmt):
                     out.add(("table", _rel(s.relation)))

@@ -20,12 +20,11 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-import pglast
 from pglast import ast
 from pglast.enums import AlterTableType, ConstrType, ObjectType
-from pglast.parser import ParseError
 from pglast.stream import RawStream
 
+from . import sqltree
 from .hazards import FULL_SCAN, NOT_NULL_HELPER_SUFFIX, Hazard, classify
 from .render import ident
 
@@ -49,11 +48,7 @@ def _deparse(node: ast.Node) -> str:
 
 
 def _parse(sql: str) -> ast.Node | None:
-    try:
-        stmts = pglast.parse_sql(sql)
-    except ParseError:
-        return None
-    return stmts[0].stmt if len(stmts) == 1 else None
+    return sqltree.statement(sql)  # shared: never changed here (see fresh() where a tree is edited)
 
 
 def _created_relations(trees: Iterable[ast.Node | None]) -> set[str]:
@@ -130,9 +125,10 @@ def rewrite(statements: list[str], new_tables: set[str], live_types: dict[tuple[
         elif isinstance(s, ast.DropStmt) and s.removeType == ObjectType.OBJECT_INDEX and not s.concurrent \
                 and len(s.objects or ()) == 1 and s.behavior != 1 \
                 and s.objects[0][-1].sval not in _created_relations(trees[i + 1:]):
-            s.concurrent = True
-            s.missing_ok = True
-            add(_deparse(s), POST)
+            d = sqltree.fresh(sql)
+            d.concurrent = True
+            d.missing_ok = True
+            add(_deparse(d), POST)
         elif isinstance(s, ast.AlterTableStmt) and _rel(s.relation) not in new_tables and s.cmds \
                 and len(s.cmds) == 1:
             if s.cmds[0].subtype == AlterTableType.AT_SetNotNull and \
@@ -237,6 +233,7 @@ def concurrently(create_index_sql: str) -> str:
                 and t.nulls_not_distinct == s.nulls_not_distinct):
             out = None
     if out is None:
-        s.concurrent = True
-        out = _deparse(s)
+        d = sqltree.fresh(create_index_sql)
+        d.concurrent = True
+        out = _deparse(d)
     return out

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, ContextManager
 
-from . import __version__, cache, catalog_diff, renames, reorder, sides
+from . import __version__, cache, catalog_diff, renames, reorder, sides, sqltree
 from .db import Database, resolve_target
 from .errors import PlanError
 from .hazards import DATA_LOSS, Hazard, classify, created_tables, recreated_objects
@@ -131,15 +131,13 @@ def order_functions_first(statements: list[str]) -> list[str]:
     """migra creates functions after tables, so a default, check or generated column calling a
     function of the specs fails. Move function creations (bodies unchecked) ahead of the first
     CREATE TABLE, unless their signature uses a relation the same plan creates."""
-    import pglast
     from pglast import ast
 
     created: set[str] = set()
     kinds: list[str] = []
     for sql in statements:
-        try:
-            stmt = pglast.parse_sql(sql)[0].stmt
-        except Exception:
+        stmt = sqltree.statement(sql)
+        if stmt is None:
             kinds.append("other")
             continue
         if isinstance(stmt, (ast.CreateStmt, ast.ViewStmt, ast.CreateTableAsStmt)):
@@ -283,10 +281,7 @@ def _enum_loss(sql: str, losses: dict[str, list[str]]) -> tuple[Hazard, ...]:
 
     if not losses:
         return ()
-    try:
-        s = pglast.parse_sql(sql)[0].stmt
-    except Exception:
-        return ()
+    s = sqltree.statement(sql)
     if isinstance(s, ast.RenameStmt) and s.renameType == pglast.enums.ObjectType.OBJECT_TYPE:
         name = ".".join(n.sval for n in s.object)
         name = name if "." in name else f"public.{name}"

@@ -26,17 +26,17 @@ pgdecl.hazards (REORDER_MARK).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any, Callable
 
 import pglast
 from pglast import ast
 from pglast.enums import AlterTableType, ObjectType
-from pglast.parser import ParseError, parse_sql_json
+from pglast.parser import ParseError
 from pglast.stream import RawStream
 from pglast.visitors import Visitor
 
+from . import sqltree
 from .hazards import REORDER_MARK
 from .render import ident, literal
 
@@ -62,11 +62,7 @@ class Move:
 
 
 def _parse(sql: str) -> ast.Node | None:
-    try:
-        stmts = pglast.parse_sql(sql)
-    except ParseError:
-        return None
-    return stmts[0].stmt if len(stmts) == 1 else None
+    return sqltree.statement(sql)  # shared: read, never changed
 
 
 _COLUMN_STATEMENTS = ("AlterTableStmt", "RenameStmt", "DropStmt")
@@ -75,11 +71,7 @@ _COLUMN_STATEMENTS = ("AlterTableStmt", "RenameStmt", "DropStmt")
 def _column_statement(sql: str) -> ast.Node | None:
     """The parse tree of an ALTER TABLE, RENAME or DROP statement, else None. libpg_query's JSON
     tree tells the kind first: building pglast's tree of every CREATE of a large plan costs."""
-    try:
-        stmts = json.loads(parse_sql_json(sql)).get("stmts", [])
-    except ParseError:
-        return None
-    if len(stmts) != 1 or next(iter(stmts[0].get("stmt", {})), None) not in _COLUMN_STATEMENTS:
+    if sqltree.kind(sql) not in _COLUMN_STATEMENTS:
         return None
     return _parse(sql)
 

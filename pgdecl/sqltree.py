@@ -1,0 +1,68 @@
+"""One parse per SQL text. A plan's statements are read by several stages (ordering, online rewrite,
+hazards, column order, inheritance), and building pglast's tree is the dearest part of each read: at
+1,000 tables the same 14,000 statements were parsed about six times each. The trees returned here are
+shared between callers and must not be changed; a caller that edits a tree takes `fresh()`.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import Any
+
+import pglast
+from pglast import ast
+from pglast.parser import ParseError, parse_sql_json
+
+__all__ = ["ParseError", "fresh", "kind", "parse", "statement"]
+
+_CACHE_SIZE = 65536  # distinct statement texts; a 5,000-table plan has about 70,000
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _parse(sql: str) -> tuple[ast.RawStmt, ...] | ParseError:
+    try:
+        return tuple(pglast.parse_sql(sql))
+    except ParseError as e:
+        return e
+
+
+def parse(sql: str) -> tuple[ast.RawStmt, ...]:
+    """The raw statements of `sql` (shared: read, never change). Raises ParseError."""
+    out = _parse(sql)
+    if isinstance(out, ParseError):
+        raise out
+    return out
+
+
+def statement(sql: str) -> ast.Node | None:
+    """The one statement of `sql` (shared: read, never change); None when it does not parse or holds
+    more or fewer than one statement."""
+    out = _parse(sql)
+    if isinstance(out, ParseError) or len(out) != 1:
+        return None
+    return out[0].stmt
+
+
+def fresh(sql: str) -> ast.Node | None:
+    """Like `statement`, but a new tree the caller may change."""
+    try:
+        stmts = pglast.parse_sql(sql)
+    except ParseError:
+        return None
+    return stmts[0].stmt if len(stmts) == 1 else None
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def kind(sql: str) -> str | None:
+    """The node name of the one statement of `sql` (`CreateStmt`, `AlterTableStmt`, ...), read from
+    libpg_query's JSON tree without building pglast's; None when it does not parse or is not one
+    statement."""
+    try:
+        stmts: list[dict[str, Any]] = json.loads(parse_sql_json(sql)).get("stmts", [])
+    except ParseError:
+        return None
+    if len(stmts) != 1:
+        return None
+    return next(iter(stmts[0].get("stmt", {})), None)
+

@@ -790,6 +790,9 @@ def statements(live: Snapshot, desired: Snapshot, dropped: set[str] = frozenset(
         if want == have:
             continue
         typ, start, inc, lo, hi, cache, cycle = want  # type: ignore[misc]
+        if have is None and (str(typ), str(start), str(inc), str(lo), str(hi), str(cache), bool(cycle)) \
+                == ("bigint", "1", "1", "1", "9223372036854775807", "1", False):
+            continue  # new, with the defaults of CREATE SEQUENCE and of a bigint identity: made so already
         clause = (f"AS {typ} INCREMENT BY {inc} MINVALUE {lo} MAXVALUE {hi} START WITH {start} CACHE {cache} "
                   f"{'CYCLE' if cycle else 'NO CYCLE'}")
         # a sequence new in this plan starts where the specs say; a live one keeps its position

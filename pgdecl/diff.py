@@ -132,8 +132,8 @@ def _patch_schemainspect() -> None:
         return (self.name, self.schema, self.table_name, self.index, self.is_deferrable,
                 self.initially_deferred) == (other.name, other.schema, other.table_name, other.index,
                                              other.is_deferrable, other.initially_deferred) \
-            and canonical(_valid(self.definition), "ALTER TABLE t ADD {}") == \
-            canonical(_valid(other.definition), "ALTER TABLE t ADD {}")
+            and ((mine := _valid(self.definition)) == (theirs := _valid(other.definition))
+                 or canonical(mine, "ALTER TABLE t ADD {}") == canonical(theirs, "ALTER TABLE t ADD {}"))
 
     index_eq = _si.InspectedIndex.__eq__
 

@@ -47,10 +47,38 @@ _PyLoader.add_implicit_resolver(
 )
 
 
+_STR = "tag:yaml.org,2002:str"
+_SPECIAL_KEYS = ("tag:yaml.org,2002:merge", "tag:yaml.org,2002:value")  # `<<` and `=`: the composer's path
+_IMMUTABLE = frozenset(("tag:yaml.org,2002:bool", "tag:yaml.org,2002:null", "tag:yaml.org,2002:int",
+                        "tag:yaml.org,2002:float"))
+_MEMO_MAX = 200_000  # distinct plain scalars remembered per loader class
+
+
 class _Loader(getattr(yaml, "CSafeLoader", _PyLoader)):  # type: ignore[misc]
     """The same, parsed by libyaml when PyYAML has it (5x faster on large projects)."""
 
     yaml_implicit_resolvers = _PyLoader.yaml_implicit_resolvers
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        """The resolver's tag, remembered per plain scalar (the same few words recur thousands of times)."""
+        if kind is not yaml.ScalarNode:
+            return super().resolve(kind, value, implicit)
+        return _resolve(self, value, implicit)
+
+
+_RESOLVED: dict[type, dict[tuple[str, tuple[bool, bool]], str]] = {}
+_SCALARS: dict[type, dict[tuple[str, str], Any]] = {}
+
+
+def _resolve(loader: Any, value: str, implicit: tuple[bool, bool]) -> str:
+    memo = _RESOLVED.setdefault(type(loader), {})
+    key = (value, implicit)
+    tag = memo.get(key)
+    if tag is None:
+        if len(memo) > _MEMO_MAX:
+            memo.clear()
+        tag = memo[key] = yaml.resolver.BaseResolver.resolve(loader, yaml.ScalarNode, value, implicit)
+    return tag
 
 
 @dataclass
@@ -75,6 +103,117 @@ class YamlDoc:
 
 
 def load_yaml(text: str, file: str) -> YamlDoc:
+    fast = _load_events(text, file)
+    if fast is not None:
+        return fast
+    return _load_nodes(text, file)
+
+
+class _Unusual(Exception):
+    """The event reader met something it leaves to the composer: anchors, aliases, tags, merge keys,
+    duplicate or non-scalar keys, several documents, a mistake."""
+
+
+def _load_events(text: str, file: str) -> YamlDoc | None:
+    """Build the data straight from the parser's events, without PyYAML's node tree (3x faster). Plain
+    documents only: anything else returns None and goes through `_load_nodes`, whose data, marks and
+    messages are the reference (tests/unit/test_speed_yaml.py compares the two)."""
+    loader = _Loader(text)
+    try:
+        get = loader.get_event
+        get()  # StreamStartEvent
+        event = get()
+        doc = YamlDoc(file, None)
+        if type(event) is yaml.StreamEndEvent:
+            doc.data = {}
+            return doc
+        if type(event) is not yaml.DocumentStartEvent:
+            raise _Unusual
+        doc.data = _EventReader(loader, doc.marks).node(get(), ())
+        if type(get()) is not yaml.DocumentEndEvent or type(get()) is not yaml.StreamEndEvent:
+            raise _Unusual
+        return doc
+    except Exception:  # noqa: BLE001 - whatever it is, the composer's path reports it as it always did
+        return None
+    finally:
+        loader.dispose()
+
+
+class _EventReader:
+    def __init__(self, loader: Any, marks: dict[Path_, int]) -> None:
+        self.loader = loader
+        self.get = loader.get_event
+        self.marks = marks
+        self.resolved = _RESOLVED.setdefault(type(loader), {})
+        self.scalars = _SCALARS.setdefault(type(loader), {})
+
+    def scalar(self, event: Any) -> Any:
+        if event.anchor is not None or event.tag is not None:
+            raise _Unusual
+        value = event.value
+        implicit = event.implicit
+        if not implicit[0]:
+            return value  # quoted or block: a string
+        tag = self.resolved.get((value, implicit)) or _resolve(self.loader, value, implicit)
+        if tag == _STR:
+            return value
+        if tag in _SPECIAL_KEYS:
+            raise _Unusual
+        key = (tag, value)
+        if tag in _IMMUTABLE and key in self.scalars:
+            return self.scalars[key]
+        out = self.loader.construct_object(yaml.ScalarNode(tag, value, event.start_mark, event.end_mark,
+                                                           event.style), deep=True)
+        if tag in _IMMUTABLE:
+            if len(self.scalars) > _MEMO_MAX:
+                self.scalars.clear()
+            self.scalars[key] = out
+        return out
+
+    def node(self, event: Any, path: Path_) -> Any:
+        kind = type(event)
+        if kind is _ScalarEvent:
+            return self.scalar(event)
+        if event.anchor is not None or getattr(event, "tag", None) is not None:
+            raise _Unusual
+        get, marks, scalar = self.get, self.marks, self.scalar
+        if kind is _MappingStart:
+            out: dict[Any, Any] = {}
+            while True:
+                kevent = get()
+                kk = type(kevent)
+                if kk is _MappingEnd:
+                    return out
+                if kk is not _ScalarEvent:
+                    raise _Unusual
+                key = scalar(kevent)
+                if key in out:
+                    raise _Unusual
+                kpath = path + (key,)
+                marks[kpath] = kevent.start_mark.line + 1
+                vevent = get()
+                out[key] = scalar(vevent) if type(vevent) is _ScalarEvent else self.node(vevent, kpath)
+        if kind is _SequenceStart:
+            items = []
+            i = 0
+            while True:
+                event = get()
+                ek = type(event)
+                if ek is _SequenceEnd:
+                    return items
+                ipath = path + (i,)
+                marks[ipath] = event.start_mark.line + 1
+                items.append(scalar(event) if ek is _ScalarEvent else self.node(event, ipath))
+                i += 1
+        raise _Unusual  # an alias
+
+
+_ScalarEvent, _MappingStart, _MappingEnd = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.MappingEndEvent
+_SequenceStart, _SequenceEnd = yaml.SequenceStartEvent, yaml.SequenceEndEvent
+
+
+def _load_nodes(text: str, file: str) -> YamlDoc:
+    """Through PyYAML's composer: anchors, aliases, tags, merge keys, and the wording of every mistake."""
     loader = _Loader(text)
     try:
         try:

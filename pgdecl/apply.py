@@ -305,7 +305,7 @@ def apply_saved(plan_file: str, database_url: str | None = None, allowed_hazards
     desired = None
     if project_dir is not None:
         desired = desired_from_specs(project_dir)
-        if desired.project.fingerprint() != plan.spec_fingerprint:
+        if desired.spec_fingerprint != plan.spec_fingerprint:
             raise PlanError(f"the specs in {project_dir} changed since {plan_file} was made; make a new plan")
     if plan.empty:
         return ApplyResult(plan, 0, plan)

@@ -4,9 +4,11 @@ that turn the live one into the desired one."""
 from __future__ import annotations
 
 import copy
+import re
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any, Callable, ContextManager, Iterator
 
 import functools
 
@@ -74,7 +76,6 @@ with warnings.catch_warnings():
     _fast_schemainspect_import()
     import sqlalchemy
     from migra import Migration
-    from schemainspect import get_inspector
     from schemainspect.pg import obj as _si
 
 HISTORY_SCHEMA = "pgdecl"  # pgdecl's own bookkeeping, never part of a user's schema
@@ -172,12 +173,75 @@ def _sa_connection(db: Database) -> Iterator[Any]:
         engine.dispose()
 
 
+INSPECT_CONNECTIONS = 3  # the catalog queries of one snapshot run on this many connections at once
+
+
+class _ParallelInspector(_si.PostgreSQL):  # type: ignore[misc, name-defined]
+    """schemainspect's inspector with its fifteen catalog queries run first, at once, on a few
+    connections that share the first one's snapshot (pg_export_snapshot): the server answers
+    them in parallel instead of one after another, and they still see one consistent catalog.
+    The loaders then read the fetched rows as they would have read their results."""
+
+    def __init__(self, c: Any, more: Callable[[], ContextManager[Any]]) -> None:
+        self._more, self._rows = more, {}
+        super().__init__(c)
+
+    def load_all(self) -> None:
+        try:
+            self._rows = self._prefetch()
+        except sqlalchemy.exc.DBAPIError:  # no spare connection, say: the queries run one by one
+            self.c.rollback()
+            self._rows = {}
+        super().load_all()
+        self._rows, self._more = {}, None  # nothing left to pickle but the objects
+
+    def _prefetch(self) -> dict[int, list[Any]]:
+        named = {name: q for name, q in vars(self).items() if name.endswith("_QUERY") and q is not None}
+        # the dearest three (about 0.4, 0.3 and 0.25 s at 1,000 tables) on separate connections
+        queries = [named.pop(n) for n in _DEAREST if n in named] + list(named.values())
+        repeatable = sqlalchemy.text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        self.c.execute(repeatable)
+        snapshot = str(self.c.execute(sqlalchemy.text("SELECT pg_export_snapshot()")).scalar())
+        if not re.fullmatch(r"[0-9A-Fa-f-]+", snapshot):
+            raise ValueError(f"unexpected snapshot id {snapshot!r}")
+        lanes = [queries[i::INSPECT_CONNECTIONS] for i in range(INSPECT_CONNECTIONS)]
+
+        def run(lane: list[Any], c: Any) -> dict[int, list[Any]]:
+            return {id(q): c.execute(q).fetchall() for q in lane}
+
+        def run_elsewhere(lane: list[Any]) -> dict[int, list[Any]]:
+            with self._more() as c:
+                c.execute(repeatable)
+                c.execute(sqlalchemy.text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))
+                try:
+                    return run(lane, c)
+                finally:
+                    c.rollback()
+
+        with ThreadPoolExecutor(max_workers=INSPECT_CONNECTIONS - 1) as pool:
+            others = [pool.submit(run_elsewhere, lane) for lane in lanes[1:]]
+            rows = run(lanes[0], self.c)
+            for f in others:
+                rows.update(f.result())
+        return rows
+
+    def execute(self, *args: Any, **kwargs: Any) -> Any:
+        if len(args) == 1 and not kwargs and id(args[0]) in self._rows:
+            return self._rows.pop(id(args[0]))
+        return super().execute(*args, **kwargs)
+
+
+_DEAREST = ("INDEXES_QUERY", "ALL_RELATIONS_QUERY", "CONSTRAINTS_QUERY")
+
+
 def inspect(db: Database) -> Any:
     """A schemainspect snapshot of one database (pgdecl's own schema left out)."""
     with _sa_connection(db) as conn:
-        snapshot = get_inspector(conn, exclude_schema=HISTORY_SCHEMA)
+        snapshot = _ParallelInspector(conn, lambda: _sa_connection(db))
+        snapshot.exclude_schema(HISTORY_SCHEMA)
+        conn.rollback()
     # only the objects are kept: the snapshot can be pickled (pgdecl.cache) and holds no connection
-    for attr in [a for a in vars(snapshot) if a.endswith("_QUERY")] + ["c", "engine", "dialect"]:
+    for attr in [a for a in vars(snapshot) if a.endswith("_QUERY")] + ["c", "engine", "dialect", "_more"]:
         setattr(snapshot, attr, None)
     return snapshot
 

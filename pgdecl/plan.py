@@ -96,6 +96,7 @@ class Desired:
 
     project: Any
     rendered: Rendered
+    spec_fingerprint: str  # project.fingerprint(), worked out once and cached with the rest
 
 
 def desired_from_specs(project_dir: str | Path) -> Desired:
@@ -111,7 +112,7 @@ def _desired_from_specs(project_dir: str | Path) -> Desired:
     validate(loaded.project)  # fragments and references first: rendering assumes them sound
     rendered = render(loaded.project)
     validate(loaded.project, rendered)
-    return Desired(loaded.project, rendered)
+    return Desired(loaded.project, rendered, loaded.project.fingerprint())
 
 
 def _specs_key(root: Path) -> str | None:
@@ -200,7 +201,7 @@ def make_plan(project_dir: str | Path = "schema", database_url: str | None = Non
         target=live.display,
         live_fingerprint=live_side.fingerprint,
         desired_fingerprint=desired.rendered.sha256(),
-        spec_fingerprint=desired.project.fingerprint(),
+        spec_fingerprint=desired.spec_fingerprint,
         steps=steps,
         lock_timeout=lock_timeout,
         statement_timeout=statement_timeout,

@@ -96,3 +96,20 @@ def test_spec_errors_are_not_cached(cache_dir: Path, tmp_path: Path) -> None:
         with pytest.raises(PgdeclError):
             desired_from_specs(project)
     assert not list(cache_dir.glob("specs-*.pickle"))
+
+
+def test_no_cache_option_leaves_the_cache_untouched(cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from pgdecl.cli import main
+
+    monkeypatch.setenv("PGDECL_NO_CACHE", "")  # restored after the test: the option sets it
+    runner = CliRunner()
+    off = runner.invoke(main, ["render", "--no-cache", str(ROOT / "schema")])
+    assert off.exit_code == 0, off.output
+    assert not cache_dir.exists() or not list(cache_dir.glob("specs-*"))
+    monkeypatch.setenv("PGDECL_NO_CACHE", "")
+    on = runner.invoke(main, ["render", str(ROOT / "schema")])
+    assert on.exit_code == 0, on.output
+    assert on.output == off.output
+    assert len(list(cache_dir.glob("specs-*"))) == 1

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -406,6 +408,7 @@ def _sort(v: Any) -> Any:
     return v
 
 
+@lru_cache(maxsize=65536)
 def split_name(name: str, default_schema: str = "public") -> tuple[str, str]:
     """'s.t' -> ('s', 't'); 't' -> (default_schema, 't'). Quoted names keep their dots."""
     if name.startswith('"'):
@@ -419,6 +422,23 @@ def split_name(name: str, default_schema: str = "public") -> tuple[str, str]:
 def qualify(name: str, default_schema: str = "public") -> str:
     s, n = split_name(name, default_schema)
     return f"{s}.{n}"
+
+
+# The names pgdecl gives unnamed constraints and indexes (here rather than in render, so that lint
+# needs neither pglast nor Jinja).
+
+def default_index_name(table: str, index: Index) -> str:
+    _, bare = split_name(table)
+    cols = "_".join(re.sub(r"[^a-z0-9_]+", "_", c.lower()).strip("_") for c in index.columns)
+    return f"{bare}_{cols}_{'key' if index.unique else 'idx'}"[:63]
+
+
+def default_unique_name(table: str, u: Unique) -> str:
+    return f"{split_name(table)[1]}_{'_'.join(u.columns)}_key"[:63]
+
+
+def default_fk_name(table: str, fk: ForeignKey) -> str:
+    return f"{split_name(table)[1]}_{'_'.join(fk.columns)}_fkey"[:63]
 
 
 def json_schema() -> dict[str, Any]:

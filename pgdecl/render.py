@@ -22,7 +22,8 @@ from pglast.stream import RawStream
 from pglast.visitors import referenced_relations
 
 from .errors import Origin
-from .model import ForeignKey, Index, Project, Table, Unique, split_name
+from .model import (ForeignKey, Index, Project, Table, Unique, default_fk_name, default_index_name,  # noqa: F401
+                    default_unique_name, split_name)
 from .spec import templates_dir
 
 _PLAIN = re.compile(r"^[a-z_][a-z0-9_$]*$")
@@ -115,20 +116,6 @@ def pretty(sql: str) -> str:
     except (ParseError, Exception):  # printer gaps: fall back to the template's text
         pass
     return sql
-
-
-def default_index_name(table: str, index: Index) -> str:
-    _, bare = split_name(table)
-    cols = "_".join(re.sub(r"[^a-z0-9_]+", "_", c.lower()).strip("_") for c in index.columns)
-    return f"{bare}_{cols}_{'key' if index.unique else 'idx'}"[:63]
-
-
-def default_unique_name(table: str, u: Unique) -> str:
-    return f"{split_name(table)[1]}_{'_'.join(u.columns)}_key"[:63]
-
-
-def default_fk_name(table: str, fk: ForeignKey) -> str:
-    return f"{split_name(table)[1]}_{'_'.join(fk.columns)}_fkey"[:63]
 
 
 def primary_key(table: Table) -> list[str]:

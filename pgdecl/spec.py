@@ -7,17 +7,22 @@ Traits (`traits: [uuid_pk, timestamps]`) expand through Jinja templates before v
 
 from __future__ import annotations
 
+import gc
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Iterator
 
-import jinja2
 import yaml
 from pydantic import ValidationError
 
 from .errors import Origin, SpecError, SpecErrors
 from .model import KINDS, Project, RawSQL, SpecFile, qualify
+
+if TYPE_CHECKING:
+    import jinja2
 
 Path_ = tuple[Any, ...]
 
@@ -269,9 +274,14 @@ class Traits:
     """Finds and renders trait templates: the project's own `traits/` first, then pgdecl's."""
 
     def __init__(self, project_dir: Path) -> None:
-        dirs = [project_dir / TRAITS_DIR, templates_dir() / "traits"]
-        self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader([str(d) for d in dirs if d.is_dir()]),
+        self.dirs = [project_dir / TRAITS_DIR, templates_dir() / "traits"]
+
+    @cached_property
+    def env(self) -> jinja2.Environment:  # Jinja is imported only by projects that use traits
+        import jinja2
+
+        return jinja2.Environment(
+            loader=jinja2.FileSystemLoader([str(d) for d in self.dirs if d.is_dir()]),
             undefined=jinja2.StrictUndefined,
             keep_trailing_newline=True,
             autoescape=False,
@@ -281,6 +291,8 @@ class Traits:
         return sorted({n.removesuffix(".yaml.j2") for n in self.env.list_templates(extensions=["j2"])})
 
     def expand(self, name: str, context: dict[str, Any], origin: Origin) -> dict[str, Any]:
+        import jinja2
+
         try:
             template = self.env.get_template(f"{name}.yaml.j2")
         except jinja2.TemplateNotFound:
@@ -476,6 +488,24 @@ def spec_files(project_dir: Path) -> list[Path]:
 
 def load_project(project_dir: str | Path) -> Loaded:
     """Read, expand and validate every spec of `project_dir`; raise SpecErrors listing all mistakes."""
+    with paused_gc():
+        return _load_project(project_dir)
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """The cycle collector paused while a project is read (or linted): that builds tens of thousands of
+    small objects, hardly any garbage, and the collector's passes over them cost about a quarter of the time."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _load_project(project_dir: str | Path) -> Loaded:
     root = Path(project_dir)
     if not root.is_dir():
         raise SpecError(f"project directory {str(root)!r} does not exist")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any, Callable, Iterable, Iterator, Literal
 
-from ..model import Node, Project, Table, split_name
+from ..model import Node, Project, Table, qualify, split_name
 
 Severity = Literal["error", "warning"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning")
@@ -88,6 +88,7 @@ _IDENT = r'(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)'
 _ORDER_WORDS = {"asc", "desc", "nulls", "first", "last"}
 
 
+@lru_cache(maxsize=16384)
 def norm_sql(text: str | None) -> str | None:
     """An SQL fragment with case and spacing normalised, for comparing predicates and elements."""
     if text is None:
@@ -211,7 +212,7 @@ class TableFacts:
     table: Table
     ctx: "Context"
 
-    @property
+    @cached_property
     def label(self) -> str:
         return f"table {self.ctx.display(self.name)}"
 
@@ -231,7 +232,7 @@ class TableFacts:
 
     @cached_property
     def keys(self) -> list[Key]:
-        from ..render import default_index_name, default_unique_name
+        from ..model import default_index_name, default_unique_name
 
         t, out = self.table, []
         cols = list(t.columns)
@@ -262,8 +263,7 @@ class TableFacts:
 
     @cached_property
     def foreign_keys(self) -> list[ForeignKeyInfo]:
-        from ..model import ForeignKey
-        from ..render import default_fk_name, qualify_in
+        from ..model import ForeignKey, default_fk_name, qualify
 
         t, out = self.table, []
         schema = split_name(self.name)[0]
@@ -275,7 +275,7 @@ class TableFacts:
         for fk in t.foreign_keys:
             pairs.append((fk, (fk, t), "on_delete" in fk.model_fields_set))
         for fk, owners, explicit in pairs:
-            target = qualify_in(fk.references.table, schema)
+            target = qualify(fk.references.table, schema)
             tcols = tuple(fk.references.columns)
             if not tcols and target in self.ctx.project.tables:
                 tcols = self.ctx.table(target).primary_key
@@ -292,6 +292,7 @@ class Context:
         self.project = project
         self._tables: dict[str, TableFacts] = {}
         self._typed: list[tuple[str, TypeInfo, tuple[Node, ...], str]] | None = None
+        self._domains: dict[str, str | None] = {}  # domain_of, per type text
         self.silences = Silences()          # set by the engine; read by the rule about silences (PD000)
         self.known_codes: set[str] = set()  # every rule's code
         self.ran: set[str] = set()          # the codes of the rules in this run
@@ -301,6 +302,7 @@ class Context:
         return split_name(name)[1]
 
     @staticmethod
+    @lru_cache(maxsize=65536)
     def display(name: str) -> str:
         """`public.users` -> `users`; other schemas stay qualified."""
         schema, bare = split_name(name)
@@ -323,13 +325,12 @@ class Context:
 
     def domain_of(self, type_: str) -> str | None:
         """The qualified domain a type names, if it is one of the project's domains."""
-        from ..render import qualify_in
-
+        if type_ in self._domains:
+            return self._domains[type_]
         info = parse_type(type_)
-        if info.array:
-            return None
-        q = qualify_in(type_.strip())
-        return q if q in self.project.domains else None
+        q = None if info.array else qualify(type_.strip())
+        out = self._domains[type_] = q if q is not None and q in self.project.domains else None
+        return out
 
     def resolve(self, type_: str, depth: int = 0) -> TypeInfo:
         """A column type with the project's domains replaced by their base types."""

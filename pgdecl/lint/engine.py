@@ -108,7 +108,8 @@ def lint_model(project: Project, select: Iterable[str] | None = None,
 def lint_project(project_dir: str | Path, select: Iterable[str] | None = None,
                  ignore: Iterable[str] | None = None) -> LintResult:
     """Load the specs of `project_dir` (no database) and lint them."""
-    from ..spec import load_project
+    from ..spec import load_project, paused_gc
 
     select_rules(select, ignore)  # bad arguments fail before the specs are read
-    return lint_model(load_project(project_dir).project, select, ignore)
+    with paused_gc():
+        return lint_model(load_project(project_dir).project, select, ignore)

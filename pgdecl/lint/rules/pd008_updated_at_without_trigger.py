@@ -36,6 +36,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
+from ...model import qualify
 from ..core import Context, Hit, rule
 
 COLUMNS = ("updated_at", "modified_at", "last_modified_at")
@@ -49,8 +50,6 @@ def _sets(body: str, column: str) -> bool:
       summary="updated_at column without a trigger that sets it",
       fix="add the timestamps trait (traits: [timestamps]) or a BEFORE UPDATE row trigger that sets it")
 def check(ctx: Context) -> Iterator[Hit]:
-    from ...render import qualify_in
-
     for t, cname, col in ctx.columns():
         if cname not in COLUMNS:
             continue
@@ -58,7 +57,7 @@ def check(ctx: Context) -> Iterator[Hit]:
         for trig in t.table.triggers.values():
             if trig.timing != "before" or trig.for_each != "row" or "update" not in trig.events:
                 continue
-            fn = ctx.project.functions.get(qualify_in(trig.function))
+            fn = ctx.project.functions.get(qualify(trig.function))
             if fn is None or _sets(fn.body, cname) or any(cname in a for a in trig.args):
                 kept = True
                 break

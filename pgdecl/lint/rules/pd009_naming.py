@@ -31,6 +31,7 @@ tables:
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Iterator
 
 from ..core import Context, Hit, rule
@@ -46,6 +47,7 @@ def snake(name: str) -> str:
     return s if s and not s[0].isdigit() else f"_{s}"
 
 
+@lru_cache(maxsize=16384)
 def problem(name: str) -> str | None:
     from pglast.keywords import RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
 

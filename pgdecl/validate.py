@@ -6,12 +6,15 @@ All mistakes are collected and raised together as SpecErrors, each naming file, 
 from __future__ import annotations
 
 import difflib
+import json
+from functools import lru_cache
 from typing import Any, Iterator
 
 import pglast
 import pglast.enums
-from pglast.parser import ParseError
+from pglast.parser import ParseError, parse_sql_json
 
+from . import sqltree
 from .errors import Origin, SpecError, SpecErrors
 from .model import Project, Table, split_name
 from .render import Rendered, foreign_keys, index_element, indexes, primary_key, qualify_in, uniques
@@ -51,6 +54,68 @@ def _tree(node: Any) -> Any:
     return node(depth=None) if callable(node) else node
 
 
+_MEMO = 16384  # distinct fragment texts remembered: a project repeats the same few types and expressions
+
+
+def _column_refs(tree: Any) -> tuple[str, ...]:
+    """The unqualified column names a serialised expression tree refers to, in tree order."""
+    out = []
+    for node in _walk(tree):
+        if node["@"] == "ColumnRef":
+            fields = [f.get("sval") for f in node["fields"] if isinstance(f, dict)]
+            if len(fields) == 1 and fields[0]:
+                out.append(fields[0])
+    return tuple(out)
+
+
+@lru_cache(maxsize=_MEMO)
+def _expression(text: str) -> tuple[str | None, str | None, tuple[str, ...]]:
+    """How `text` reads as one SQL expression: (None, None, its column references), or the problem
+    ("parse" with the parser's message, "not one", "list")."""
+    try:
+        stmts = pglast.parse_sql(f"SELECT ({text})")
+    except ParseError as e:
+        return "parse", e.args[0], ()
+    target = stmts[0].stmt.targetList if len(stmts) == 1 else None
+    sel = stmts[0].stmt if stmts else None
+    if (len(stmts) != 1 or not isinstance(sel, pglast.ast.SelectStmt) or not target or len(target) != 1
+            or sel.fromClause or sel.whereClause or sel.withClause):
+        return "not one", None, ()
+    val = target[0].val
+    if isinstance(val, pglast.ast.RowExpr) and val.row_format == pglast.enums.CoercionForm.COERCE_IMPLICIT_CAST:
+        return "list", None, ()
+    return None, None, _column_refs(_tree(val))
+
+
+@lru_cache(maxsize=_MEMO)
+def _type_names(text: str) -> tuple[str, ...] | None:
+    """The name parts of the type `text`; None when it is not one type."""
+    try:
+        stmts = pglast.parse_sql(f"SELECT NULL::{text}")
+        val = stmts[0].stmt.targetList[0].val if len(stmts) == 1 else None
+        if len(stmts) != 1 or len(stmts[0].stmt.targetList) != 1 or not isinstance(val, pglast.ast.TypeCast) \
+                or stmts[0].stmt.fromClause:
+            raise ParseError("not a single type", 0)
+    except (ParseError, AttributeError, TypeError):
+        return None
+    return tuple(n.sval for n in val.typeName.names)
+
+
+@lru_cache(maxsize=_MEMO)
+def _index_element(sql: str) -> tuple[str | None, str | None, tuple[str, ...] | None]:
+    """One index element as SQL: (the parser's problem, None, None), or (None, the column it names, the
+    column references of its expression)."""
+    try:
+        stmts = pglast.parse_sql(f"CREATE INDEX x ON t ({sql})")
+        params = stmts[0].stmt.indexParams if len(stmts) == 1 else None
+        if not params or len(params) != 1:
+            raise ParseError("not one index element", 0)
+    except ParseError as e:
+        return e.args[0], None, None
+    el = params[0]
+    return None, el.name, _column_refs(_tree(el.expr)) if el.expr is not None else None
+
+
 def _parse_error(e: ParseError, what: str, text: str) -> str:
     return f"{what} does not parse: {e.args[0]} in {text!r}"
 
@@ -66,38 +131,27 @@ class Validator:
 
     # -- fragments --------------------------------------------------------------------------------
 
-    def expression(self, text: str, what: str, origin: Origin | None) -> dict[str, Any] | None:
-        """Exactly one SQL expression; returns its parse tree."""
-        sql = f"SELECT ({text})"
-        try:
-            stmts = pglast.parse_sql(sql)
-        except ParseError as e:
-            self.error(f"{what} must be one SQL expression: {e.args[0]} in {text!r}", origin)
+    def expression(self, text: str, what: str, origin: Origin | None) -> tuple[str, ...] | None:
+        """Exactly one SQL expression; returns the unqualified column names it refers to."""
+        problem, message, refs = _expression(text)
+        if problem == "parse":
+            self.error(f"{what} must be one SQL expression: {message} in {text!r}", origin)
             return None
-        target = stmts[0].stmt.targetList if len(stmts) == 1 else None
-        sel = stmts[0].stmt if stmts else None
-        if (len(stmts) != 1 or not isinstance(sel, pglast.ast.SelectStmt) or not target or len(target) != 1
-                or sel.fromClause or sel.whereClause or sel.withClause):
+        if problem == "not one":
             self.error(f"{what} must be exactly one SQL expression, got {text!r}", origin)
             return None
-        val = target[0].val
-        if isinstance(val, pglast.ast.RowExpr) and val.row_format == pglast.enums.CoercionForm.COERCE_IMPLICIT_CAST:
+        if problem == "list":
             self.error(f"{what} must be exactly one SQL expression, got a list: {text!r}", origin)
             return None
-        return _tree(val)
+        return refs
 
     def type_(self, text: str, what: str, origin: Origin | None) -> list[str] | None:
         """A type name; returns its name parts."""
-        try:
-            stmts = pglast.parse_sql(f"SELECT NULL::{text}")
-            val = stmts[0].stmt.targetList[0].val if len(stmts) == 1 else None
-            if len(stmts) != 1 or len(stmts[0].stmt.targetList) != 1 or not isinstance(val, pglast.ast.TypeCast) \
-                    or stmts[0].stmt.fromClause:
-                raise ParseError("not a single type", 0)
-        except (ParseError, AttributeError, TypeError):
+        names = _type_names(text)
+        if names is None:
             self.error(f"{what}: {text!r} is not a type", origin)
             return None
-        return [n.sval for n in val.typeName.names]
+        return list(names)
 
     def check_type(self, text: str, what: str, origin: Origin | None) -> None:
         names = self.type_(text, what, origin)
@@ -123,7 +177,7 @@ class Validator:
                 self.unknown_extensions = True
         for raw in p.raw_sql:
             try:
-                for stmt in pglast.parse_sql(raw.sql):
+                for stmt in sqltree.parse(raw.sql):
                     s = stmt.stmt
                     if isinstance(s, (pglast.ast.CreateEnumStmt, pglast.ast.CompositeTypeStmt)):
                         names = [n.sval for n in (s.typeName if hasattr(s, "typeName") else s.typevar)] \
@@ -142,13 +196,11 @@ class Validator:
                 pass  # reported by raw_sql()
         return known
 
-    def columns_in(self, tree: Any, table: Table, what: str, origin: Origin | None) -> None:
-        """Every unqualified column reference in an expression names a column of the table."""
-        for node in _walk(tree):
-            if node["@"] == "ColumnRef":
-                fields = [f.get("sval") for f in node["fields"] if isinstance(f, dict)]
-                if len(fields) == 1 and fields[0] and fields[0] not in table.columns and fields[0] != "value":
-                    self.error(f"{what} refers to unknown column {fields[0]!r}", origin)
+    def columns_in(self, refs: tuple[str, ...], table: Table, what: str, origin: Origin | None) -> None:
+        """Every unqualified column reference of an expression (`expression()`) names a column of the table."""
+        for name in refs:
+            if name not in table.columns and name != "value":
+                self.error(f"{what} refers to unknown column {name!r}", origin)
 
     # -- objects ----------------------------------------------------------------------------------
 
@@ -295,9 +347,9 @@ class Validator:
             for field in ("default", "generated", "check"):
                 text = getattr(col, field)
                 if text is not None:
-                    tree = self.expression(text, f"column {cname} {field}", o)
-                    if tree is not None and field != "default":
-                        self.columns_in(tree, t, f"column {cname} {field}", o)
+                    refs = self.expression(text, f"column {cname} {field}", o)
+                    if refs is not None and field != "default":
+                        self.columns_in(refs, t, f"column {cname} {field}", o)
             if col.identity and (col.default is not None or col.generated is not None):
                 self.error(f"column {cname}: identity cannot be combined with default or generated", o)
             if col.generated is not None and col.default is not None:
@@ -315,9 +367,9 @@ class Validator:
                 if c not in t.columns:
                     self.error(f"unique constraint {u.name}: unknown column {c!r}", u.origin or t.origin)
         for cname, expr in t.checks.items():
-            tree = self.expression(expr, f"check {cname}", t.origin)
-            if tree is not None:
-                self.columns_in(tree, t, f"check {cname}", t.origin)
+            refs = self.expression(expr, f"check {cname}", t.origin)
+            if refs is not None:
+                self.columns_in(refs, t, f"check {cname}", t.origin)
         for fk in foreign_keys(name, t):
             self.foreign_key(name, t, fk)
         for ix in indexes(name, t.indexes):
@@ -389,27 +441,22 @@ class Validator:
         for elem in ix.columns:
             if t is not None and elem in t.columns:
                 continue
-            try:
-                stmts = pglast.parse_sql(f"CREATE INDEX x ON t ({index_element(elem, t.columns if t else ())})")
-                params = stmts[0].stmt.indexParams if len(stmts) == 1 else None
-                if not params or len(params) != 1:
-                    raise ParseError("not one index element", 0)
-            except ParseError as e:
-                self.error(f"index {ix.name}: {elem!r} is not one index column or expression ({e.args[0]})", o)
+            problem, column, refs = _index_element(index_element(elem, t.columns if t else ()))
+            if problem is not None:
+                self.error(f"index {ix.name}: {elem!r} is not one index column or expression ({problem})", o)
                 continue
-            el = params[0]
             if t is not None:
-                if el.name and el.name not in t.columns:
-                    self.error(f"index {ix.name}: unknown column {el.name!r}", o)
-                elif el.expr is not None:
-                    self.columns_in(_tree(el.expr), t, f"index {ix.name}", o)
+                if column and column not in t.columns:
+                    self.error(f"index {ix.name}: unknown column {column!r}", o)
+                elif refs is not None:
+                    self.columns_in(refs, t, f"index {ix.name}", o)
         for c in ix.include:
             if t is not None and c not in t.columns:
                 self.error(f"index {ix.name}: unknown include column {c!r}", o)
         if ix.where:
-            tree = self.expression(ix.where, f"index {ix.name} where", o)
-            if tree is not None and t is not None:
-                self.columns_in(tree, t, f"index {ix.name} where", o)
+            refs = self.expression(ix.where, f"index {ix.name} where", o)
+            if refs is not None and t is not None:
+                self.columns_in(refs, t, f"index {ix.name} where", o)
         if ix.unique and ix.using not in ("btree",):
             self.error(f"index {ix.name}: only btree indexes can be unique", o)
 
@@ -435,7 +482,7 @@ class Validator:
 
     def view(self, name: str, view: Any) -> None:
         try:
-            stmts = pglast.parse_sql(view.query)
+            stmts = sqltree.parse(view.query)
         except ParseError as e:
             self.error(f"view query does not parse: {e.args[0]}", view.origin)
             return
@@ -449,7 +496,7 @@ class Validator:
     def raw_sql(self) -> None:
         for raw in self.project.raw_sql:
             try:
-                pglast.parse_sql(raw.sql)
+                sqltree.parse(raw.sql)
             except ParseError as e:
                 pos = e.args[1] if len(e.args) > 1 and isinstance(e.args[1], int) else 0
                 line = raw.sql[:pos].count("\n") + 1
@@ -458,7 +505,7 @@ class Validator:
     def _raw_defines_function(self, qualified: str) -> bool:
         for raw in self.project.raw_sql:
             try:
-                for stmt in pglast.parse_sql(raw.sql):
+                for stmt in sqltree.parse(raw.sql):
                     s = stmt.stmt
                     if isinstance(s, pglast.ast.CreateFunctionStmt):
                         if qualify_in(".".join(n.sval for n in s.funcname)) == qualified:
@@ -472,8 +519,8 @@ class Validator:
         for ddl in rendered.statements:
             if ddl.kind == "sql":
                 continue
-            try:
-                n = len(pglast.parse_sql(ddl.sql))
+            try:  # libpg_query's JSON tree: the same parse, without building pglast's objects
+                n = len(json.loads(parse_sql_json(ddl.sql)).get("stmts", ()))
             except ParseError as e:
                 self.error(f"{ddl.kind} {ddl.name} renders to SQL that does not parse: {e.args[0]}", ddl.origin)
                 continue

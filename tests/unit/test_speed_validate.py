@@ -1,0 +1,66 @@
+"""Validation reads each distinct SQL fragment once (memoised per text) and counts rendered statements
+from libpg_query's JSON tree: the messages stay those of a fresh parse, every time."""
+
+from __future__ import annotations
+
+import pytest
+
+from pgdecl import validate as v
+from pgdecl.errors import Origin, SpecErrors
+from pgdecl.model import Project
+from pgdecl.render import DDL, Rendered
+from pgdecl.spec import SpecFile
+
+
+def _project(tables: dict) -> Project:  # type: ignore[type-arg]
+    return Project(tables=SpecFile.model_validate({"tables": tables}).tables)
+
+
+def _errors(project: Project, rendered: Rendered | None = None) -> list[str]:
+    try:
+        v.validate(project, rendered)
+    except SpecErrors as e:
+        return [str(x) for x in e.errors]
+    return []
+
+
+def test_fragment_helpers_are_stable() -> None:
+    for _ in range(2):
+        assert v._expression("lower(name) = code") == (None, None, ("name", "code"))
+        assert v._expression("a.b + c") == (None, None, ("c",))
+        assert v._expression("1, 2") == ("list", None, ())
+        assert v._expression("1); drop table t; --")[0] == "not one"
+        assert v._expression("1 +")[0] == "parse"
+        assert v._type_names("numeric(7,4)") == ("pg_catalog", "numeric")
+        assert v._type_names("public.thing[]") == ("public", "thing")
+        assert v._type_names("int; drop table x") is None
+        assert v._index_element("lower(email)") == (None, None, ("email",))
+        assert v._index_element("email") == (None, "email", None)
+        assert v._index_element("a, b")[0] == "not one index element"
+
+
+def test_repeated_validation_reports_the_same_mistakes() -> None:
+    project = _project({"t": {"columns": {
+        "a": {"type": "integer", "check": "b > 0"},
+        "c": {"type": "nosuchtype"},
+        "d": {"type": "text", "default": "1, 2"},
+        "e": {"type": "text", "generated": "upper(zz)"},
+    }, "indexes": [{"columns": ["lower(q)"]}, {"columns": ["a"], "where": "r is null"}]}})
+    first = _errors(project)
+    assert first == _errors(project) == _errors(project)
+    text = "\n".join(first)
+    for part in ("column a check refers to unknown column 'b'", "unknown type 'nosuchtype'",
+                 "column d default must be exactly one SQL expression, got a list",
+                 "column e generated refers to unknown column 'zz'", "refers to unknown column 'q'",
+                 "where refers to unknown column 'r'"):
+        assert part in text
+
+
+@pytest.mark.parametrize("sql, message", [
+    ("CREATE TABLE x (a int); DROP TABLE y", "renders to 2 statements; a fragment contains SQL of its own"),
+    ("CREATE TABLE x (a int", "renders to SQL that does not parse: syntax error at end of input"),
+])
+def test_rendered_statements_are_counted(sql: str, message: str) -> None:
+    project = _project({"x": {"columns": {"a": "integer"}}})
+    rendered = Rendered((DDL(sql, "table", "public.x", Origin("f.yaml", 1)),))
+    assert any(message in e for e in _errors(project, rendered))

@@ -13,7 +13,10 @@ import psycopg
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
+# kept in the repository, so a clone anywhere is complete: migra's public fixture pairs (Unlicense)
+# and the seed descriptions of the e-commerce database (copies of ../shared/)
+CONFORMANCE_DIR = ROOT / "tests" / "conformance" / "migra"
+SEEDS_DIR = ROOT / "tests" / "fixtures" / "seeds"
 
 
 def pytest_configure(config: pytest.Config) -> None:

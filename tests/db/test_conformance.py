@@ -1,4 +1,4 @@
-"""Conformance: migra's 26 fixture pairs (shared/conformance/migra/<case>/{a,b}.sql) run end to end.
+"""Conformance: migra's 26 fixture pairs (tests/conformance/migra/<case>/{a,b}.sql) run end to end.
 
 A case passes when a database built from a.sql, given pgdecl's plan to the schema of b.sql (a project
 directory holding only a copy of b.sql), applies that plan, a second plan is empty, and
@@ -27,10 +27,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from conftest import fresh_database
+from conftest import CONFORMANCE_DIR, fresh_database
 
 ROOT = Path(__file__).resolve().parents[2]
-CASES_DIR = ROOT.parent / "shared" / "conformance" / "migra"
+CASES_DIR = CONFORMANCE_DIR
 
 
 class ApplyFailed(AssertionError):

@@ -21,7 +21,7 @@ from pgdecl.spec import load_project
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES = ROOT / "tests" / "cases" / "docs"
-SEED = ROOT.parent / "shared" / "seeds" / "002_3771d1f0fe3f68f1.txt"
+SEED = ROOT / "tests" / "fixtures" / "seeds" / "002_3771d1f0fe3f68f1.txt"
 STARTER, ESHOP, SCHEMA = ROOT / "examples" / "starter", ROOT / "examples" / "eshop", ROOT / "schema"
 
 # Seed columns that examples/eshop does not keep under their seed name, on purpose:

@@ -396,7 +396,8 @@ class Project(Node):
         return _sort(self.model_dump(mode="json", by_alias=True))
 
     def fingerprint(self) -> str:
-        blob = json.dumps(self.normalized(), sort_keys=True, separators=(",", ":"))
+        # sort_keys sorts every mapping as normalized() does, without a sorted copy first
+        blob = json.dumps(self.model_dump(mode="json", by_alias=True), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()
 
 

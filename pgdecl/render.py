@@ -11,7 +11,7 @@ import hashlib
 import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import jinja2
 import pglast
@@ -25,7 +25,7 @@ from .errors import Origin
 from .model import (ForeignKey, Index, Project, Table, Unique, default_fk_name, default_index_name,  # noqa: F401
                     default_unique_name, split_name)
 from .spec import templates_dir
-from .sqlparse_cache import pretty, pretty_many  # noqa: F401 - pretty: one statement, for other modules
+from .sqlparse_cache import Batch, pretty  # noqa: F401 - pretty: one statement, for other modules
 
 _PLAIN = re.compile(r"^[a-z_][a-z0-9_$]*$")
 _QUOTE_KEYWORDS = RESERVED_KEYWORDS | TYPE_FUNC_NAME_KEYWORDS | COL_NAME_KEYWORDS
@@ -194,8 +194,22 @@ def _late_function(project: Project, fn_name: str) -> bool:
 
 def render(project: Project) -> Rendered:
     """All statements of the project's desired schema, in the order they can be created."""
+    setting = DDL("SET check_function_bodies = false", "setting", "check_function_bodies")  # as it is
+    with Batch() as batch:  # prettified as they come, by worker processes too when there are many
+        written: list[DDL] = []
+
+        def put(ddl: DDL) -> None:
+            written.append(ddl)
+            batch.add(ddl.sql)
+
+        _write(project, put)
+        texts = batch.texts()
+    return Rendered((setting, *(replace(d, sql=text) for d, text in zip(written, texts))))
+
+
+def _write(project: Project, put: Callable[[DDL], None]) -> None:
+    """Each statement as its template writes it, in order."""
     env = _env()
-    out: list[DDL] = []  # each statement's text as written; prettified together at the end
 
     def emit(template: str, what: str, label: str, origin: Origin | None, **ctx: Any) -> None:
         text = env.get_template(f"{template}.sql.j2").render(**ctx)
@@ -206,7 +220,7 @@ def render(project: Project) -> Rendered:
         except ParseError:  # a bad fragment: validation names it; keep the text as it is
             stmts = (text.strip().rstrip(";"),)
         for stmt in stmts:
-            out.append(DDL(stmt, what, label, origin))
+            put(DDL(stmt, what, label, origin))
 
     def comment(kind: str, target: str, name: str, text: str | None, origin: Origin | None) -> None:
         if text is not None:
@@ -216,7 +230,6 @@ def render(project: Project) -> Rendered:
         if grants_:
             emit("grant", "grant", name, origin, grants=grants_, on=on)
 
-    setting = DDL("SET check_function_bodies = false", "setting", "check_function_bodies")  # as it is
     for name, role_ in sorted(project.roles.items()):
         opts = " ".join([
             "LOGIN" if role_.login else "NOLOGIN",
@@ -226,7 +239,7 @@ def render(project: Project) -> Rendered:
         emit("role", "role", name, role_.origin, name=name, options=opts)
     for name, role_ in sorted(project.roles.items()):
         for parent in role_.member_of:
-            out.append(DDL(f"GRANT {ident(parent)} TO {ident(name)}", "role", name, role_.origin))
+            put(DDL(f"GRANT {ident(parent)} TO {ident(name)}", "role", name, role_.origin))
     for name, schema in sorted(project.schemas.items()):
         emit("schema", "schema", name, schema.origin, name=name)
     for name, ext in sorted(project.extensions.items()):
@@ -247,7 +260,7 @@ def render(project: Project) -> Rendered:
     for name, seq in sorted(project.sequences.items()):
         if seq.owned_by:
             t, _, c = seq.owned_by.rpartition(".")
-            out.append(DDL(f"ALTER SEQUENCE {qname(name)} OWNED BY {qname(qualify_in(t))}.{ident(c)}",
+            put(DDL(f"ALTER SEQUENCE {qname(name)} OWNED BY {qname(qualify_in(t))}.{ident(c)}",
                            "sequence", name, seq.origin))
     for name, table in sorted(project.tables.items()):
         for fk in foreign_keys(name, table):
@@ -342,6 +355,4 @@ def render(project: Project) -> Rendered:
             stmts = [raw.sql]  # validation reports the parse error with its position
         for stmt in stmts:
             line = raw.sql[: raw.sql.find(stmt)].count("\n") + 1 if stmt in raw.sql else 1
-            out.append(DDL(stmt, "sql", raw.path, Origin(raw.path, line, f"statement at line {line}")))
-    texts = pretty_many(d.sql for d in out)
-    return Rendered((setting, *(replace(d, sql=text) for d, text in zip(out, texts))))
+            put(DDL(stmt, "sql", raw.path, Origin(raw.path, line, f"statement at line {line}")))

@@ -16,6 +16,8 @@ import json
 import os
 import subprocess
 import sys
+import threading
+from collections import deque
 from typing import Iterable
 
 import pglast
@@ -64,61 +66,106 @@ def _cpus() -> int:
 
 def pretty_many(texts: Iterable[str]) -> list[str]:
     """`pretty` of each text, in order."""
-    texts = list(texts)
-    todo = [t for t in dict.fromkeys(texts) if t not in _memo]
-    workers = min(_cpus() - 1, MAX_WORKERS, len(todo) // PARALLEL_MIN)
-    done = _parallel(todo, workers) if workers >= 1 else {}
-    for t, out in done.items():
-        _remember(t, out)
-    return [done[t] if t in done else pretty(t) for t in texts]
+    with Batch() as batch:
+        for t in texts:
+            batch.add(t)
+        return batch.texts()
 
 
-def _parallel(todo: list[str], workers: int) -> dict[str, str]:
-    """Prettify `todo` with `workers` processes besides this one: a thread per worker feeds it batches
-    from the front while this thread prettifies batches from the back. What a worker fails to return
-    is left out (the caller prettifies it)."""
-    import threading
-    from collections import deque
+class Batch:
+    """Statements to prettify, added as they are written. Once PARALLEL_MIN distinct new ones have
+    come, a worker process starts on them while more arrive (another per further PARALLEL_MIN, one per
+    spare CPU, up to MAX_WORKERS); `texts()` does the rest here, taking batches from the back, and
+    returns each statement's `pretty` text in order. Use it as a context manager, so workers stop
+    even when the statements are never asked for."""
 
-    chunks = deque(todo[i:i + CHUNK] for i in range(0, len(todo), CHUNK))
-    lock = threading.Lock()
-    done: dict[str, str] = {}
+    def __init__(self) -> None:
+        self._texts: list[str] = []
+        self._seen: set[str] = set()      # distinct texts not memoised, each in one batch
+        self._new: list[str] = []         # ... the ones not in a batch yet
+        self._chunks: deque[list[str]] = deque()
+        self._cond = threading.Condition()
+        self._closed = False
+        self._done: dict[str, str] = {}
+        self._threads: list[threading.Thread] = []
+        self._max = min(_cpus() - 1, MAX_WORKERS)
 
-    def take(front: bool) -> list[str] | None:
-        with lock:
-            if not chunks:
+    def __enter__(self) -> Batch:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self._cond:
+            self._chunks.clear()  # asked for or not, nothing is left to do
+        self._close(wait=True)
+
+    def add(self, text: str) -> None:
+        self._texts.append(text)
+        if text in self._seen or text in _memo:
+            return
+        self._seen.add(text)
+        self._new.append(text)
+        if len(self._new) >= CHUNK:
+            self._flush()
+        if len(self._threads) < self._max and len(self._seen) >= (len(self._threads) + 1) * PARALLEL_MIN:
+            self._flush()
+            proc = _start_worker()
+            if proc is None:
+                self._max = 0
+                return
+            thread = threading.Thread(target=self._feed, args=(proc,), name="pgdecl-pretty", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def texts(self) -> list[str]:
+        self._flush()
+        self._close(wait=False)
+        while (chunk := self._take(front=False)) is not None:
+            for t in chunk:
+                self._done[t] = _pretty(t)
+        self._close(wait=True)
+        for t, out in self._done.items():
+            _remember(t, out)
+        return [self._done[t] if t in self._done else pretty(t) for t in self._texts]
+
+    def _close(self, wait: bool) -> None:
+        """No more statements: workers take what is left and stop (`wait`: this waits for them)."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+        if wait:
+            for thread in self._threads:
+                thread.join()
+
+    def _flush(self) -> None:
+        if self._new:
+            with self._cond:
+                self._chunks.append(self._new)
+                self._cond.notify()
+            self._new = []
+
+    def _take(self, front: bool) -> list[str] | None:
+        with self._cond:
+            while front and not self._chunks and not self._closed:
+                self._cond.wait()
+            if not self._chunks:
                 return None
-            return chunks.popleft() if front else chunks.pop()
+            return self._chunks.popleft() if front else self._chunks.pop()
 
-    def feed(proc: subprocess.Popen[str]) -> None:
+    def _feed(self, proc: subprocess.Popen[str]) -> None:
+        """A worker's thread: batches from the front to the worker, its texts into `_done`."""
         assert proc.stdin is not None and proc.stdout is not None
         try:
-            while (chunk := take(True)) is not None:
+            while (chunk := self._take(front=True)) is not None:
                 proc.stdin.write(json.dumps(chunk) + "\n")
                 proc.stdin.flush()
                 out = json.loads(proc.stdout.readline())
                 if not isinstance(out, list) or len(out) != len(chunk):
                     raise ValueError("worker answered out of turn")
-                done.update(zip(chunk, out))
+                self._done.update(zip(chunk, out))
         except Exception:  # noqa: BLE001 - a worker gone wrong: this process does the rest
             pass
         finally:
             _stop(proc)
-
-    threads = []
-    for _ in range(workers):
-        proc = _start_worker()
-        if proc is None:
-            break
-        thread = threading.Thread(target=feed, args=(proc,), name="pgdecl-pretty", daemon=True)
-        thread.start()
-        threads.append(thread)
-    while (chunk := take(False)) is not None:
-        for t in chunk:
-            done[t] = _pretty(t)
-    for thread in threads:
-        thread.join()
-    return done
 
 
 _WORKER = "import json, sys; sys.path[:] = json.loads(sys.stdin.readline()); " \

@@ -79,3 +79,17 @@ def test_render_with_workers_matches_render_without(project: Path, monkeypatch: 
     monkeypatch.setattr(sc, "_cpus", lambda: 2)
     sc._memo.clear()
     assert desired_from_specs(project).rendered.text() == serial
+
+
+def test_a_batch_left_unfinished_stops_its_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sc, "PARALLEL_MIN", 2)
+    monkeypatch.setattr(sc, "CHUNK", 2)
+    monkeypatch.setattr(sc, "_cpus", lambda: 2)
+    sc._memo.clear()
+    with pytest.raises(RuntimeError):
+        with sc.Batch() as batch:
+            for n in range(20):
+                batch.add(f"CREATE INDEX j{n} ON t (a)")
+            assert len(batch._threads) == 1
+            raise RuntimeError("a template failed")
+    assert not any(t.is_alive() for t in batch._threads)

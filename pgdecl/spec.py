@@ -502,6 +502,8 @@ def paused_gc() -> Iterator[None]:
         yield
     finally:
         if was:
+            gc.freeze()  # what was built goes straight to the oldest generation: the next young
+            gc.unfreeze()  # collection does not walk all of it
             gc.enable()
 
 

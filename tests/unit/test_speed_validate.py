@@ -1,5 +1,5 @@
 """Validation reads each distinct SQL fragment once (memoised per text) and counts rendered statements
-from libpg_query's JSON tree: the messages stay those of a fresh parse, every time."""
+from libpg_query: the messages stay those of a fresh parse, every time."""
 
 from __future__ import annotations
 

@@ -2,12 +2,14 @@
 worker processes.
 
 Prettifying is most of what `pgdecl render` costs (at 1,000 tables, 4,200 statements take about
-4.5 s in pglast's Python printer), and every statement is independent of the others. `pretty_many`
-hands large batches to a worker process (a fresh interpreter: pglast's objects are not shared) while
-this process prettifies too, taking the batches from the other end; the text of each statement is
-exactly `pretty`'s. Anything going wrong with the workers leaves the rest to this process.
+4.5 s of pglast's Python printer) and every statement is independent of the others. A `Batch`
+takes the statements as render's templates write them; past PARALLEL_MIN distinct ones it starts a
+worker process (a fresh interpreter importing pglast, fed batches of statements as JSON lines by a
+thread of this process) that prettifies while the templates go on; at the end this process works
+through the batches from the other end. Each statement's text is exactly `pretty`'s, workers or
+not; a worker that cannot start or fails leaves its batches to this process.
 
-This module imports nothing of pgdecl, so a worker starts by importing pglast only.
+The worker imports nothing of pgdecl but this module.
 """
 
 from __future__ import annotations
@@ -174,7 +176,7 @@ _WORKER = "import json, sys; sys.path[:] = json.loads(sys.stdin.readline()); " \
 
 def _start_worker() -> subprocess.Popen[str] | None:
     """A fresh interpreter with this one's import path, prettifying the batches sent to it."""
-    if not sys.executable:
+    if not sys.executable or getattr(sys, "frozen", False):  # no interpreter to start (a frozen app)
         return None
     try:
         proc = subprocess.Popen([sys.executable, "-I", "-c", _WORKER], stdin=subprocess.PIPE,

@@ -502,8 +502,9 @@ def paused_gc() -> Iterator[None]:
         yield
     finally:
         if was:
-            gc.freeze()  # what was built goes straight to the oldest generation: the next young
-            gc.unfreeze()  # collection does not walk all of it
+            if hasattr(gc, "freeze"):  # what was built goes straight to the oldest generation, so the
+                gc.freeze()            # next young collection does not walk all of it
+                gc.unfreeze()
             gc.enable()
 
 

@@ -84,3 +84,22 @@ def test_resolver_memo_keeps_yaml_12_booleans() -> None:
             {"a": "yes", "b": True, "c": "on", "d": "1", "e": 1}
     import yaml
     assert yaml.load("a: yes\nb: false\n", Loader=spec._Loader) == {"a": "yes", "b": False}
+
+
+def test_paused_gc_restores_the_collector() -> None:
+    import gc
+
+    assert gc.isenabled()
+    with spec.paused_gc():
+        assert not gc.isenabled()
+        with spec.paused_gc():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with spec.paused_gc():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

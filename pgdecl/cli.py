@@ -76,7 +76,7 @@ def main() -> None:
 @no_cache_opt
 def render(project_dir: str) -> None:
     """Print the canonical DDL of the specs."""
-    from .plan import desired_from_specs
+    from .desired import desired_from_specs
 
     def run() -> int:
         click.echo(desired_from_specs(project_dir).rendered.text(), nl=False)
@@ -88,7 +88,7 @@ def render(project_dir: str) -> None:
 @project_arg
 def validate(project_dir: str) -> None:
     """Check the specs without a database."""
-    from .plan import desired_from_specs
+    from .desired import desired_from_specs
 
     def run() -> int:
         d = desired_from_specs(project_dir)

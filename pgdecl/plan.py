@@ -6,7 +6,6 @@ DDL fingerprints); every step carries the hazards found in its parse tree.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -15,16 +14,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, ContextManager
 
-from . import __version__, cache, catalog_diff, renames, reorder, sides, sqltree
+from . import __version__, catalog_diff, renames, reorder, sides, sqltree
 from .db import Database, resolve_target
 from .errors import PlanError
 from .hazards import DATA_LOSS, Hazard, classify, created_tables, recreated_objects
 from .online import MAIN, POST, PRE, constraint_names, rewrite, single_transaction
-from .render import Rendered, ident, render
+from .desired import Desired, _specs_key, desired_from_specs  # noqa: F401 (re-exported)
+from .render import ident
 from .scratch import can_create_databases
 from .server import LocalServer
-from .spec import load_project
-from .validate import validate
 
 PLAN_FORMAT = 2
 
@@ -88,44 +86,6 @@ class Plan:
             return cls.from_json(json.loads(Path(path).read_text()))
         except (OSError, ValueError, KeyError, TypeError) as e:
             raise PlanError(f"cannot read plan file {path}: {e}") from None
-
-
-@dataclass(frozen=True)
-class Desired:
-    """The desired side of a plan, made once from the specs."""
-
-    project: Any
-    rendered: Rendered
-    spec_fingerprint: str  # project.fingerprint(), worked out once and cached with the rest
-
-
-def desired_from_specs(project_dir: str | Path) -> Desired:
-    """Load, validate and render the specs; cached (pgdecl.cache) by the bytes of every project file."""
-    k = _specs_key(Path(project_dir))
-    if k is None:
-        return _desired_from_specs(project_dir)
-    return cache.cached("specs", k, lambda: _desired_from_specs(project_dir))
-
-
-def _desired_from_specs(project_dir: str | Path) -> Desired:
-    loaded = load_project(project_dir)
-    validate(loaded.project)  # fragments and references first: rendering assumes them sound
-    rendered = render(loaded.project)
-    validate(loaded.project, rendered)
-    return Desired(loaded.project, rendered, loaded.project.fingerprint())
-
-
-def _specs_key(root: Path) -> str | None:
-    """What the rendered specs depend on besides pgdecl's code: the directory as given (origins name
-    it) and every file under it (hidden ones aside), by path and bytes."""
-    if not root.is_dir() or not cache.enabled():
-        return None
-    h = hashlib.sha256(str(root).encode())
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root)
-        if path.is_file() and not any(part.startswith(".") for part in rel.parts):
-            h.update(b"\0" + rel.as_posix().encode() + b"\0" + path.read_bytes())
-    return cache.key("specs", h.hexdigest())
 
 
 def order_functions_first(statements: list[str]) -> list[str]:

@@ -375,14 +375,7 @@ def renamed(live: Any, desired: Any, desired_old: Any, relations: dict[Key, str]
             same = k in old_side and o == old_side[k] and k2 in new_side
             result[k2] = _live_order(new_side[k2], o2) if same else o2
         setattr(out, attr, result)
-    groups = {"r": "tables", "p": "tables", "v": "views", "m": "materialized_views", "c": "composite_types",
-              "f": "functions"}
-    for name in set(groups.values()):
-        setattr(out, name, OrderedDict())
-    for k, o in out.selectables.items():
-        getattr(out, groups.get(o.relationtype, "functions"))[k] = o
-    out.relations = OrderedDict((k, o) for k, o in out.selectables.items() if o.relationtype in ("r", "p", "v", "m"))
-    return out
+    return _regrouped(out)
 
 
 # -- column order (pgdecl.reorder) -------------------------------------------------------------------

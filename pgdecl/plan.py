@@ -192,6 +192,15 @@ def steps_between(live_db: Database, live: sides.Side, desired: sides.Side, onli
                   reorder_columns: bool = False) -> tuple[Step, ...]:
     """The typed, ordered steps from two sides read from their databases. `desired_scratch` gives a
     database holding the desired schema, asked for only when a renamed_from hint is due."""
+    try:
+        return _steps_between(live_db, live, desired, online, desired_project, desired_scratch, reorder_columns)
+    finally:
+        sqltree.clear()  # every stage has read the statements' trees: free them
+
+
+def _steps_between(live_db: Database, live: sides.Side, desired: sides.Side, online: bool,
+                   desired_project: Any, desired_scratch: Callable[[], ContextManager[Database]] | None,
+                   reorder_columns: bool) -> tuple[Step, ...]:
     from .diff import changes, enum_changes, index_definitions
 
     live_schema, live_extra, types = live.schema, live.extra, live.types

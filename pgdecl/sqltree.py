@@ -14,12 +14,14 @@ import pglast
 from pglast import ast
 from pglast.parser import ParseError, parse_sql_json
 
-__all__ = ["ParseError", "fresh", "kind", "parse", "statement"]
+__all__ = ["ParseError", "clear", "fresh", "kind", "parse", "statement"]
 
-_CACHE_SIZE = 65536  # distinct statement texts; a 5,000-table plan has about 70,000
+# Unbounded while a plan is made, emptied by clear() when it is done: every stage walks all of a
+# plan's statements in order, and an LRU bound below their number misses on every read (a 5,000-table
+# plan has 67,000 statements: a 65,536 bound parsed each about seven times).
 
 
-@lru_cache(maxsize=_CACHE_SIZE)
+@lru_cache(maxsize=None)
 def _parse(sql: str) -> tuple[ast.RawStmt, ...] | ParseError:
     try:
         return tuple(pglast.parse_sql(sql))
@@ -53,7 +55,7 @@ def fresh(sql: str) -> ast.Node | None:
     return stmts[0].stmt if len(stmts) == 1 else None
 
 
-@lru_cache(maxsize=_CACHE_SIZE)
+@lru_cache(maxsize=None)
 def kind(sql: str) -> str | None:
     """The node name of the one statement of `sql` (`CreateStmt`, `AlterTableStmt`, ...), read from
     libpg_query's JSON tree without building pglast's; None when it does not parse or is not one
@@ -66,3 +68,8 @@ def kind(sql: str) -> str | None:
         return None
     return next(iter(stmts[0].get("stmt", {})), None)
 
+
+def clear() -> None:
+    """Forget every tree (the end of a plan)."""
+    _parse.cache_clear()
+    kind.cache_clear()

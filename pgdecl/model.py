@@ -45,7 +45,7 @@ Grants = dict[str, Annotated[list[Privilege], BeforeValidator(_lower_list)]]
 class Node(BaseModel):
     """Base of every model object: frozen, no unknown keys, an origin that is not compared."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, defer_build=True)
 
     origin: Origin | None = Field(default=None, exclude=True, repr=False)
 

@@ -11,9 +11,8 @@ import hashlib
 import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-import jinja2
 import pglast
 import pglast.enums
 from pglast.keywords import COL_NAME_KEYWORDS, RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
@@ -26,6 +25,9 @@ from .model import (ForeignKey, Index, Project, Table, Unique, default_fk_name, 
                     default_unique_name, split_name)
 from .spec import templates_dir
 from .sqlparse_cache import Batch, pretty  # noqa: F401 - pretty: one statement, for other modules
+
+if TYPE_CHECKING:
+    import jinja2
 
 _PLAIN = re.compile(r"^[a-z_][a-z0-9_$]*$")
 _QUOTE_KEYWORDS = RESERVED_KEYWORDS | TYPE_FUNC_NAME_KEYWORDS | COL_NAME_KEYWORDS
@@ -63,6 +65,8 @@ def role(name: str) -> str:
 
 @lru_cache(maxsize=1)
 def _env() -> jinja2.Environment:
+    import jinja2  # only when rendering: a plan from cached specs unpickles Rendered without it
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir() / "ddl")),
         undefined=jinja2.StrictUndefined,

@@ -15,6 +15,7 @@ import os
 import pwd
 import re
 import shutil
+import socket
 import subprocess
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -55,15 +56,36 @@ class Binaries:
 
 
 def _major_of(bindir: Path) -> int | None:
+    """The major version of `bindir/postgres`, remembered per binary (path, size, mtime) in pgdecl's
+    home: `postgres --version` is a process start on every command otherwise."""
     postgres = bindir / "postgres"
-    if not postgres.is_file():
+    try:
+        st = postgres.stat()
+    except OSError:
         return None
+    memo_file = cache_home() / "binaries.json"
+    key = f"{postgres.resolve()}:{st.st_size}:{st.st_mtime_ns}"
+    try:
+        memo = json.loads(memo_file.read_text())
+        if isinstance(memo.get(key), int):
+            return int(memo[key])
+    except (OSError, ValueError, AttributeError):
+        memo = {}
     try:
         out = subprocess.run([str(postgres), "--version"], capture_output=True, text=True, timeout=20).stdout
     except (OSError, subprocess.SubprocessError):
         return None
     m = re.search(r"(\d+)(?:\.\d+)?", out)
-    return int(m.group(1)) if m else None
+    major = int(m.group(1)) if m else None
+    if major is not None:
+        try:
+            memo_file.parent.mkdir(parents=True, exist_ok=True)
+            tmp = memo_file.with_name(f".binaries-{os.getpid()}.json")
+            tmp.write_text(json.dumps({**memo, key: major}))
+            os.replace(tmp, memo_file)
+        except OSError:
+            pass
+    return major
 
 
 def candidate_bindirs() -> list[tuple[Path, str]]:
@@ -227,9 +249,24 @@ class LocalServer:
             os.chown(conf_path, user.pw_uid, user.pw_gid)
         (self.dir / "server.json").write_text(json.dumps({"bindir": str(b.bindir), "major": b.major, "source": b.source}))
 
+    def _accepting(self) -> bool:
+        """A server answers on the socket (a stale socket file refuses the connection)."""
+        path = self.socket_dir / f".s.PGSQL.{PORT}"
+        if not path.exists():
+            return False
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.settimeout(2)
+            try:
+                s.connect(str(path))
+            except OSError:
+                return False
+        return True
+
     def running(self) -> bool:
         if not self.initialised():
             return False
+        if self._accepting():  # the cheap answer; pg_ctl status is a process start
+            return True
         return self._cmd([self.binaries.tool("pg_ctl"), "-D", str(self.data), "status"], check=False).returncode == 0
 
     def ensure_running(self) -> str:

@@ -50,7 +50,7 @@ RENDER_STAGES = """
 import time
 t0 = time.perf_counter()
 import pgdecl.cli
-from pgdecl.plan import desired_from_specs  # what `pgdecl render` imports
+from pgdecl.desired import desired_from_specs  # what `pgdecl render` imports
 from pgdecl.render import render
 from pgdecl.spec import load_project
 from pgdecl.validate import validate

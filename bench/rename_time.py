@@ -39,8 +39,9 @@ def _edit(project: Path, hints: bool) -> None:
 def main(runs: int) -> None:
     from pgdecl.apply import apply
     from pgdecl.db import Database, connect
+    from pgdecl.desired import desired_from_specs
     from pgdecl.hazards import KINDS
-    from pgdecl.plan import desired_from_specs, make_plan
+    from pgdecl.plan import make_plan
     from pgdecl.server import LocalServer
 
     server = LocalServer()

@@ -52,7 +52,7 @@ def main() -> None:
         code = """
 import time
 from pgdecl import review as rv
-from pgdecl.plan import desired_from_specs
+from pgdecl.desired import desired_from_specs
 from pgdecl.lint import lint_model
 t0 = time.perf_counter(); import pgdecl.cli; t1 = time.perf_counter()
 d = desired_from_specs("schema"); t2 = time.perf_counter()

@@ -267,7 +267,8 @@ def apply(project_dir: str = "schema", database_url: str | None = None, dev_url:
 
     Raises ApplyError when the second plan is not empty: the database did not converge."""
     from .db import resolve_target
-    from .plan import desired_from_specs, make_plan
+    from .desired import desired_from_specs
+    from .plan import make_plan
     from .server import LocalServer
 
     server = server or LocalServer()
@@ -296,7 +297,8 @@ def apply_saved(plan_file: str, database_url: str | None = None, allowed_hazards
     made against, so what was reviewed is what runs. With the project's specs (their fingerprint
     must be the plan's), the database is planned again afterwards and must have converged."""
     from .db import resolve_target
-    from .plan import desired_from_specs, make_plan
+    from .desired import desired_from_specs
+    from .plan import make_plan
     from .server import LocalServer
 
     plan = Plan.load(plan_file)

@@ -230,7 +230,8 @@ def apply(source: str, database_url: str | None, dev_url: str | None, yes: bool,
 
     SOURCE is a spec directory (default: schema) or a saved plan file (.json), which is refused if
     the database changed since it was made."""
-    from .apply import apply as apply_project, apply_saved
+    from .apply import apply as apply_project
+    from .apply import apply_saved
 
     def confirm(p) -> bool:  # type: ignore[no-untyped-def]
         click.echo(plan_text(p))
@@ -265,7 +266,8 @@ def apply(source: str, database_url: str | None, dev_url: str | None, yes: bool,
 
 def _matching_specs(plan_file: str) -> str | None:
     """schema/ when it holds the specs the saved plan was made from."""
-    from .plan import Plan, desired_from_specs
+    from .desired import desired_from_specs
+    from .plan import Plan
 
     if not Path("schema").is_dir():
         return None

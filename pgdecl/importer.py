@@ -2161,7 +2161,7 @@ def build_project(conn: psycopg.Connection, source: str, schemas: Iterable[str] 
                   ) -> tuple[dict[str, str], ImportResult]:
     """Read the catalog and make the project's files; each is loaded and validated the way `pgdecl plan`
     loads specs, and an object validation rejects is moved to raw SQL."""
-    from .plan import desired_from_specs
+    from .desired import desired_from_specs
 
     imp = Importer(conn, schemas)
     imp.read()

@@ -16,10 +16,10 @@ from typing import Any, Callable, ContextManager
 
 from . import __version__, catalog_diff, renames, reorder, sides, sqltree
 from .db import Database, resolve_target
+from .desired import Desired, desired_from_specs
 from .errors import PlanError
 from .hazards import DATA_LOSS, Hazard, classify, created_tables, recreated_objects
 from .online import MAIN, POST, PRE, constraint_names, rewrite, single_transaction
-from .desired import Desired, _specs_key, desired_from_specs  # noqa: F401 (re-exported)
 from .render import ident
 from .scratch import can_create_databases
 from .server import LocalServer

@@ -23,16 +23,8 @@ import psycopg
 from . import catalog_diff
 from .db import Database, connect
 from .errors import Origin, PlanError, SpecError
-from .model import Project, Table, Unique, split_name
-from .render import (
-    default_fk_name,
-    default_index_name,
-    default_unique_name,
-    foreign_keys,
-    ident,
-    primary_key,
-    qname,
-)
+from .model import Project, Table, Unique, default_fk_name, default_index_name, default_unique_name, split_name
+from .render import foreign_keys, ident, primary_key, qname
 
 _SERIAL = {"serial", "bigserial", "smallserial", "serial2", "serial4", "serial8"}
 

@@ -21,10 +21,10 @@ from pglast.stream import RawStream
 from pglast.visitors import referenced_relations
 
 from .errors import Origin
-from .model import (ForeignKey, Index, Project, Table, Unique, default_fk_name, default_index_name,  # noqa: F401
-                    default_unique_name, split_name)
+from .model import (ForeignKey, Index, Project, Table, Unique, default_fk_name, default_index_name,
+                    default_unique_name, qualify, split_name)
 from .spec import templates_dir
-from .sqlparse_cache import Batch, pretty  # noqa: F401 - pretty: one statement, for other modules
+from .sqlparse_cache import Batch
 
 if TYPE_CHECKING:
     import jinja2
@@ -157,9 +157,7 @@ def identity_args(args: str) -> str:
     return ", ".join(RawStream()(p.argType) for p in stmt.parameters or () if p.mode in keep)
 
 
-def qualify_in(name: str, schema: str = "public") -> str:
-    s, n = split_name(name, schema)
-    return f"{s}.{n}"
+qualify_in = qualify  # the name render's callers know
 
 
 def view_order(project: Project) -> list[str]:

@@ -303,8 +303,8 @@ def _git_side(repo: Repo, ref: str, commit: str, label: str, project_dir: str, s
 
 def _build(side: _Side) -> None:
     """Load, validate and render a spec side; errors name the user's file names and the side."""
+    from .desired import desired_from_specs
     from .format import error_text
-    from .plan import desired_from_specs
 
     assert side.directory is not None
     try:
@@ -550,7 +550,8 @@ class _Compare:
         return self.out
 
     def table(self, name: str, old: Table, new: Table) -> None:
-        from .render import default_fk_name, default_unique_name, primary_key
+        from .model import default_fk_name, default_unique_name
+        from .render import primary_key
 
         t = _shown(name)
         list(self.named("column", old.columns, new.columns, name, f"{t}.", exclude=("renamed_from",)))

@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import psycopg
+from conftest import fresh_database
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from conftest import fresh_database
 from pgdecl.apply import apply
 from pgdecl.db import Database
 
@@ -90,7 +90,7 @@ class Deployment:
 
 def privilege_statements() -> list[str]:
     """Every GRANT / REVOKE / ALTER DEFAULT PRIVILEGES of schema/ as rendered by pgdecl."""
-    from pgdecl.plan import desired_from_specs
+    from pgdecl.desired import desired_from_specs
 
     rendered = desired_from_specs(SCHEMA).rendered.statements
     return [s.sql for s in rendered if s.kind in ("grant", "default privileges")

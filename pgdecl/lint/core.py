@@ -263,7 +263,7 @@ class TableFacts:
 
     @cached_property
     def foreign_keys(self) -> list[ForeignKeyInfo]:
-        from ..model import ForeignKey, default_fk_name, qualify
+        from ..model import ForeignKey, default_fk_name
 
         t, out = self.table, []
         schema = split_name(self.name)[0]

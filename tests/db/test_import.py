@@ -15,17 +15,17 @@ from pathlib import Path
 import pglast
 import psycopg
 import pytest
-from pglast.stream import RawStream
 from click.testing import CliRunner
-
 from conftest import fresh_database, run_sql
-from test_conformance import ROLES, _cases, _require_extensions, CASES_DIR
+from pglast.stream import RawStream
+from test_conformance import CASES_DIR, ROLES, _cases, _require_extensions
 
 from pgdecl.apply import apply
 from pgdecl.catalog import FINGERPRINT_SQL
 from pgdecl.cli import main
+from pgdecl.desired import desired_from_specs
 from pgdecl.importer import ImportFailed, import_database, summary_text
-from pgdecl.plan import desired_from_specs, make_plan
+from pgdecl.plan import make_plan
 from pgdecl.scratch import load
 from pgdecl.spec import load_project
 

@@ -4,11 +4,12 @@ snapshot: it must give exactly the objects schemainspect's own one-connection in
 from __future__ import annotations
 
 import pickle
-import pytest
 
+import pytest
 from conftest import ROOT, fresh_database
+
 from pgdecl import diff
-from pgdecl.plan import desired_from_specs
+from pgdecl.desired import desired_from_specs
 from pgdecl.scratch import load
 
 PROPS = ("schemas", "relations", "tables", "views", "functions", "selectables", "sequences", "constraints",

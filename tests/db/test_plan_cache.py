@@ -6,12 +6,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, fresh_database
+
 from pgdecl import sides
 from pgdecl.apply import apply
 from pgdecl.db import Database
-from pgdecl.plan import desired_from_specs, make_plan
+from pgdecl.desired import desired_from_specs
+from pgdecl.plan import make_plan
 
 
 @pytest.fixture

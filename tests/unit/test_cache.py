@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pgdecl import cache
-from pgdecl.plan import _specs_key, desired_from_specs
+from pgdecl.desired import _specs_key, desired_from_specs
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from pgdecl.desired import desired_from_specs
 from pgdecl.errors import PgdeclError
 from pgdecl.format import error_text
-from pgdecl.plan import desired_from_specs
 
 CASES = Path(__file__).resolve().parent.parent / "cases" / "errors"
 

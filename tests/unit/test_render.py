@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from pgdecl.cli import main
+from pgdecl.desired import desired_from_specs
 from pgdecl.model import json_schema
-from pgdecl.plan import desired_from_specs
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECTS = [ROOT / "schema", ROOT / "examples" / "starter"]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pgdecl import sqlparse_cache as sc
-from pgdecl.plan import desired_from_specs
+from pgdecl.desired import desired_from_specs
 
 ROOT = Path(__file__).resolve().parents[2]
 

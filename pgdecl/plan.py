@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Callable, ContextManager
 
 from . import __version__, catalog_diff, renames, reorder, sides, sqltree
-from .db import Database, resolve_target
+from .db import Database, connect, resolve_target
 from .desired import Desired, desired_from_specs
 from .errors import PlanError
 from .hazards import DATA_LOSS, Hazard, classify, created_tables, recreated_objects
@@ -88,39 +88,20 @@ class Plan:
             raise PlanError(f"cannot read plan file {path}: {e}") from None
 
 
-def order_functions_first(statements: list[str]) -> list[str]:
-    """migra creates functions after tables, so a default, check or generated column calling a
-    function of the specs fails. Move function creations (bodies unchecked) ahead of the first
-    CREATE TABLE, unless their signature uses a relation the same plan creates."""
-    from pglast import ast
+def dependency_order(statements: list[str], desired_graph: Any, live_db: Database | None) -> list[str]:
+    """The statements as typed operations (pgdecl.engine), sorted by what they need, provide and drop:
+    the desired side's pg_depend for creates, the live side's (read only when the plan drops
+    something) for drops."""
+    from .engine import graph as depgraph
+    from .engine.describe import describe
+    from .engine.order import order
 
-    created: set[str] = set()
-    kinds: list[str] = []
-    for sql in statements:
-        stmt = sqltree.statement(sql)
-        if stmt is None:
-            kinds.append("other")
-            continue
-        if isinstance(stmt, (ast.CreateStmt, ast.ViewStmt, ast.CreateTableAsStmt)):
-            rel = stmt.relation if isinstance(stmt, ast.CreateStmt) else \
-                stmt.view if isinstance(stmt, ast.ViewStmt) else stmt.into.rel
-            created.add(rel.relname)
-            kinds.append("table" if isinstance(stmt, ast.CreateStmt) else "other")
-        elif isinstance(stmt, ast.CreateFunctionStmt):
-            types = [stmt.returnType] + [p.argType for p in (stmt.parameters or ())]
-            names = {t.names[-1].sval for t in types if t is not None}
-            kinds.append("function" if not names & created else "other")
-        elif isinstance(stmt, ast.VariableSetStmt) and stmt.name == "check_function_bodies":
-            kinds.append("setting")
-        else:
-            kinds.append("other")
-    if "table" not in kinds or "function" not in kinds:
-        return statements
-    first_table = kinds.index("table")
-    moved = [s for s, k in zip(statements, kinds) if k in ("setting", "function")]
-    rest = [s for s, k in zip(statements, kinds) if k not in ("setting", "function")]
-    head = [s for s, k in zip(statements[:first_table], kinds[:first_table]) if k not in ("setting", "function")]
-    return head + moved + rest[len(head):]
+    ops = [describe(sql) for sql in statements]
+    live_graph = None
+    if live_db is not None and any(op.removes for op in ops):
+        with connect(live_db) as conn:
+            live_graph = depgraph.read(conn)
+    return [op.sql for op in order(ops, desired_graph, live_graph)]
 
 
 def _scratch_admin(live: Database, dev_url: str | None, roles: bool, server: LocalServer) -> Database:
@@ -212,12 +193,14 @@ def _steps_between(live_db: Database, live: sides.Side, desired: sides.Side, onl
     # enum_changes updates the live snapshot (read for this plan only; the cached desired side is
     # never changed)
     enum_adds, enum_losses = enum_changes(live_schema, desired_schema) if online else ([], {})
-    statements = order_functions_first(changes(live_schema, desired_schema, privileges=False))
-    statements = catalog_diff.merge(statements, live_extra, desired_extra, desired_project)
+
+    def diff(live_schema: Any, live_extra: dict[str, Any]) -> list[str]:
+        statements = changes(live_schema, desired_schema, privileges=False)
+        statements = catalog_diff.merge(statements, live_extra, desired_extra, desired_project)
+        return dependency_order(statements, desired.graph, live_db)
+
     statements, rebuilt = reorder.columns(  # the diff again against another live snapshot, when columns move
-        statements, live_schema, desired_schema, live_extra, desired_extra,
-        lambda s, e: catalog_diff.merge(order_functions_first(changes(s, desired_schema, privileges=False)), e,
-                                        desired_extra, desired_project), reorder_columns)
+        diff(live_schema, live_extra), live_schema, desired_schema, live_extra, desired_extra, diff, reorder_columns)
     statements = enum_adds + _without_indexes(statements, live.invalid)
     new_tables, recreated = created_tables(statements) | rebuilt, recreated_objects(statements)
     rewritten = (rewrite if online else single_transaction)(statements, new_tables, types, recreated)

@@ -16,6 +16,8 @@ from typing import Any, Iterator
 from . import cache, catalog_diff
 from .catalog import check_constraints, column_types, invalid_indexes, live_fingerprint, role_statements
 from .db import Database, connect
+from .engine import graph as depgraph
+from .engine.graph import Graph
 from .diff import inspect  # imported here, never first in a worker thread (imports must not race)
 from .model import Project
 from .render import Rendered
@@ -33,6 +35,7 @@ class Side:
     invalid: dict[str, str] = field(default_factory=dict)            # INVALID indexes
     fingerprint: str = ""                         # live side: pgdecl.catalog.live_fingerprint
     roles: list[str] = field(default_factory=list)  # live side: role statements the cluster lacks
+    graph: Graph | None = None                    # desired side: pg_depend (live: read when a plan drops)
 
 
 def _fingerprint(db: Database) -> str:
@@ -51,6 +54,8 @@ def read(db: Database, project: Project | None = None, live: bool = True) -> Sid
             if live:
                 side.types, side.invalid = column_types(conn), invalid_indexes(conn)
                 side.roles = role_statements(conn, project) if project is not None else []
+            else:
+                side.graph = depgraph.read(conn)
             conn.rollback()
         side.schema = schema.result()
         side.fingerprint = fingerprint.result() if fingerprint else ""

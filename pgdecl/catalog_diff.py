@@ -31,6 +31,7 @@ from pglast.parser import ParseError
 from pglast.visitors import Visitor
 
 from . import sqltree
+from .engine import kinds
 from .errors import PlanError
 
 Snapshot = dict[str, Any]
@@ -293,6 +294,7 @@ def snapshot(conn: psycopg.Connection) -> Snapshot:
         "generated": generated,
         "inherited": dict(inherited),
         "identities": dict(identities),
+        "kinds": kinds.read(conn),  # pgdecl.engine.kinds: one entry per registered kind
     }
 
 

@@ -109,6 +109,7 @@ def rewrite(statements: list[str], new_tables: set[str], live_types: dict[tuple[
     fk_targets = _fk_targets(trees)
     needs_not_null = _needs_not_null(trees)
     concurrent_indexes: set[str] = set()  # names built CONCURRENTLY in the post phase
+    replaced = _replaced_indexes(trees, new_tables)  # dropped and built again: swapped in, never missing
     out: list[Rewritten] = []
 
     def add(sql: str, phase: str, hazards: tuple[Hazard, ...] | None = None) -> None:
@@ -118,6 +119,12 @@ def rewrite(statements: list[str], new_tables: set[str], live_types: dict[tuple[
     for i, (sql, s) in enumerate(zip(statements, trees)):
         if isinstance(s, ast.AlterEnumStmt) and s.newVal and not s.oldVal:
             add(sql, PRE)
+        elif isinstance(s, ast.DropStmt) and _dropped_index(s) in replaced:
+            continue  # dropped once its replacement is built (below)
+        elif isinstance(s, ast.IndexStmt) and _index_of(s) in replaced:
+            concurrent_indexes.add(s.idxname)
+            for step, phase, hazards in swap_index(sql, s):
+                add(step, phase, hazards)
         elif isinstance(s, ast.IndexStmt) and not s.concurrent and _rel(s.relation) not in new_tables \
                 and not (s.unique and _rel(s.relation) in fk_targets):
             concurrent_indexes.add(s.idxname)
@@ -142,6 +149,66 @@ def rewrite(statements: list[str], new_tables: set[str], live_types: dict[tuple[
         else:
             add(sql, MAIN)
     return out
+
+
+def _index_of(s: ast.IndexStmt) -> str:
+    return f"{s.relation.schemaname or 'public'}.{s.idxname}"
+
+
+def _dropped_index(s: ast.DropStmt) -> str | None:
+    if s.removeType != ObjectType.OBJECT_INDEX or len(s.objects or ()) != 1:
+        return None
+    parts = [n.sval for n in s.objects[0]]
+    return ".".join(parts) if len(parts) > 1 else f"public.{parts[0]}"
+
+
+def _replaced_indexes(trees: list[ast.Node | None], new_tables: set[str]) -> set[str]:
+    """Indexes of live tables that the plan drops and then creates again under the same name."""
+    dropped: dict[str, int] = {}
+    out: set[str] = set()
+    for i, s in enumerate(trees):
+        if isinstance(s, ast.DropStmt) and not s.concurrent and s.behavior != 1:
+            name = _dropped_index(s)
+            if name is not None:
+                dropped.setdefault(name, i)
+        elif isinstance(s, ast.IndexStmt) and s.idxname and _rel(s.relation) not in new_tables:
+            name = _index_of(s)
+            if dropped.get(name, len(trees)) < i:
+                out.add(name)
+    return out
+
+
+REPLACEMENT_SUFFIX = "_pgdecl_new"
+
+
+def swap_index(sql: str, s: ast.IndexStmt) -> list[tuple[str, str, tuple[Hazard, ...] | None]]:
+    """Replace a live index without a moment when the table has none: build the new definition
+    concurrently under a temporary name, drop the old one concurrently, rename the new one. A unique
+    index keeps enforcing throughout (both are valid while they overlap)."""
+    schema = s.relation.schemaname or "public"
+    temp = f"{s.idxname[:63 - len(REPLACEMENT_SUFFIX)]}{REPLACEMENT_SUFFIX}"
+    return [
+        (f"DROP INDEX CONCURRENTLY IF EXISTS {ident(schema)}.{ident(temp)}", POST, ()),  # a leftover of a killed run
+        (_renamed_index(concurrently(sql), temp), POST, ()),
+        (f"DROP INDEX CONCURRENTLY {ident(schema)}.{ident(s.idxname)}", POST, ()),
+        (f"ALTER INDEX {ident(schema)}.{ident(temp)} RENAME TO {ident(s.idxname)}", POST, ()),
+    ]
+
+
+def _renamed_index(create_index_sql: str, name: str) -> str:
+    """A CREATE INDEX statement building an index of another name (checked by parsing)."""
+    s = _parse(create_index_sql)
+    assert isinstance(s, ast.IndexStmt)
+    m = re.match(r'\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?'
+                 r'("(?:[^"]|"")+"|[^\s"]+)\s+ON\s', create_index_sql, re.IGNORECASE)
+    if m:
+        out = create_index_sql[:m.start(1)] + ident(name) + create_index_sql[m.end(1):]
+        t = _parse(out)
+        if isinstance(t, ast.IndexStmt) and t.idxname == name and t.concurrent == s.concurrent:
+            return out
+    d = sqltree.fresh(create_index_sql)
+    d.idxname = name
+    return _deparse(d)
 
 
 def _alter_table(sql: str, s: ast.AlterTableStmt, concurrent_indexes: set[str],

@@ -17,6 +17,7 @@ from typing import Any, Callable, ContextManager
 from . import __version__, catalog_diff, renames, reorder, sides, sqltree
 from .db import Database, connect, resolve_target
 from .desired import Desired, desired_from_specs
+from .engine import kinds, views
 from .errors import PlanError
 from .hazards import DATA_LOSS, Hazard, classify, created_tables, recreated_objects
 from .online import MAIN, POST, PRE, constraint_names, rewrite, single_transaction
@@ -88,20 +89,32 @@ class Plan:
             raise PlanError(f"cannot read plan file {path}: {e}") from None
 
 
-def dependency_order(statements: list[str], desired_graph: Any, live_db: Database | None) -> list[str]:
+class LiveGraph:
+    """The live side's dependency graph, read from the database on first use only (a plan that drops
+    nothing never needs it) and then kept for the plan."""
+
+    def __init__(self, db: Database | None) -> None:
+        self.db, self._graph = db, None
+
+    def __call__(self) -> Any:
+        from .engine import graph as depgraph
+
+        if self._graph is None and self.db is not None:
+            with connect(self.db) as conn:
+                self._graph = depgraph.read(conn)
+        return self._graph
+
+
+def dependency_order(statements: list[str], desired_graph: Any, live_graph: Callable[[], Any]) -> list[str]:
     """The statements as typed operations (pgdecl.engine), sorted by what they need, provide and drop:
     the desired side's pg_depend for creates, the live side's (read only when the plan drops
     something) for drops."""
-    from .engine import graph as depgraph
     from .engine.describe import describe
     from .engine.order import order
 
     ops = [describe(sql) for sql in statements]
-    live_graph = None
-    if live_db is not None and any(op.removes for op in ops):
-        with connect(live_db) as conn:
-            live_graph = depgraph.read(conn)
-    return [op.sql for op in order(ops, desired_graph, live_graph)]
+    live = live_graph() if any(op.removes for op in ops) else None
+    return [op.sql for op in order(ops, desired_graph, live)]
 
 
 def _scratch_admin(live: Database, dev_url: str | None, roles: bool, server: LocalServer) -> Database:
@@ -194,15 +207,21 @@ def _steps_between(live_db: Database, live: sides.Side, desired: sides.Side, onl
     # never changed)
     enum_adds, enum_losses = enum_changes(live_schema, desired_schema) if online else ([], {})
 
+    live_graph = LiveGraph(live_db)
+
     def diff(live_schema: Any, live_extra: dict[str, Any]) -> list[str]:
         statements = changes(live_schema, desired_schema, privileges=False)
+        statements = views.minimal(statements, live_schema, desired_schema, live_graph, desired_extra["comments"])
         statements = catalog_diff.merge(statements, live_extra, desired_extra, desired_project)
-        return dependency_order(statements, desired.graph, live_db)
+        statements += kinds.compare(live_extra.get("kinds", {}), desired_extra.get("kinds", {}), statements)
+        return dependency_order(statements, desired.graph, live_graph)
 
     statements, rebuilt = reorder.columns(  # the diff again against another live snapshot, when columns move
         diff(live_schema, live_extra), live_schema, desired_schema, live_extra, desired_extra, diff, reorder_columns)
-    statements = enum_adds + _without_indexes(statements, live.invalid)
-    new_tables, recreated = created_tables(statements) | rebuilt, recreated_objects(statements)
+    statements = enum_adds + _without_indexes(_not_valid_kept(statements, desired.checks), live.invalid)
+    recreated = recreated_objects(statements)
+    # indexes on tables and (materialized) views the plan creates are built in its transaction
+    new_tables = created_tables(statements) | rebuilt | recreated
     rewritten = (rewrite if online else single_transaction)(statements, new_tables, types, recreated)
     steps = [Step(sql, classify(sql), source="roles") for sql in live.roles]
     steps += [Step(sql, classify(sql), source="renames") for sql in rename_steps]
@@ -210,6 +229,29 @@ def _steps_between(live_db: Database, live: sides.Side, desired: sides.Side, onl
     steps += _rebuild_invalid(live.invalid, index_definitions(desired_schema))
     steps += [Step(sql, (), POST) for sql in _validations(live.checks, desired.checks, statements)]
     return tuple(_ordered(steps))
+
+
+def _not_valid_kept(statements: list[str], desired_checks: dict[tuple[str, str], bool]) -> list[str]:
+    """Constraints the desired side holds NOT VALID (they bind new rows only) are added so and never
+    validated: migra validates every constraint it adds."""
+    from pglast import ast
+    from pglast.enums import AlterTableType
+
+    keep = {(t, n) for (t, n), valid in desired_checks.items() if not valid}
+    if not keep:
+        return statements
+    out = []
+    for sql in statements:
+        s = sqltree.statement(sql)
+        if isinstance(s, ast.AlterTableStmt) and len(s.cmds or ()) == 1:
+            cmd = s.cmds[0]
+            table = f"{ident(s.relation.schemaname or 'public')}.{ident(s.relation.relname)}"
+            if cmd.subtype == AlterTableType.AT_ValidateConstraint and (table, cmd.name) in keep:
+                continue
+            if cmd.subtype == AlterTableType.AT_AddConstraint and sql.endswith(" NOT VALID not valid"):
+                sql = sql[: -len(" not valid")]
+        out.append(sql)
+    return out
 
 
 def _validations(live: dict[tuple[str, str], bool], desired: dict[tuple[str, str], bool],

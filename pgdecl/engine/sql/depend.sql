@@ -4,16 +4,18 @@
 -- column; a table's row type (and any array type) for its element; a domain constraint for its domain.
 WITH ids AS (
     SELECT 'pg_class'::regclass AS classid, c.oid AS objid, 0 AS objsubid,
-           'relation' AS kind, n.nspname AS schema, c.relname::text AS name
+           CASE c.relkind WHEN 'c' THEN 'type' ELSE 'relation' END AS kind, n.nspname AS schema,
+           c.relname::text AS name
       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE c.oid >= 16384
     UNION ALL
-    SELECT 'pg_class'::regclass, c.oid, a.attnum, 'column', n.nspname, c.relname || '.' || a.attname
+    SELECT 'pg_class'::regclass, c.oid, a.attnum, CASE c.relkind WHEN 'c' THEN 'type' ELSE 'column' END,
+           n.nspname, CASE c.relkind WHEN 'c' THEN c.relname::text ELSE c.relname || '.' || a.attname END
       FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE c.oid >= 16384 AND a.attnum > 0 AND NOT a.attisdropped
     UNION ALL
     SELECT 'pg_type'::regclass, t.oid, 0,
-           CASE WHEN coalesce(r.oid, 0) <> 0 THEN 'relation' ELSE 'type' END,
+           CASE WHEN coalesce(r.oid, 0) <> 0 AND r.relkind <> 'c' THEN 'relation' ELSE 'type' END,
            coalesce(rn.nspname, en.nspname, n.nspname),
            coalesce(r.relname, e.typname, t.typname)::text
       FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace

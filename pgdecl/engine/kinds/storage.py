@@ -1,0 +1,75 @@
+"""Storage parameters (`WITH (fillfactor = 70)`, autovacuum settings) of tables and materialized
+views, and columns' statistics targets (`ALTER COLUMN c SET STATISTICS 500`): migra compares
+neither, so a plan used to drop them silently on a recreated table and never set them on a live one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+
+from ... import sqltree
+from ..graph import sql
+
+NAME = "storage"
+
+
+def read(conn: psycopg.Connection[Any]) -> dict[str, Any]:
+    """quoted table -> {"kind": relkind, "options": {name: value}, "statistics": {column: target}}."""
+    out: dict[str, Any] = {}
+    for table, kind, options, stats in conn.execute(sql("storage")).fetchall():
+        opts = dict(o.split("=", 1) for o in options)
+        out[table] = {"kind": kind, "options": opts, "statistics": dict(stats or {})}
+    return out
+
+
+def _created(planned: list[str]) -> set[str]:
+    """Quoted names of the tables and materialized views the plan creates (from nothing)."""
+    from pglast import ast
+
+    from ...render import ident
+
+    out: set[str] = set()
+    for text in planned:
+        s = sqltree.statement(text)
+        rv = s.relation if isinstance(s, ast.CreateStmt) else \
+            s.into.rel if isinstance(s, ast.CreateTableAsStmt) else None
+        if rv is not None:
+            out.add(f"{ident(rv.schemaname or 'public')}.{ident(rv.relname)}")
+    return out
+
+
+def _quote_ident(name: str) -> str:
+    from ...render import ident
+
+    return ident(name)
+
+
+def _value(v: str) -> str:
+    """A storage parameter's value as SQL: numbers and words bare, anything else quoted."""
+    import re
+
+    if re.fullmatch(r"[A-Za-z0-9_.+-]+", v):
+        return v
+    return "'" + v.replace("'", "''") + "'"
+
+
+def compare(live: dict[str, Any], desired: dict[str, Any], planned: list[str]) -> list[str]:
+    new = _created(planned)
+    out: list[str] = []
+    for table in sorted(desired):
+        want = desired[table]
+        have = {"options": {}, "statistics": {}} if table in new or table not in live else live[table]
+        what = "MATERIALIZED VIEW" if want["kind"] == "m" else "TABLE"
+        set_ = {k: v for k, v in want["options"].items() if have["options"].get(k) != v}
+        reset = sorted(k for k in have["options"] if k not in want["options"])
+        if set_:
+            pairs = ", ".join(f"{k} = {_value(v)}" for k, v in sorted(set_.items()))
+            out.append(f"ALTER {what} {table} SET ({pairs})")
+        if reset:
+            out.append(f"ALTER {what} {table} RESET ({', '.join(reset)})")
+        for column in sorted(set(want["statistics"]) | set(have["statistics"])):
+            target = want["statistics"].get(column, -1)
+            if have["statistics"].get(column, -1) != target:
+                out.append(f"ALTER {what} {table} ALTER COLUMN {_quote_ident(column)} SET STATISTICS {target}")
+    return out

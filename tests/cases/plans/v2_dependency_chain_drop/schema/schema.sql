@@ -1,0 +1,2 @@
+-- everything of billing goes: dropped in the reverse order of its dependencies
+CREATE SCHEMA billing;

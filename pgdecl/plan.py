@@ -34,6 +34,10 @@ class Step:
     hazards: tuple[Hazard, ...] = ()
     phase: str = MAIN     # pre (committed first), main (one transaction) or post (after it, one by one)
     source: str = "diff"  # diff (migra and pgdecl's catalog diff) or roles (pgdecl)
+    action: str = ""      # the operation (pgdecl.engine.ops): create, alter, drop, replace, rename, grant, ...
+    object: str = ""      # what it is about: `relation public.users`, `column public.users.email`, ...
+    lock: str = ""        # the lock it takes on that object (`ACCESS EXCLUSIVE`, `SHARE`, ...), "" for none
+    origin: str | None = None  # the spec file:line of the object, when the specs have it
 
     @property
     def transactional(self) -> bool:
@@ -73,7 +77,9 @@ class Plan:
     def from_json(cls, data: dict[str, Any]) -> "Plan":
         if data.get("format") != PLAN_FORMAT:
             raise PlanError(f"unsupported plan file format {data.get('format')!r}")
-        steps = tuple(Step(s["sql"], tuple(Hazard(**h) for h in s["hazards"]), s["phase"], s["source"])
+        optional = ("action", "object", "lock", "origin")
+        steps = tuple(Step(s["sql"], tuple(Hazard(**h) for h in s["hazards"]), s["phase"], s["source"],
+                           **{k: s[k] for k in optional if k in s})
                       for s in data["steps"])
         fields = {k: v for k, v in data.items() if k not in ("steps", "format", "notes")}
         return cls(steps=steps, notes=tuple(data.get("notes", [])), **fields)
@@ -228,7 +234,25 @@ def _steps_between(live_db: Database, live: sides.Side, desired: sides.Side, onl
     steps += [Step(r.sql, r.hazards + _enum_loss(r.sql, enum_losses), r.phase) for r in rewritten]
     steps += _rebuild_invalid(live.invalid, index_definitions(desired_schema))
     steps += [Step(sql, (), POST) for sql in _validations(live.checks, desired.checks, statements)]
-    return tuple(_ordered(steps))
+    return tuple(_typed(_ordered(steps), desired_project))
+
+
+def _typed(steps: list[Step], project: Any) -> list[Step]:
+    """Each step with its operation's object, action and lock (pgdecl.engine.describe) and the spec
+    line of its object."""
+    from dataclasses import replace
+
+    from .engine.describe import describe
+    from .engine.origins import origin_of, origins
+
+    known = origins(project)
+    out = []
+    for step in steps:
+        op = describe(step.sql)
+        where = origin_of([*sorted(op.touches), *sorted(op.provides), op.obj], known) if known else None
+        out.append(replace(step, action=op.action, object=str(op.obj) if op.obj else "", lock=op.lock,
+                           origin=where))
+    return out
 
 
 def _not_valid_kept(statements: list[str], desired_checks: dict[tuple[str, str], bool]) -> list[str]:

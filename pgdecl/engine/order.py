@@ -5,7 +5,8 @@ Edges, each read from an operation's needs/provides/removes/touches and the two 
   desired side's `pg_depend` says the created object uses; an extension provides its members);
 - a drop of X comes after every operation that drops or changes an object that (on the live side)
   depends on X: a view on a column goes before the column, a default before its function;
-- a drop of X comes before a create of X (a replaced object).
+- a drop of X comes before a create of X (a replaced object), and a rename to X before a drop of X;
+- a rename is no drop: what depends on the object follows it to its new name.
 The sort is stable: an operation moves only when an edge makes it, so the comparer's order stands
 wherever it is already right. A cycle is broken at its earliest operation, in the comparer's order
 (PostgreSQL's own way out: functions are created with check_function_bodies off)."""
@@ -16,7 +17,7 @@ import heapq
 from typing import Sequence
 
 from .graph import Graph
-from .ops import ALTER, COLUMN, CONSTRAINT, POLICY, RELATION, REPLACE, SET, TRIGGER, ObjectId, Operation
+from .ops import ALTER, COLUMN, CONSTRAINT, POLICY, RELATION, RENAME, REPLACE, SET, TRIGGER, ObjectId, Operation
 
 
 def edges(ops: Sequence[Operation], desired: Graph | None = None, live: Graph | None = None) -> list[set[int]]:
@@ -44,18 +45,24 @@ def edges(ops: Sequence[Operation], desired: Graph | None = None, live: Graph | 
         if desired is not None:
             for p in op.provides:
                 wanted |= desired.uses.get(p, set())
-        for x in wanted - op.provides:
+        for x in wanted - op.provides - op.removes:  # what it drops or renames is the live object
             for a in providers.get(x, ()):
                 if a != b:
                     succ[a].add(b)
-        for x in op.provides:
+        for x in op.provides:  # a drop and a create (or rename) of one name keep their order
             for a in removers.get(x, ()):
                 if a < b:
                     succ[a].add(b)
+                elif a > b:
+                    succ[b].add(a)
     if live is not None and removers:
+        # a renamed object keeps its dependants: they follow it to its new name
+        was = {new: old for op in ops if op.action == RENAME for old in op.removes for new in op.provides}
         for a, op in enumerate(ops):
+            if op.action == RENAME:
+                continue
             for x in op.removes:
-                for y in live.dependants(x):
+                for y in live.dependants(was.get(x, x)):
                     for b in changers.get(y, ()) or changers.get(_table_of(y), ()):
                         if b != a:
                             succ[b].add(a)

@@ -154,6 +154,16 @@ def _patch_schemainspect() -> None:
                 setattr(same, attr, getattr(self, attr))
         return bool(policy_eq(self, same))
 
+    def attach_statement(self: Any) -> str | None:
+        # schemainspect reads a `partition_spec` it never sets and puts parent and partition the wrong
+        # way round: ALTER TABLE parent ATTACH PARTITION child FOR VALUES ...
+        if not self.parent_table:
+            return None
+        if self.partition_def:
+            return f"alter table {self.parent_table} attach partition {self.quoted_full_name} {self.partition_def};"
+        return f"alter table {self.quoted_full_name} inherit {self.parent_table}"
+
+    _si.InspectedSelectable.attach_statement = property(attach_statement)
     _si.InspectedConstraint.__eq__ = constraint_eq
     _si.InspectedIndex.__eq__ = index_eq_canonical
     _si.InspectedRowPolicy.__eq__ = policy_eq_canonical

@@ -17,7 +17,7 @@ from typing import Any, Callable, ContextManager
 from . import __version__, catalog_diff, renames, reorder, sides, sqltree
 from .db import Database, connect, resolve_target
 from .desired import Desired, desired_from_specs
-from .engine import kinds, views
+from .engine import checks, kinds, views
 from .errors import PlanError
 from .hazards import DATA_LOSS, Hazard, classify, created_tables, recreated_objects
 from .online import MAIN, POST, PRE, constraint_names, rewrite, single_transaction
@@ -224,6 +224,9 @@ def _steps_between(live_db: Database, live: sides.Side, desired: sides.Side, onl
 
     statements, rebuilt = reorder.columns(  # the diff again against another live snapshot, when columns move
         diff(live_schema, live_extra), live_schema, desired_schema, live_extra, desired_extra, diff, reorder_columns)
+    if any(sqltree.kind(sql) == "AlterExtensionStmt" for sql in statements):
+        with connect(live_db) as conn:
+            checks.extension_updates(statements, conn)
     statements = enum_adds + _without_indexes(_not_valid_kept(statements, desired.checks), live.invalid)
     recreated = recreated_objects(statements)
     # indexes on tables and (materialized) views the plan creates are built in its transaction

@@ -16,7 +16,7 @@ from .. import sqltree
 from .ops import (
     ACCESS_EXCLUSIVE, ALTER, COLUMN, COMMENT, CONSTRAINT, CREATE, DROP, EXTENSION, FUNCTION, GRANT, KEY,
     NO_LOCK, OTHER, POLICY, RELATION, RENAME, REPLACE, REVOKE, ROLE, SCHEMA, SET, SHARE, SHARE_ROW_EXCLUSIVE,
-    SHARE_UPDATE_EXCLUSIVE, TRIGGER, TYPE, ObjectId, Operation,
+    SHARE_UPDATE_EXCLUSIVE, TRIGGER, TYPE, VALUE_SOURCE, COLUMNS, ObjectId, Operation,
 )
 
 SYSTEM_SCHEMAS = frozenset({"pg_catalog", "information_schema"})
@@ -166,6 +166,12 @@ def _alter_table(s: ast.AlterTableStmt) -> tuple[set[ObjectId], set[ObjectId], s
         elif sub in _COLUMN_CMDS and cmd.name:
             touches |= _columns(rv, [cmd.name])
             needs |= references(cmd.def_) if isinstance(cmd.def_, ast.Node) else set()
+            source = ObjectId(VALUE_SOURCE, schema, f"{rv.relname}.{cmd.name}")
+            if sub in (AlterTableType.AT_DropIdentity, AlterTableType.AT_DropExpression) or \
+                    (sub == AlterTableType.AT_ColumnDefault and cmd.def_ is None):
+                removes.add(source)
+            elif sub in (AlterTableType.AT_AddIdentity, AlterTableType.AT_ColumnDefault):
+                provides.add(source)
         elif sub == AlterTableType.AT_AddConstraint and isinstance(cmd.def_, ast.Constraint):
             if cmd.def_.contype == ConstrType.CONSTR_FOREIGN:
                 locks.discard(ACCESS_EXCLUSIVE)
@@ -177,6 +183,13 @@ def _alter_table(s: ast.AlterTableStmt) -> tuple[set[ObjectId], set[ObjectId], s
             touches.add(ObjectId(CONSTRAINT, schema, f"{rv.relname}.{cmd.name}"))
         elif sub in (AlterTableType.AT_AttachPartition,):
             needs |= references(cmd.def_)
+            needs |= {ObjectId(COLUMNS, r.schema, r.name) for r in references(cmd.def_) if r.kind == RELATION}
+            needs.add(ObjectId(COLUMNS, schema, rv.relname))
+            touches.add(relation_id(rv))
+        elif sub == AlterTableType.AT_AddInherit:
+            needs |= references(cmd.def_)
+            needs |= {ObjectId(COLUMNS, r.schema, r.name) for r in references(cmd.def_) if r.kind == RELATION}
+            needs.add(ObjectId(COLUMNS, schema, rv.relname))
             touches.add(relation_id(rv))
         elif sub == AlterTableType.AT_DetachPartition:
             touches |= references(cmd.def_)
@@ -185,6 +198,9 @@ def _alter_table(s: ast.AlterTableStmt) -> tuple[set[ObjectId], set[ObjectId], s
             touches.add(relation_id(rv))
             if isinstance(cmd.def_, ast.Node):
                 needs |= references(cmd.def_)
+    if any(c.kind == COLUMN for c in provides | removes) or any(
+            cmd.subtype == AlterTableType.AT_AlterColumnType for cmd in s.cmds or ()):
+        provides.add(ObjectId(COLUMNS, schema, rv.relname))
     lock = ACCESS_EXCLUSIVE if ACCESS_EXCLUSIVE in locks else (sorted(locks)[0] if locks else NO_LOCK)
     return provides, needs, removes, touches, lock
 

@@ -21,6 +21,12 @@ CREATE, ALTER, DROP, REPLACE, RENAME, GRANT, REVOKE, COMMENT, SET, OTHER = (
 RELATION, COLUMN, TYPE, FUNCTION, CONSTRAINT, TRIGGER, POLICY, SCHEMA, EXTENSION, KEY, ROLE = (
     "relation", "column", "type", "function", "constraint", "trigger", "policy", "schema", "extension",
     "key", "role")
+# what fills a column when a row gives no value: a default, an identity or a generation expression;
+# the one there must go before another comes (`table.column`)
+VALUE_SOURCE = "value_source"
+# a table's set of columns: a partition is attached (or a child inherits) once both tables' columns
+# are as the plan leaves them
+COLUMNS = "columns"
 
 # lock levels a statement takes on the object it changes (PostgreSQL's names)
 ACCESS_EXCLUSIVE = "ACCESS EXCLUSIVE"

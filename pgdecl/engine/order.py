@@ -17,7 +17,9 @@ import heapq
 from typing import Sequence
 
 from .graph import Graph
-from .ops import ALTER, COLUMN, CONSTRAINT, POLICY, RELATION, RENAME, REPLACE, SET, TRIGGER, ObjectId, Operation
+from .ops import (
+    ALTER, COLUMN, CONSTRAINT, POLICY, RELATION, RENAME, REPLACE, SET, TRIGGER, VALUE_SOURCE, ObjectId, Operation,
+)
 
 
 def edges(ops: Sequence[Operation], desired: Graph | None = None, live: Graph | None = None) -> list[set[int]]:
@@ -51,10 +53,16 @@ def edges(ops: Sequence[Operation], desired: Graph | None = None, live: Graph | 
                     succ[a].add(b)
         for x in op.provides:  # a drop and a create (or rename) of one name keep their order
             for a in removers.get(x, ()):
-                if a < b:
+                if a < b or (x.kind == VALUE_SOURCE and a != b):  # a column's old default goes first
                     succ[a].add(b)
                 elif a > b:
                     succ[b].add(a)
+            if x.kind == COLUMN and desired is not None:  # a column added to a parent table reaches its
+                table = _table_of(x)                        # children: a child's own drops it first
+                for child in desired.used_by.get(table, set()):
+                    if child.kind == RELATION:
+                        for a in removers.get(ObjectId(COLUMN, child.schema, f"{child.name}.{x.name.split('.', 1)[1]}"), ()):
+                            succ[a].add(b)
     if live is not None and removers:
         # a renamed object keeps its dependants: they follow it to its new name
         was = {new: old for op in ops if op.action == RENAME for old in op.removes for new in op.provides}

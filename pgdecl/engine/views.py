@@ -73,8 +73,14 @@ def minimal(statements: list[str], live_schema: Any, desired_schema: Any, live_g
             if v not in live_views or v not in desired_views
             or live_views[v].definition != desired_views[v].definition
             or live_views[v].relationtype != desired_views[v].relationtype}
+    gone = changed | must
+
+    def touched(used: ObjectId) -> bool:  # a column counts as changed with its table
+        return used in gone or (used.kind == COLUMN and ObjectId(RELATION, used.schema, used.name.split(".")[0]) in gone)
+
     while True:
-        more = {v for v in recreated - must if graph.uses.get(v, set()) & (changed | must)}
+        gone = changed | must
+        more = {v for v in recreated - must if any(touched(u) for u in graph.uses.get(v, set()))}
         if not more:
             break
         must |= more

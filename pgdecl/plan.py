@@ -18,7 +18,7 @@ from . import __version__, catalog_diff, renames, reorder, sides, sqltree
 from .db import Database, connect, resolve_target
 from .desired import Desired, desired_from_specs
 from .engine import checks, kinds, views
-from .errors import PlanError
+from .errors import PgdeclError, PlanError
 from .hazards import DATA_LOSS, Hazard, classify, created_tables, recreated_objects
 from .online import MAIN, POST, PRE, constraint_names, rewrite, single_transaction
 from .render import ident
@@ -194,8 +194,27 @@ def steps_between(live_db: Database, live: sides.Side, desired: sides.Side, onli
     database holding the desired schema, asked for only when a renamed_from hint is due."""
     try:
         return _steps_between(live_db, live, desired, online, desired_project, desired_scratch, reorder_columns)
+    except PgdeclError:
+        raise
+    except (AttributeError, KeyError, TypeError, ValueError, IndexError, AssertionError) as e:
+        # an unexpected catalog shape (in migra, schemainspect or pgdecl): an error naming the object
+        raise PlanError(f"the diff cannot handle {_object_in(e)}: {type(e).__name__}: {e}. Nothing was changed; "
+                        "please report this with the object's definition") from e
     finally:
         sqltree.clear()  # every stage has read the statements' trees: free them
+
+
+def _object_in(e: BaseException) -> str:
+    """The database object the failing code was looking at, read from its traceback's frames."""
+    tb, found = e.__traceback__, None
+    while tb is not None:
+        for name in ("self", "v", "before", "o", "obj", "table", "ix", "con"):
+            value = tb.tb_frame.f_locals.get(name)
+            label = getattr(value, "quoted_full_name", None) or getattr(value, "signature", None)
+            if isinstance(label, str):
+                found = label
+        tb = tb.tb_next
+    return f"object {found}" if found else "an object of the database"
 
 
 def _steps_between(live_db: Database, live: sides.Side, desired: sides.Side, online: bool,

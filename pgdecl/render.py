@@ -206,7 +206,19 @@ def render(project: Project) -> Rendered:
 
         _write(project, put)
         texts = batch.texts()
-    return Rendered((setting, *(replace(d, sql=text) for d, text in zip(written, texts))))
+    statements = [replace(d, sql=text) for d, text in zip(written, texts)]
+    if project.raw_sql:  # raw SQL takes its place among the YAML objects by what it needs and provides
+        statements = _dependency_order(statements)
+    return Rendered((setting, *statements))
+
+
+def _dependency_order(statements: list[DDL]) -> list[DDL]:
+    """The statements sorted by pgdecl.engine's dependency order (stable: only what must move moves)."""
+    from .engine.describe import describe
+    from .engine.order import edges, toposort
+
+    ops = [describe(d.sql) for d in statements]
+    return [statements[i] for i in toposort(edges(ops))]
 
 
 def _write(project: Project, put: Callable[[DDL], None]) -> None:

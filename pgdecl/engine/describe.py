@@ -7,6 +7,7 @@ provides). Built-in objects (`pg_catalog`) are never needs: nothing in a plan pr
 
 from __future__ import annotations
 
+import re
 from typing import Any, Iterable, Iterator
 
 from pglast import ast
@@ -16,7 +17,7 @@ from .. import sqltree
 from .ops import (
     ACCESS_EXCLUSIVE, ALTER, COLUMN, COMMENT, CONSTRAINT, CREATE, DROP, EXTENSION, FUNCTION, GRANT, KEY,
     NO_LOCK, OTHER, POLICY, RELATION, RENAME, REPLACE, REVOKE, ROLE, SCHEMA, SET, SHARE, SHARE_ROW_EXCLUSIVE,
-    SHARE_UPDATE_EXCLUSIVE, TRIGGER, TYPE, VALUE_SOURCE, COLUMNS, ObjectId, Operation,
+    SHARE_UPDATE_EXCLUSIVE, TRIGGER, TYPE, VALUE_SOURCE, COLUMNS, LITERAL, ObjectId, Operation,
 )
 
 SYSTEM_SCHEMAS = frozenset({"pg_catalog", "information_schema"})
@@ -87,10 +88,45 @@ def references(node: Any) -> set[ObjectId]:
                 out.add(ObjectId(FUNCTION, schema, name))
         elif isinstance(n, ast.Constraint) and n.contype == ConstrType.CONSTR_FOREIGN and n.pktable is not None:
             out.add(key_id(n.pktable, n.pk_attrs))
+        elif isinstance(n, ast.A_Const) and isinstance(n.val, ast.String) and _NAME.fullmatch(n.val.sval or ""):
+            out.add(ObjectId(LITERAL, "", n.val.sval))
     for oid in list(out):
         if oid.schema and oid.kind != SCHEMA:
             out.add(ObjectId(SCHEMA, "", oid.schema))
     return out
+
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?")
+
+_DEFINED = {ObjectType.OBJECT_TSCONFIGURATION: "tsconfig", ObjectType.OBJECT_TSDICTIONARY: "tsdictionary",
+            ObjectType.OBJECT_TSTEMPLATE: "tstemplate", ObjectType.OBJECT_TSPARSER: "tsparser",
+            ObjectType.OBJECT_COLLATION: "collation", ObjectType.OBJECT_AGGREGATE: FUNCTION,
+            ObjectType.OBJECT_OPERATOR: "operator", ObjectType.OBJECT_TYPE: TYPE}
+
+
+def literal_names(schema: str, name: str) -> set[ObjectId]:
+    """How SQL may name an object in a string: bare and schema-qualified."""
+    return {ObjectId(LITERAL, "", name), ObjectId(LITERAL, "", f"{schema}.{name}")}
+
+
+def _define(s: ast.DefineStmt) -> tuple[ObjectId, set[ObjectId], set[ObjectId]]:
+    """CREATE TEXT SEARCH CONFIGURATION / DICTIONARY, COLLATION, AGGREGATE, OPERATOR, base TYPE: the
+    object, what it provides (its names as strings too) and needs (each name in its definition, as
+    whatever kind could bear it)."""
+    kind = _DEFINED.get(s.kind, "other")
+    schema, name = _qualified(s.defnames or ())
+    obj = ObjectId(kind, schema, name)
+    needs: set[ObjectId] = set()
+    for d in s.definition or ():
+        arg = getattr(d, "arg", None)
+        if isinstance(arg, ast.TypeName) and arg.names:
+            sch, nm = _qualified(arg.names)
+            if sch not in SYSTEM_SCHEMAS:
+                needs |= {ObjectId(k, sch, nm) for k in (TYPE, FUNCTION, "tsconfig", "tsdictionary", "tstemplate",
+                                                          "tsparser", "collation")}
+        needs |= references(arg) if isinstance(arg, ast.Node) else set()
+    needs |= references(getattr(s, "args", None))
+    return obj, {obj} | literal_names(schema, name), needs
 
 
 def key_id(table: ast.RangeVar, columns: Iterable[Any] | None) -> ObjectId:
@@ -324,9 +360,17 @@ def describe(sql: str, source: str = "diff", origin: str | None = None) -> Opera
         obj = ObjectId(TYPE, *_qualified(s.typeName))
         action, touches = ALTER, {obj}
         needs = {obj} | references(getattr(s, "def_", None))
+    elif isinstance(s, ast.DefineStmt):
+        obj, provides, needs = _define(s)
+        action = REPLACE if s.replace else CREATE
+    elif isinstance(s, ast.AlterTSConfigurationStmt):
+        obj = ObjectId("tsconfig", *_qualified(s.cfgname))
+        action, touches = ALTER, {obj}
+        for d in s.dicts or ():
+            needs.add(ObjectId("tsdictionary", *_qualified(d)))
     elif isinstance(s, ast.CreateSeqStmt):
         obj = relation_id(s.sequence)
-        action, provides = CREATE, {obj}
+        action, provides = CREATE, {obj} | literal_names(obj.schema, obj.name)
         needs = references(s.options)
     elif isinstance(s, ast.AlterSeqStmt):
         obj = relation_id(s.sequence)

@@ -27,6 +27,8 @@ VALUE_SOURCE = "value_source"
 # a table's set of columns: a partition is attached (or a child inherits) once both tables' columns
 # are as the plan leaves them
 COLUMNS = "columns"
+# a name written as a string ('english_nostop', nextval('orders_seq')): objects named that way provide it
+LITERAL = "literal"
 
 # lock levels a statement takes on the object it changes (PostgreSQL's names)
 ACCESS_EXCLUSIVE = "ACCESS EXCLUSIVE"

@@ -220,3 +220,31 @@ def test_origins_name_the_spec_line_of_each_object() -> None:
     op = describe('alter table "public"."users" alter column "email" set not null')
     assert origin_of([op.obj, *sorted(op.touches)], known) == "schema/app.yaml:3"
     assert origin_of([*sorted(op.touches), op.obj], known) == "schema/app.yaml:7"
+
+
+def test_an_unexpected_catalog_shape_names_the_object() -> None:
+    from pgdecl.plan import _object_in
+
+    class Inspected:
+        quoted_full_name = '"public"."measurement_y2006m03"'
+
+        def attach(self) -> str:
+            return self.partition_spec  # type: ignore[attr-defined,no-any-return]
+
+    try:
+        Inspected().attach()
+    except AttributeError as e:
+        assert _object_in(e) == 'object "public"."measurement_y2006m03"'
+    else:  # pragma: no cover
+        raise AssertionError("no error raised")
+
+
+def test_raw_sql_takes_its_place_among_yaml_objects(tmp_path) -> None:
+    from pgdecl.desired import desired_from_specs
+
+    (tmp_path / "t.yaml").write_text(
+        "tables:\n  docs:\n    columns:\n      id: {type: bigint, primary_key: true}\n"
+        "      code: {type: text, default: \"public.next_code()\"}\n")
+    (tmp_path / "f.sql").write_text("CREATE FUNCTION public.next_code() RETURNS text LANGUAGE sql AS $$SELECT 'x'$$;\n")
+    ddl = desired_from_specs(tmp_path).rendered.sql()
+    assert ddl.index("CREATE FUNCTION public.next_code()") < ddl.index("CREATE TABLE public.docs")

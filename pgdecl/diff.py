@@ -256,22 +256,31 @@ def inspect(db: Database) -> Any:
     return snapshot
 
 
-def enum_changes(live: Any, desired: Any) -> tuple[list[str], dict[str, list[str]]]:
+def enum_changes(live: Any, desired: Any) -> tuple[list[str], dict[str, list[str]], Any]:
     """`ALTER TYPE ... ADD VALUE` for enums that only gain values (migra would recreate the type and
-    rewrite every table using it), and the labels each other changed enum loses. The live snapshot
-    is updated to show the added values, so migra leaves those enums alone."""
+    rewrite every table using it), the labels each other changed enum loses, and the live snapshot as
+    it will be once the values are added (a copy: the snapshot read is left as it was), so migra
+    leaves those enums alone."""
+    from collections import OrderedDict
+
     added: list[str] = []
     removed: dict[str, list[str]] = {}
+    enums = OrderedDict(live.enums)
     for key, want in desired.enums.items():
         have = live.enums.get(key)
         if have is None or have.elements == want.elements:
             continue
         if have.can_be_changed_to(want):
             added += [s.rstrip(";") for s in have.change_statements(want)]
-            have.elements = list(want.elements)
+            enums[key] = copy.copy(have)
+            enums[key].elements = list(want.elements)
         else:
             removed[f"{have.schema}.{have.name}"] = [e for e in have.elements if e not in want.elements]
-    return added, removed
+    if not added:
+        return added, removed, live
+    after = copy.copy(live)
+    after.enums = enums
+    return added, removed, after
 
 
 def index_definitions(schema: Any) -> dict[str, str]:

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 import pglast
 from pglast import ast
 from pglast.parser import ParseError, parse_sql_json
 
-__all__ = ["ParseError", "clear", "fresh", "kind", "parse", "statement"]
+__all__ = ["ParseError", "clear", "fresh", "kind", "memoised", "parse", "statement"]
+
+T = TypeVar("T")
 
 # Unbounded while a plan is made, emptied by clear() when it is done: every stage walks all of a
 # plan's statements in order, and an LRU bound below their number misses on every read (a 5,000-table
@@ -69,7 +71,19 @@ def kind(sql: str) -> str | None:
     return next(iter(stmts[0].get("stmt", {})), None)
 
 
+_MEMOISED: list[Any] = []
+
+
+def memoised(fn: Callable[[str], T]) -> Callable[[str], T]:
+    """A function of one statement's text, memoised for as long as its trees are (until clear())."""
+    cached = lru_cache(maxsize=None)(fn)
+    _MEMOISED.append(cached)
+    return cached
+
+
 def clear() -> None:
-    """Forget every tree (the end of a plan)."""
+    """Forget every tree (the end of a plan), and what was worked out from them."""
     _parse.cache_clear()
     kind.cache_clear()
+    for f in _MEMOISED:
+        f.cache_clear()

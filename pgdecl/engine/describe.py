@@ -295,9 +295,16 @@ def _with_schemas(ids: set[ObjectId]) -> set[ObjectId]:
 
 def describe(sql: str, source: str = "diff", origin: str | None = None) -> Operation:
     """The operation of one statement. A statement that does not parse is an `other` operation with
-    no edges: it keeps its place."""
+    no edges: it keeps its place. Memoised per text with the parse trees (pgdecl.sqltree.clear
+    forgets both)."""
+    op = _describe(sql)
+    return op if source == "diff" and origin is None else op.replace(source=source, origin=origin)
+
+
+@sqltree.memoised
+def _describe(sql: str) -> Operation:
     s = sqltree.statement(sql)
-    op = Operation(sql, source=source, origin=origin)
+    op = Operation(sql)
     if s is None:
         return op
     action, obj, lock = OTHER, None, NO_LOCK

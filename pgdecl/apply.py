@@ -32,6 +32,8 @@ from .plan import Plan
 
 LOCK_KEY = zlib.crc32(b"pgdecl apply")  # one advisory lock serialises applies to a database
 FAULT_ENV = "PGDECL_FAULT_KILL_AT"       # tests only: SIGKILL pgdecl at this statement boundary
+PAUSE_ENV, PAUSE_FILE_ENV = "PGDECL_FAULT_PAUSE_AT", "PGDECL_FAULT_PAUSE_FILE"  # tests only: wait there
+
 
 @dataclass(frozen=True)
 class ApplyResult:
@@ -62,6 +64,8 @@ def locked(live: Database, wait: float = 300.0) -> Iterator[psycopg.Connection]:
     except psycopg.Error as e:
         raise ApplyError(f"cannot connect to {live.display}: {scrub(str(e).strip(), live.conninfo)}") from None
     with conn:
+        # the history must say what landed even after a crash, whatever the server's default
+        conn.execute("SET synchronous_commit = on")
         deadline = time.monotonic() + wait
         while not conn.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,)).fetchone()[0]:  # type: ignore[index]
             if time.monotonic() > deadline:
@@ -80,16 +84,26 @@ def locked(live: Database, wait: float = 300.0) -> Iterator[psycopg.Connection]:
 
 class _Boundaries:
     """Counts statement boundaries; with PGDECL_FAULT_KILL_AT=n set (tests), pgdecl kills itself at
-    boundary n, as a crash or `kill -9` would, to prove what the history and schema say afterwards."""
+    boundary n, as a crash or `kill -9` would, to prove what the history and schema say afterwards.
+    PGDECL_FAULT_PAUSE_AT=n (tests) writes the file PGDECL_FAULT_PAUSE_FILE at boundary n and waits
+    until it is removed, so a test can stop the server there."""
 
     def __init__(self) -> None:
-        at = os.environ.get(FAULT_ENV)
+        at, pause = os.environ.get(FAULT_ENV), os.environ.get(PAUSE_ENV)
         self.kill_at = int(at) if at else None
+        self.pause_at = int(pause) if pause else None
         self.passed = 0
 
     def __call__(self) -> None:
         if self.kill_at is not None and self.passed == self.kill_at:
             os.kill(os.getpid(), signal.SIGKILL)
+        if self.pause_at is not None and self.passed == self.pause_at:
+            flag = os.environ[PAUSE_FILE_ENV]
+            with open(flag, "w") as fh:
+                fh.write(str(os.getpid()))
+            deadline = time.monotonic() + 300
+            while os.path.exists(flag) and time.monotonic() < deadline:
+                time.sleep(0.05)
         self.passed += 1
 
 

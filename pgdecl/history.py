@@ -171,6 +171,7 @@ class Row:
         while True:
             try:
                 with connect(self.live, autocommit=True) as fresh:
+                    fresh.execute("SET synchronous_commit = on")
                     fresh.execute(query, (*params, self.id))
                 return True
             except (PgdeclError, psycopg.OperationalError):

@@ -285,11 +285,12 @@ class LocalServer:
                            "start"], timeout=180)
         return self.conninfo()
 
-    def stop(self) -> bool:
+    def stop(self, mode: str = "fast") -> bool:
+        """Stop the server (`mode` as pg_ctl's: fast, or immediate as a crash would)."""
         with self._lock():
             if not self.running():
                 return False
-            self._cmd([self.binaries.tool("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop"])
+            self._cmd([self.binaries.tool("pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop"])
             return True
 
     def status(self) -> dict[str, object]:

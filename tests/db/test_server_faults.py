@@ -125,3 +125,23 @@ def test_server_stopped_mid_apply(tmp_path: Path, own_server: LocalServer, where
     assert make_plan(v2, db.conninfo, admin.conninfo, server=own_server).empty
     with psycopg.connect(db.conninfo) as conn:
         assert conn.execute("SELECT count(*) FROM customers").fetchone() == (100,)
+
+
+def test_binaries_changed_under_a_running_server_restart_it(own_server: LocalServer, capfd) -> None:
+    own_server.ensure_running()
+    before = own_server.pid()
+    assert before is not None
+    own_server.ensure_running()  # same binaries: left alone, nothing said
+    assert own_server.pid() == before and "restarting" not in capfd.readouterr().err
+    real = own_server.fingerprint()
+    fake = "/usr/lib/postgresql/15/bin/postgres:12345:1"  # what an upgraded package would have left
+    own_server.started_file.write_text(f'{{"binary": "{fake}"}}')
+    own_server.ensure_running()
+    err = capfd.readouterr().err
+    assert f"the PostgreSQL binaries of the local server changed since it started (was {fake}, now {real}); " \
+           "restarting it" in err
+    after = own_server.pid()
+    assert after is not None and after != before
+    with psycopg.connect(own_server.conninfo()) as conn:  # it answers again
+        assert conn.execute("SELECT 1").fetchone() == (1,)
+    assert '"binary"' in own_server.started_file.read_text() and real in own_server.started_file.read_text()

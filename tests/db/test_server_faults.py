@@ -145,3 +145,57 @@ def test_binaries_changed_under_a_running_server_restart_it(own_server: LocalSer
     with psycopg.connect(own_server.conninfo()) as conn:  # it answers again
         assert conn.execute("SELECT 1").fetchone() == (1,)
     assert '"binary"' in own_server.started_file.read_text() and real in own_server.started_file.read_text()
+
+
+def _scratch_names(admin: Database) -> list[str]:
+    with connect(admin, autocommit=True) as conn:
+        return [r[0] for r in conn.execute("SELECT datname FROM pg_database WHERE datname LIKE 'pgdecl\\_scratch\\_%'")]
+
+
+def _kill_during_scratch_build(tmp_path: Path, own_server: LocalServer, project: Path, admin: Database) -> str:
+    """A `pgdecl plan` killed with SIGKILL while its scratch database exists; returns its name."""
+    flag = tmp_path / "scratch-built"
+    env = _env(PGDECL_NO_CACHE="1", PGDECL_HOME=str(own_server._home), **{"PGDECL_FAULT_PAUSE_SCRATCH": str(flag)})
+    proc = _cli(["plan", str(project), "--database-url", admin.with_dbname("postgres").conninfo], env)
+    _wait_for(flag, proc)
+    [name] = _scratch_names(admin)
+    proc.kill()
+    proc.wait()
+    deadline = time.monotonic() + 10  # the killed client's backend exits when it sees the socket closed
+    while time.monotonic() < deadline:
+        with connect(admin, autocommit=True) as conn:
+            if not conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s", (name,)).fetchone()[0]:
+                break
+        time.sleep(0.1)
+    assert _scratch_names(admin) == [name]  # left behind
+    return name
+
+
+def test_scratch_left_by_a_killed_plan_is_swept_by_the_next_run(tmp_path: Path, own_server: LocalServer) -> None:
+    admin = Database(own_server.ensure_running(), local=True)
+    project = _project(tmp_path, "v1", V1)
+    name = _kill_during_scratch_build(tmp_path, own_server, project, admin)
+    env = _env(PGDECL_HOME=str(own_server._home))  # the next run: a cached desired side, no build of its own
+    listed = subprocess.run([sys.executable, "-m", "pgdecl.cli", "server", "scratch"], env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert listed.returncode == 0 and f"{name} " in listed.stdout and "left behind" in listed.stdout, listed.stderr
+    again = subprocess.run([sys.executable, "-m", "pgdecl.cli", "plan", str(project), "--database-url",
+                            admin.with_dbname("postgres").conninfo], env=env, capture_output=True, text=True,
+                           timeout=300)
+    assert again.returncode == 2, again.stdout + again.stderr
+    assert _scratch_names(admin) == []
+
+
+def test_server_clean_drops_scratch_left_behind_and_keeps_one_in_use(tmp_path: Path, own_server: LocalServer) -> None:
+    from pgdecl.scratch import scratch_database
+
+    admin = Database(own_server.ensure_running(), local=True)
+    name = _kill_during_scratch_build(tmp_path, own_server, _project(tmp_path, "v1", V1), admin)
+    env = _env(PGDECL_HOME=str(own_server._home))
+    with scratch_database(admin) as live_one:  # another run's, still working: its lock keeps it
+        out = subprocess.run([sys.executable, "-m", "pgdecl.cli", "server", "clean"], env=env, capture_output=True,
+                             text=True, timeout=120)
+        assert out.returncode == 0, out.stderr
+        assert f"dropped {name}" in out.stdout and f"kept {live_one.dbname} (in use)" in out.stdout
+        assert _scratch_names(admin) == [live_one.dbname]
+    assert _scratch_names(admin) == []

@@ -199,3 +199,31 @@ def test_server_clean_drops_scratch_left_behind_and_keeps_one_in_use(tmp_path: P
         assert f"dropped {name}" in out.stdout and f"kept {live_one.dbname} (in use)" in out.stdout
         assert _scratch_names(admin) == [live_one.dbname]
     assert _scratch_names(admin) == []
+
+
+def test_wrong_password_is_a_clean_error_without_the_password(tmp_path: Path, own_server: LocalServer) -> None:
+    """A server asking for passwords (scram for this role on the socket), given a wrong one."""
+    admin = Database(own_server.ensure_running(), local=True)
+    hba = own_server.data / "pg_hba.conf"
+    original = hba.read_text()
+    with connect(admin, autocommit=True) as conn:
+        conn.execute("DROP ROLE IF EXISTS pw_user")
+        conn.execute("CREATE ROLE pw_user LOGIN PASSWORD 'right-one'")
+    hba.write_text("local all pw_user scram-sha-256\n" + original)
+    try:
+        with connect(admin, autocommit=True) as conn:
+            conn.execute("SELECT pg_reload_conf()")
+        time.sleep(0.5)
+        url = admin.with_dbname("postgres").conninfo + " user=pw_user password=wrong-sekret-7"
+        out = subprocess.run([sys.executable, "-m", "pgdecl.cli", "plan", str(_project(tmp_path, "v1", V1)),
+                              "--database-url", url, "--dev-url", admin.conninfo], env=_env(), capture_output=True,
+                             text=True, timeout=120)
+        assert out.returncode == 1, out.stdout + out.stderr
+        assert "Traceback" not in out.stderr and "wrong-sekret-7" not in out.stdout + out.stderr
+        assert 'password authentication failed for user "pw_user"' in out.stderr
+        assert out.stderr.startswith("error: cannot connect to postgresql://pw_user@")
+    finally:
+        hba.write_text(original)
+        with connect(admin, autocommit=True) as conn:
+            conn.execute("SELECT pg_reload_conf()")
+            conn.execute("DROP ROLE IF EXISTS pw_user")

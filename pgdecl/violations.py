@@ -10,6 +10,7 @@ how to fix them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -58,11 +59,18 @@ def _table(rv: ast.RangeVar) -> str:
     return f"{ident(rv.schemaname or 'public')}.{ident(rv.relname)}"
 
 
+_CANDIDATE = re.compile(r"(?is)^\s*alter\s+table\b.*\b(not\s+null|check|validate)\b")
+
+
 def checks_of(statements: Iterable[str]) -> list[Check]:
-    """The NOT NULLs and CHECKs that statements add or set on tables (not yet knowing which exist)."""
+    """The NOT NULLs and CHECKs that statements add or set on tables (not yet knowing which exist).
+    A CHECK added NOT VALID counts only when a statement validates it."""
+    candidates = [sql for sql in statements if _CANDIDATE.match(sql)]  # most statements are never parsed
+    trees = [sqltree.statement(sql) for sql in candidates]
+    validated = {c.name for s in trees if isinstance(s, ast.AlterTableStmt) for c in s.cmds or ()
+                 if c.subtype == AlterTableType.AT_ValidateConstraint}
     out: list[Check] = []
-    for sql in statements:
-        s = sqltree.statement(sql)
+    for s in trees:
         if not isinstance(s, ast.AlterTableStmt) or s.relation is None:
             continue
         table = _table(s.relation)
@@ -72,6 +80,8 @@ def checks_of(statements: Iterable[str]) -> list[Check]:
             elif cmd.subtype == AlterTableType.AT_AddConstraint and isinstance(cmd.def_, ast.Constraint) \
                     and cmd.def_.contype == ConstrType.CONSTR_CHECK and cmd.def_.raw_expr is not None:
                 name = cmd.def_.conname or "?"
+                if cmd.def_.skip_validation and name not in validated:
+                    continue  # stays NOT VALID on purpose: existing rows are not checked
                 expr = RawStream()(cmd.def_.raw_expr)
                 column = _not_null_column(cmd.def_.raw_expr) if name.endswith(NOT_NULL_HELPER_SUFFIX) else None
                 out.append(Check(table, expr, column, None if column else name))
@@ -142,7 +152,10 @@ def refuse(live: Database, statements: list[str]) -> None:
         return
     with connect(live, autocommit=True) as conn:
         conn.execute("SET default_transaction_read_only = on")
-        found = find(conn, checks)
+        tables = sorted({c.table for c in checks})
+        live_tables = {r[0] for r in conn.execute(  # tables the plan creates (or renames to) are left out
+            "SELECT t FROM unnest(%s::text[]) t WHERE to_regclass(t) IS NOT NULL", (tables,))}
+        found = find(conn, [c for c in checks if c.table in live_tables])
     if found:
         raise PlanError("the plan cannot succeed: existing rows break constraints it adds (nothing was applied):\n"
                         + "\n".join(f"  {v.message()}" for v in found))

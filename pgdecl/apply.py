@@ -25,7 +25,7 @@ from psycopg import sql as psql
 from . import history, sqltree
 from .catalog import live_fingerprint
 from .db import Database, connect, scrub
-from .errors import ApplyError, PlanError
+from .errors import ApplyError, PgdeclError, PlanError
 from .hazards import KINDS
 from .online import MAIN, POST, PRE, created_index
 from .plan import Plan
@@ -254,6 +254,19 @@ def _clean_failed_index(conn: psycopg.Connection, sql: str) -> str:
     return f"the invalid index {name} it left was dropped; "
 
 
+def _replan(row: history.Row, applied: int, make: Callable[[], Plan]) -> Plan:
+    """The second plan; when it cannot be made, the row says not_converged with the reason."""
+    try:
+        return make()
+    except (PgdeclError, psycopg.Error) as e:
+        reason = str(e) if isinstance(e, PgdeclError) else scrub(str(e).strip(), row.live.conninfo)
+        written = row.set("outcome = 'not_converged', finished_at = clock_timestamp(), error = %s",
+                          f"the second plan failed: {reason}")
+        raise ApplyError(f"applied {applied} statement(s), but the second plan, which proves convergence, failed "
+                         f"(history #{row.id} says not_converged):\n{reason}"
+                         + ("" if written else row.unwritten())) from None
+
+
 def _converged(after: Plan, applied: int, hid: int) -> None:
     if not after.empty:
         shown = "\n".join(f"  {s.sql}" for s in after.steps)
@@ -289,8 +302,8 @@ def apply(project_dir: str = "schema", database_url: str | None = None, dev_url:
         if confirm is not None and not confirm(plan):
             return ApplyResult(plan, 0, None)
         applied, row = _run(plan, live, conn)
-        after = make_plan(project_dir, database_url, dev_url, lock_timeout, statement_timeout, server, desired, online,
-                          reorder_columns)
+        after = _replan(row, applied, lambda: make_plan(project_dir, database_url, dev_url, lock_timeout,
+                                                        statement_timeout, server, desired, online, reorder_columns))
         _finish(row, conn, after)
     _converged(after, applied, row.id)
     return ApplyResult(plan, applied, after, row.id)
@@ -322,8 +335,9 @@ def apply_saved(plan_file: str, database_url: str | None = None, allowed_hazards
         return ApplyResult(plan, 0, None)
     with locked(live, lock_wait) as conn:
         applied, row = _run(plan, live, conn)
-        after = make_plan(project_dir, database_url, dev_url, plan.lock_timeout, plan.statement_timeout, server,
-                          desired) if desired is not None else None
+        after = _replan(row, applied, lambda: make_plan(project_dir, database_url, dev_url, plan.lock_timeout,
+                                                        plan.statement_timeout, server, desired)) \
+            if desired is not None else None
         _finish(row, conn, after)
     if after is not None:
         _converged(after, applied, row.id)

@@ -198,3 +198,22 @@ def test_database_errors_end_in_a_message_not_a_traceback(tmp_path, admin, serve
     out = subprocess.run(base + ["--database-url", url], env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 1 and "Traceback" not in out.stderr and "sekret-42" not in out.stderr + out.stdout
     assert "cannot connect to postgresql://someone@127.0.0.1:1/nowhere" in out.stderr
+
+
+def test_a_second_plan_that_fails_is_recorded_as_not_converged(tmp_path, admin, server, v1) -> None:
+    """The saved plan adds the check NOT VALID but leaves out its VALIDATE, and a row breaks the
+    check meanwhile: the re-plan (which would validate it) is refused, so history says not_converged."""
+    project = _project(tmp_path, "ck", CHECKED)
+    plan = make_plan(project, v1.conninfo, admin.conninfo, server=server)
+    data = plan.to_json()
+    data["steps"] = [s for s in data["steps"] if "validate constraint" not in s["sql"].lower()]
+    assert len(data["steps"]) == len(plan.steps) - 1
+    saved = tmp_path / "plan.json"
+    saved.write_text(json.dumps(data))
+    run_sql(v1, "UPDATE customers SET score = -1 WHERE id = 5")
+    with pytest.raises(ApplyError) as e:
+        apply_saved(str(saved), v1.conninfo, project_dir=str(project), dev_url=admin.conninfo, server=server)
+    assert "the second plan, which proves convergence, failed" in str(e.value)
+    assert "(id = 5) break check customers_score_range" in str(e.value)
+    _, outcome, error, _ = _history(v1)[-1]
+    assert outcome == "not_converged" and error.startswith("the second plan failed:") and "id = 5" in error

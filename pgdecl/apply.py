@@ -6,7 +6,8 @@ pgdecl.online): `pre` steps each committed on their own, the `main` steps in one
 the `post` steps one by one. The history table `pgdecl.history` gets a row when an apply starts; the
 main transaction marks it `main_committed` in the same commit as the DDL, so after a crash or a kill
 at any moment the row says whether the transactional part landed (new schema) or not (old schema),
-and how many pre and post steps ran. The next apply marks such rows `interrupted`.
+and how many pre and post steps ran. The next apply marks such rows `interrupted`. An apply whose
+second plan is not empty (or cannot be made) ends `not_converged`, never `applied` (pgdecl.history).
 """
 
 from __future__ import annotations

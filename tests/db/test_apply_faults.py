@@ -217,3 +217,40 @@ def test_a_second_plan_that_fails_is_recorded_as_not_converged(tmp_path, admin, 
     assert "(id = 5) break check customers_score_range" in str(e.value)
     _, outcome, error, _ = _history(v1)[-1]
     assert outcome == "not_converged" and error.startswith("the second plan failed:") and "id = 5" in error
+
+
+def test_a_lost_connection_is_recorded_on_a_fresh_one(tmp_path, admin, server, v1) -> None:
+    """The apply's backend is terminated between two steps while the server lives on: the failure
+    is written to the history through a new connection, and the next apply finishes the job."""
+    import time
+
+    from pgdecl.apply import LOCK_KEY, PAUSE_ENV, PAUSE_FILE_ENV
+
+    run_sql(v1, "UPDATE customers SET score = 0 WHERE score IS NULL")
+    project = _project(tmp_path, "nn", NOT_NULL.replace("      score:", "      nickname: {type: text}\n      score:"))
+    n_main = [s.phase for s in make_plan(project, v1.conninfo, admin.conninfo, server=server).steps].count("main")
+    flag = tmp_path / "paused"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG") and k != "DATABASE_URL"}
+    env.update({PAUSE_ENV: str(n_main + 1), PAUSE_FILE_ENV: str(flag)})
+    cmd = [sys.executable, "-m", "pgdecl.cli", "apply", str(project), "--yes", "--database-url", v1.conninfo,
+           "--dev-url", admin.conninfo]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not flag.exists():
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.05)
+    with psycopg.connect(v1.conninfo, autocommit=True) as conn:
+        assert conn.execute("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' "
+                            "AND objid = %s::bigint::oid AND database = (SELECT oid FROM pg_database "
+                            "WHERE datname = current_database())", (LOCK_KEY,)).fetchall() == [(True,)]
+    flag.unlink()
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 1 and "Traceback" not in err, out + err
+    assert "post step 2 failed: the connection to the database was lost" in err
+    assert "still reads 'running'" not in err  # written through a fresh connection
+    _, outcome, error, _ = _history(v1)[-1]
+    assert outcome == "failed" and error.startswith("post step 2: the connection to the database was lost")
+    del env[PAUSE_ENV]
+    again = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert [h[1] for h in _history(v1)] == ["applied", "failed", "applied"]

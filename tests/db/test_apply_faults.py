@@ -254,3 +254,38 @@ def test_a_lost_connection_is_recorded_on_a_fresh_one(tmp_path, admin, server, v
     again = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stdout + again.stderr
     assert [h[1] for h in _history(v1)] == ["applied", "failed", "applied"]
+
+
+OLD_HISTORY = """
+CREATE SCHEMA pgdecl;
+CREATE TABLE pgdecl.history (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    started_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    finished_at timestamptz,
+    outcome text NOT NULL CHECK (outcome IN ('running', 'applied', 'failed', 'interrupted')),
+    main_committed boolean NOT NULL DEFAULT false,
+    pre_done integer NOT NULL DEFAULT 0,
+    post_done integer NOT NULL DEFAULT 0,
+    spec_fingerprint text,
+    desired_fingerprint text,
+    live_fingerprint_before text NOT NULL,
+    live_fingerprint_after text,
+    statements jsonb NOT NULL,
+    applied_by text NOT NULL,
+    client text NOT NULL,
+    pgdecl_version text NOT NULL,
+    error text
+);
+INSERT INTO pgdecl.history (outcome, live_fingerprint_before, statements, applied_by, client, pgdecl_version)
+VALUES ('running', 'x', '[]', 'someone', 'old pgdecl', '0.0.1');
+"""
+
+
+def test_a_history_table_of_an_earlier_pgdecl_is_upgraded(tmp_path, admin, server, empty_db) -> None:
+    run_sql(empty_db, OLD_HISTORY)
+    apply(str(_project(tmp_path, "v1", V1)), empty_db.conninfo, admin.conninfo, server=server)
+    assert [(h[0], h[1]) for h in _history(empty_db)] == [(1, "interrupted"), (2, "applied")]
+    with psycopg.connect(empty_db.conninfo) as conn:
+        [definition] = conn.execute("SELECT pg_get_constraintdef(oid) FROM pg_constraint "
+                                    "WHERE conname = 'history_outcome_check'").fetchone()
+    assert "not_converged" in definition

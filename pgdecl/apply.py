@@ -6,16 +6,14 @@ pgdecl.online): `pre` steps each committed on their own, the `main` steps in one
 the `post` steps one by one. The history table `pgdecl.history` gets a row when an apply starts; the
 main transaction marks it `main_committed` in the same commit as the DDL, so after a crash or a kill
 at any moment the row says whether the transactional part landed (new schema) or not (old schema),
-and how many pre and post steps ran. The next apply marks such rows `interrupted`.
+and how many pre and post steps ran. The next apply marks such rows `interrupted`. An apply whose
+second plan is not empty (or cannot be made) ends `not_converged`, never `applied` (pgdecl.history).
 """
 
 from __future__ import annotations
 
-import getpass
-import json
 import os
 import signal
-import socket
 import time
 import zlib
 from contextlib import contextmanager
@@ -25,39 +23,17 @@ from typing import Callable, Iterator
 import psycopg
 from psycopg import sql as psql
 
-from . import __version__, sqltree
+from . import history, sqltree
 from .catalog import live_fingerprint
 from .db import Database, connect, scrub
-from .errors import ApplyError, PlanError
+from .errors import ApplyError, PgdeclError, PlanError
 from .hazards import KINDS
 from .online import MAIN, POST, PRE, created_index
 from .plan import Plan
 
 LOCK_KEY = zlib.crc32(b"pgdecl apply")  # one advisory lock serialises applies to a database
 FAULT_ENV = "PGDECL_FAULT_KILL_AT"       # tests only: SIGKILL pgdecl at this statement boundary
-
-HISTORY_DDL = """
-CREATE SCHEMA IF NOT EXISTS pgdecl;
-COMMENT ON SCHEMA pgdecl IS 'pgdecl bookkeeping: the history of applies. Not part of any spec.';
-CREATE TABLE IF NOT EXISTS pgdecl.history (
-    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    started_at timestamptz NOT NULL DEFAULT clock_timestamp(),
-    finished_at timestamptz,
-    outcome text NOT NULL CHECK (outcome IN ('running', 'applied', 'failed', 'interrupted')),
-    main_committed boolean NOT NULL DEFAULT false,
-    pre_done integer NOT NULL DEFAULT 0,
-    post_done integer NOT NULL DEFAULT 0,
-    spec_fingerprint text,
-    desired_fingerprint text,
-    live_fingerprint_before text NOT NULL,
-    live_fingerprint_after text,
-    statements jsonb NOT NULL,
-    applied_by text NOT NULL,
-    client text NOT NULL,
-    pgdecl_version text NOT NULL,
-    error text
-);
-"""
+PAUSE_ENV, PAUSE_FILE_ENV = "PGDECL_FAULT_PAUSE_AT", "PGDECL_FAULT_PAUSE_FILE"  # tests only: wait there
 
 
 @dataclass(frozen=True)
@@ -89,6 +65,8 @@ def locked(live: Database, wait: float = 300.0) -> Iterator[psycopg.Connection]:
     except psycopg.Error as e:
         raise ApplyError(f"cannot connect to {live.display}: {scrub(str(e).strip(), live.conninfo)}") from None
     with conn:
+        # the history must say what landed even after a crash, whatever the server's default
+        conn.execute("SET synchronous_commit = on")
         deadline = time.monotonic() + wait
         while not conn.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,)).fetchone()[0]:  # type: ignore[index]
             if time.monotonic() > deadline:
@@ -99,42 +77,34 @@ def locked(live: Database, wait: float = 300.0) -> Iterator[psycopg.Connection]:
             yield conn
         finally:
             if not conn.closed:
-                conn.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
-
-
-def _mark_interrupted(conn: psycopg.Connection) -> None:
-    """Under the lock no other apply runs: a row still `running` belongs to one that died."""
-    if conn.execute("SELECT to_regclass('pgdecl.history') IS NOT NULL").fetchone()[0]:  # type: ignore[index]
-        conn.execute("UPDATE pgdecl.history SET outcome = 'interrupted', finished_at = clock_timestamp() "
-                     "WHERE outcome = 'running'")
-
-
-def _history_start(conn: psycopg.Connection, plan: Plan) -> int:
-    conn.execute(HISTORY_DDL)
-    _mark_interrupted(conn)
-    steps = [{"sql": s.sql, "phase": s.phase, "hazards": [h.kind for h in s.hazards]} for s in plan.steps]
-    client = f"{getpass.getuser()}@{socket.gethostname()} (pid {os.getpid()})"
-    row = conn.execute(
-        "INSERT INTO pgdecl.history (outcome, spec_fingerprint, desired_fingerprint, live_fingerprint_before,"
-        " statements, applied_by, client, pgdecl_version) VALUES ('running', %s, %s, %s, %s, current_user, %s, %s)"
-        " RETURNING id",
-        (plan.spec_fingerprint, plan.desired_fingerprint, plan.live_fingerprint, json.dumps(steps), client,
-         __version__)).fetchone()
-    return int(row[0])  # type: ignore[index]
+                try:
+                    conn.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
+                except psycopg.Error:
+                    pass  # the session's end releases it
 
 
 class _Boundaries:
     """Counts statement boundaries; with PGDECL_FAULT_KILL_AT=n set (tests), pgdecl kills itself at
-    boundary n, as a crash or `kill -9` would, to prove what the history and schema say afterwards."""
+    boundary n, as a crash or `kill -9` would, to prove what the history and schema say afterwards.
+    PGDECL_FAULT_PAUSE_AT=n (tests) writes the file PGDECL_FAULT_PAUSE_FILE at boundary n and waits
+    until it is removed, so a test can stop the server there."""
 
     def __init__(self) -> None:
-        at = os.environ.get(FAULT_ENV)
+        at, pause = os.environ.get(FAULT_ENV), os.environ.get(PAUSE_ENV)
         self.kill_at = int(at) if at else None
+        self.pause_at = int(pause) if pause else None
         self.passed = 0
 
     def __call__(self) -> None:
         if self.kill_at is not None and self.passed == self.kill_at:
             os.kill(os.getpid(), signal.SIGKILL)
+        if self.pause_at is not None and self.passed == self.pause_at:
+            flag = os.environ[PAUSE_FILE_ENV]
+            with open(flag, "w") as fh:
+                fh.write(str(os.getpid()))
+            deadline = time.monotonic() + 300
+            while os.path.exists(flag) and time.monotonic() < deadline:
+                time.sleep(0.05)
         self.passed += 1
 
 
@@ -151,19 +121,26 @@ def execute(plan: Plan, live: Database, conn: psycopg.Connection | None = None) 
     if conn is None:
         with locked(live) as own:
             return execute(plan, live, own)
+    done, row = _run(plan, live, conn)
+    _finish(row, conn, None)
+    return done, row.id
+
+
+def _run(plan: Plan, live: Database, conn: psycopg.Connection) -> tuple[int, history.Row]:
+    """The phases of `apply`, each step counted in the history row; the row is left `running`."""
     current = live_fingerprint(conn)
     if current != plan.live_fingerprint:
         raise PlanError(f"the schema of {plan.target} changed since the plan was made; nothing was applied; "
                         "make a new plan")
-    hid = _history_start(conn, plan)
+    row = history.Row(live, conn, plan)
     boundary = _Boundaries()
     done = 0
 
     def fail(phase: str, i: int, step_sql: str, e: psycopg.Error, note: str) -> ApplyError:
-        msg = scrub((e.diag.message_primary or str(e)).strip(), live.conninfo)
-        conn.execute("UPDATE pgdecl.history SET outcome = 'failed', finished_at = clock_timestamp(), error = %s "
-                     "WHERE id = %s", (f"{phase} step {i}: {msg}", hid))
-        return ApplyError(f"{phase} step {i} failed: {msg}\n  {step_sql}\n{note}")
+        msg = history.lost(conn, e, live.conninfo)
+        written = row.set("outcome = 'failed', finished_at = clock_timestamp(), error = %s", f"{phase} step {i}: {msg}")
+        return ApplyError(f"{phase} step {i} failed: {msg}\n  {step_sql}\n{note}"
+                          + ("" if written else row.unwritten()))
 
     pre, main, post = plan.phase(PRE), plan.phase(MAIN), plan.phase(POST)
     for i, step in enumerate(pre, 1):
@@ -172,7 +149,7 @@ def execute(plan: Plan, live: Database, conn: psycopg.Connection | None = None) 
             with conn.transaction():
                 _timeouts(conn, plan, local=True)
                 conn.execute(step.sql.encode())
-                conn.execute("UPDATE pgdecl.history SET pre_done = %s WHERE id = %s", (i, hid))
+                conn.execute("UPDATE pgdecl.history SET pre_done = %s WHERE id = %s", (i, row.id))
         except psycopg.Error as e:
             raise fail("pre", i, step.sql, e, f"{i - 1} earlier pre step(s) were committed; the main transaction "
                                               "did not run") from None
@@ -187,36 +164,55 @@ def execute(plan: Plan, live: Database, conn: psycopg.Connection | None = None) 
                         conn.execute(step.sql.encode())
                     except psycopg.Error as e:
                         raise _StepFailed(i, step.sql, e) from None
-                conn.execute("UPDATE pgdecl.history SET main_committed = true WHERE id = %s", (hid,))
+                conn.execute("UPDATE pgdecl.history SET main_committed = true WHERE id = %s", (row.id,))
         except (_StepFailed, psycopg.Error) as e:
-            rolled_back = "the transaction was rolled back: " + (
-                "nothing was applied" if not pre else
-                f"none of its {len(main)} statements was applied; the {len(pre)} pre step(s) stay committed")
+            if conn.closed and not isinstance(e, _StepFailed):
+                rolled_back = ("the connection was lost at the commit: the history row's main_committed says "
+                               "whether it landed; run `pgdecl apply` again to finish")
+            else:
+                rolled_back = "the transaction was rolled back: " + (
+                    "nothing was applied" if not pre else
+                    f"none of its {len(main)} statements was applied; the {len(pre)} pre step(s) stay committed")
             if isinstance(e, _StepFailed):
                 raise fail("main", e.index, e.sql, e.error, rolled_back) from None
             raise fail("main", len(main), "COMMIT", e, rolled_back) from None
         done += len(main)
-    if post:
-        _timeouts(conn, plan, local=False)
     for i, step in enumerate(post, 1):
         boundary()
         try:
+            if i == 1:
+                _timeouts(conn, plan, local=False)
             if _needs_autocommit(step.sql):
                 conn.execute(step.sql.encode())
             else:
                 with conn.transaction():
                     conn.execute(step.sql.encode())
+            conn.execute("UPDATE pgdecl.history SET post_done = %s WHERE id = %s", (i, row.id))
         except psycopg.Error as e:
-            note = _clean_failed_index(conn, step.sql)
+            note = "" if conn.closed else _clean_failed_index(conn, step.sql) + _validate_hint(conn, step.sql)
             raise fail("post", i, step.sql, e, "the main transaction was committed and "
                                                f"{i - 1} post step(s) ran; {note}run `pgdecl apply` again to "
                                                "finish") from None
-        conn.execute("UPDATE pgdecl.history SET post_done = %s WHERE id = %s", (i, hid))
         done += 1
     boundary()
-    conn.execute("UPDATE pgdecl.history SET outcome = 'applied', finished_at = clock_timestamp(), "
-                 "live_fingerprint_after = %s WHERE id = %s", (live_fingerprint(conn), hid))
-    return done, hid
+    return done, row
+
+
+def _finish(row: history.Row, conn: psycopg.Connection, after: Plan | None) -> None:
+    """The row's outcome: `applied`, or `not_converged` with the steps a second plan still has."""
+    try:
+        fingerprint = live_fingerprint(conn)
+    except psycopg.Error:
+        fingerprint = None
+    if after is None or after.empty:
+        written = row.set("outcome = 'applied', finished_at = clock_timestamp(), live_fingerprint_after = %s",
+                          fingerprint)
+    else:
+        written = row.set("outcome = 'not_converged', finished_at = clock_timestamp(), live_fingerprint_after = %s, "
+                          "remaining = %s, error = %s", fingerprint, history.steps_json(after.steps),
+                          f"a second plan still has {len(after.steps)} statement(s)")
+    if not written:
+        raise ApplyError("the plan ran, but " + row.unwritten().lstrip("; "))
 
 
 class _StepFailed(Exception):
@@ -231,6 +227,14 @@ def _needs_autocommit(sql: str) -> bool:
 
     s = sqltree.statement(sql)
     return bool(getattr(s, "concurrent", False)) and isinstance(s, (ast.IndexStmt, ast.DropStmt))
+
+
+def _validate_hint(conn: psycopg.Connection, sql: str) -> str:
+    """After a failed VALIDATE: the rows breaking the constraint and how to fix them."""
+    from .violations import hint
+
+    found = hint(conn, sql)
+    return f"{found}until then the NOT VALID constraint rejects new rows that break it; " if found else ""
 
 
 def _clean_failed_index(conn: psycopg.Connection, sql: str) -> str:
@@ -251,11 +255,26 @@ def _clean_failed_index(conn: psycopg.Connection, sql: str) -> str:
     return f"the invalid index {name} it left was dropped; "
 
 
-def _converged(after: Plan, applied: int) -> None:
+def _replan(row: history.Row, applied: int, make: Callable[[], Plan]) -> Plan:
+    """The second plan; when it cannot be made, the row says not_converged with the reason."""
+    try:
+        return make()
+    except (PgdeclError, psycopg.Error) as e:
+        reason = str(e) if isinstance(e, PgdeclError) else scrub(str(e).strip(), row.live.conninfo)
+        written = row.set("outcome = 'not_converged', finished_at = clock_timestamp(), error = %s",
+                          f"the second plan failed: {reason}")
+        raise ApplyError(f"applied {applied} statement(s), but the second plan, which proves convergence, failed "
+                         f"(history #{row.id} says not_converged):\n{reason}"
+                         + ("" if written else row.unwritten())) from None
+
+
+def _converged(after: Plan, applied: int, hid: int) -> None:
     if not after.empty:
         shown = "\n".join(f"  {s.sql}" for s in after.steps)
-        raise ApplyError(f"applied {applied} statements, but the database did not converge: a second plan "
-                         f"still has {len(after.steps)} statements:\n{shown}")
+        raise ApplyError(f"applied {applied} statement(s), but the database did not converge: a second plan still "
+                         f"has {len(after.steps)} statement(s) (history #{hid} says not_converged):\n{shown}\n"
+                         "the specs describe something this server does not keep as written; fix the specs "
+                         "(or report it) before applying again")
 
 
 def apply(project_dir: str = "schema", database_url: str | None = None, dev_url: str | None = None,
@@ -275,7 +294,7 @@ def apply(project_dir: str = "schema", database_url: str | None = None, dev_url:
     desired = desired_from_specs(project_dir)
     live = resolve_target(database_url, server)
     with locked(live, lock_wait) as conn:
-        _mark_interrupted(conn)
+        history.mark_interrupted(conn)
         plan = make_plan(project_dir, database_url, dev_url, lock_timeout, statement_timeout, server, desired, online,
                          reorder_columns)
         if plan.empty:
@@ -283,11 +302,12 @@ def apply(project_dir: str = "schema", database_url: str | None = None, dev_url:
         check_hazards(plan, allowed_hazards or set())
         if confirm is not None and not confirm(plan):
             return ApplyResult(plan, 0, None)
-        applied, hid = execute(plan, live, conn)
-        after = make_plan(project_dir, database_url, dev_url, lock_timeout, statement_timeout, server, desired, online,
-                          reorder_columns)
-    _converged(after, applied)
-    return ApplyResult(plan, applied, after, hid)
+        applied, row = _run(plan, live, conn)
+        after = _replan(row, applied, lambda: make_plan(project_dir, database_url, dev_url, lock_timeout,
+                                                        statement_timeout, server, desired, online, reorder_columns))
+        _finish(row, conn, after)
+    _converged(after, applied, row.id)
+    return ApplyResult(plan, applied, after, row.id)
 
 
 def apply_saved(plan_file: str, database_url: str | None = None, allowed_hazards: set[str] | None = None,
@@ -315,9 +335,11 @@ def apply_saved(plan_file: str, database_url: str | None = None, allowed_hazards
     if confirm is not None and not confirm(plan):
         return ApplyResult(plan, 0, None)
     with locked(live, lock_wait) as conn:
-        applied, hid = execute(plan, live, conn)
-        after = make_plan(project_dir, database_url, dev_url, plan.lock_timeout, plan.statement_timeout, server,
-                          desired) if desired is not None else None
+        applied, row = _run(plan, live, conn)
+        after = _replan(row, applied, lambda: make_plan(project_dir, database_url, dev_url, plan.lock_timeout,
+                                                        plan.statement_timeout, server, desired)) \
+            if desired is not None else None
+        _finish(row, conn, after)
     if after is not None:
-        _converged(after, applied)
-    return ApplyResult(plan, applied, after, hid)
+        _converged(after, applied, row.id)
+    return ApplyResult(plan, applied, after, row.id)

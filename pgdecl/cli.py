@@ -59,10 +59,53 @@ def _run(fn: Callable[[], int]) -> None:
     except PgdeclError as e:
         click.echo(error_text(e), err=True)
         code = EXIT_ERROR
+    except Exception as e:  # noqa: BLE001 - a database error anywhere ends in a message, not a traceback
+        text = _database_error(e)
+        if text is None:
+            raise
+        click.echo(f"error: {text}", err=True)
+        code = EXIT_ERROR
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         code = 130
     sys.exit(code)
+
+
+def _database_error(e: BaseException) -> str | None:
+    """The message of a database error (psycopg's, or SQLAlchemy's wrapping one), with every password
+    the command was given left out; None for any other exception."""
+    import psycopg
+
+    cause: BaseException | None = e
+    while cause is not None and not isinstance(cause, psycopg.Error):
+        cause = getattr(cause, "orig", None) or cause.__cause__
+    if cause is None:
+        return None
+    diag = cause.diag
+    text = (diag.message_primary or str(cause)).strip()
+    if diag.message_detail:
+        text += f" ({diag.message_detail})"
+    if diag.message_hint:
+        text += f"; hint: {diag.message_hint}"
+    code = f" [{diag.sqlstate}]" if diag.sqlstate else ""
+    return _without_passwords(f"database error{code}: {text}")
+
+
+def _without_passwords(text: str) -> str:
+    """`text` with the passwords of the command's connection strings (arguments, DATABASE_URL,
+    PGPASSWORD) replaced by ***."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    secrets = [os.environ.get("PGPASSWORD") or ""]
+    for candidate in sys.argv[1:] + [os.environ.get("DATABASE_URL") or ""]:
+        for part in candidate.split("=", 1) if candidate.startswith("--") else [candidate]:
+            try:
+                secrets.append(conninfo_to_dict(part).get("password") or "")
+            except Exception:  # noqa: BLE001 - not a connection string
+                continue
+    for secret in sorted(filter(None, secrets), key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -347,6 +390,54 @@ def server_stop() -> None:
     from .server import LocalServer
 
     _run(lambda: (click.echo("stopped" if LocalServer().stop() else "not running"), EXIT_OK)[1])
+
+
+def _scratch_admin(dev_url: str | None):  # type: ignore[no-untyped-def]
+    from .db import Database
+    from .server import LocalServer
+
+    return Database(dev_url) if dev_url else Database(LocalServer().ensure_running(), local=True)
+
+
+scratch_server_opt = click.option("--dev-url", default=None,
+                                  help="The server holding the scratch databases (default: pgdecl's local server).")
+
+
+@server.command("scratch")
+@scratch_server_opt
+def server_scratch(dev_url: str | None) -> None:
+    """List pgdecl's scratch databases (name, age, whether a run uses it)."""
+    import time
+
+    from .db import connect
+    from .scratch import scratch_databases
+
+    def run() -> int:
+        with connect(_scratch_admin(dev_url), autocommit=True) as conn:
+            found = scratch_databases(conn)
+        for s in found:
+            age = f"{time.time() - s.created:.0f} s old" if s.created else "age unknown"
+            click.echo(f"{s.name}  {age}  {'in use' if s.in_use else 'left behind'}")
+        click.echo(f"{len(found)} scratch database(s), {sum(not s.in_use for s in found)} left behind")
+        return EXIT_OK
+    _run(run)
+
+
+@server.command("clean")
+@scratch_server_opt
+def server_clean(dev_url: str | None) -> None:
+    """Drop pgdecl's scratch databases that no run uses."""
+    from .scratch import clean
+
+    def run() -> int:
+        dropped, kept = clean(_scratch_admin(dev_url))
+        for name in dropped:
+            click.echo(f"dropped {name}")
+        for name in kept:
+            click.echo(f"kept {name} (in use)")
+        click.echo(f"{len(dropped)} dropped, {len(kept)} in use")
+        return EXIT_OK
+    _run(run)
 
 
 @main.command("spec-schema")

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, ContextManager
 
-from . import __version__, catalog_diff, renames, reorder, sides, sqltree
+from . import __version__, catalog_diff, renames, reorder, sides, sqltree, violations
 from .db import Database, connect, resolve_target
 from .desired import Desired, desired_from_specs
 from .engine import checks, kinds, views
@@ -157,6 +157,7 @@ def make_plan(project_dir: str | Path = "schema", database_url: str | None = Non
             steps = steps_between(live, live_side, desired_read, online, desired.project, desired_side.scratch,
                                   reorder_columns)
             notes = reorder.notes([s.sql for s in steps], live_side.schema, desired_read.schema)
+    violations.refuse(live, [s.sql for s in steps])  # rows that would make the apply fail: refused now
     return Plan(
         target=live.display,
         live_fingerprint=live_side.fingerprint,

@@ -1,14 +1,17 @@
 """Scratch databases: where the desired schema is built so it can be inspected and diffed.
 
 A scratch database has the name prefix `pgdecl_scratch_` and a marker comment; pgdecl never drops
-a database that lacks either. Scratch databases left by a killed run are swept after a while.
+a database that lacks either. Scratch databases left by a killed run are swept by the next run.
 """
 
 from __future__ import annotations
 
+import os
 import secrets
 import time
+import zlib
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, Iterator
 
 import psycopg
@@ -20,11 +23,17 @@ from .render import Rendered
 
 PREFIX = "pgdecl_scratch_"
 MARKER = "pgdecl scratch database: created for one plan, safe to drop"
-STALE_AFTER = 6 * 3600
+LOCK_CLASS = 0x70676463  # advisory locks (LOCK_CLASS, key(name)): held by the run owning a scratch database
+PAUSE_ENV = "PGDECL_FAULT_PAUSE_SCRATCH"  # tests only: a file written when a scratch database exists; then wait
+STARTED = time.time()  # this command's start: only older scratch databases are swept
 
 
 def _name() -> str:
     return f"{PREFIX}{int(time.time())}_{secrets.token_hex(4)}"
+
+
+def key(name: str) -> int:
+    return zlib.crc32(name.encode()) & 0x7FFFFFFF
 
 
 def is_scratch(conn: psycopg.Connection, name: str) -> bool:
@@ -39,46 +48,114 @@ def is_scratch(conn: psycopg.Connection, name: str) -> bool:
 
 def drop_scratch(admin: Database, name: str) -> None:
     with connect(admin, autocommit=True) as conn:
-        if not is_scratch(conn, name):
-            raise PgdeclError(f"refusing to drop {name!r}: it lacks pgdecl's scratch prefix or marker comment")
-        conn.execute(psql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(psql.Identifier(name)))
+        _drop(conn, name, force=True)
 
 
-def sweep(admin: Database, older_than: float = STALE_AFTER) -> list[str]:
-    """Drop scratch databases that a killed run left behind."""
-    dropped = []
-    with connect(admin, autocommit=True) as conn:
-        names = [r[0] for r in conn.execute(
-            "SELECT datname FROM pg_database WHERE datname LIKE %s", (PREFIX.replace("_", r"\_") + "%",))]
-    for name in names:
+def _drop(conn: psycopg.Connection, name: str, force: bool) -> None:
+    if not is_scratch(conn, name):
+        raise PgdeclError(f"refusing to drop {name!r}: it lacks pgdecl's scratch prefix or marker comment")
+    conn.execute(psql.SQL("DROP DATABASE IF EXISTS {}" + (" WITH (FORCE)" if force else "")).format(
+        psql.Identifier(name)))
+
+
+@dataclass(frozen=True)
+class Scratch:
+    name: str
+    created: float       # from its name
+    in_use: bool         # a run holds its lock, or a session is connected to it
+
+
+def scratch_databases(conn: psycopg.Connection) -> list[Scratch]:
+    """The marked scratch databases of a server, and whether anything still uses each."""
+    rows = conn.execute(
+        "SELECT d.datname, EXISTS (SELECT FROM pg_stat_activity a WHERE a.datname = d.datname) "
+        "FROM pg_database d WHERE d.datname LIKE %s AND shobj_description(d.oid, 'pg_database') = %s "
+        "ORDER BY d.datname", (PREFIX.replace("_", r"\_") + "%", MARKER)).fetchall()
+    held = {int(r[0]) for r in conn.execute(
+        "SELECT objid::bigint FROM pg_locks WHERE locktype = 'advisory' AND classid = %s::bigint::oid "
+        "AND objsubid = 2 AND granted", (LOCK_CLASS,))}
+    out = []
+    for name, connected in rows:
         try:
-            created = int(name[len(PREFIX):].split("_")[0])
+            created = float(name[len(PREFIX):].split("_")[0])
         except ValueError:
-            continue
-        if time.time() - created > older_than:
-            try:
-                drop_scratch(admin, name)
-                dropped.append(name)
-            except PgdeclError:
-                pass
+            created = 0.0
+        out.append(Scratch(name, created, bool(connected) or key(name) in held))
+    return out
+
+
+def sweep(admin: Database, conn: psycopg.Connection | None = None) -> list[str]:
+    """Drop the scratch databases that killed runs left behind: marked, made before this command
+    started, and used by nothing (no run holds its lock, no session is connected). Never fails."""
+    if conn is None:
+        try:
+            with connect(admin, autocommit=True) as own:
+                return sweep(admin, own)
+        except PgdeclError:
+            return []
+    dropped = []
+    try:
+        candidates = [s.name for s in scratch_databases(conn) if not s.in_use and s.created <= STARTED]
+    except psycopg.Error:
+        return []
+    for name in candidates:
+        try:
+            _drop(conn, name, force=False)  # a session that connects meanwhile keeps it
+            dropped.append(name)
+        except (PgdeclError, psycopg.Error):
+            pass
     return dropped
+
+
+def clean(admin: Database) -> tuple[list[str], list[str]]:
+    """`pgdecl server clean`: drop every scratch database nothing uses. (dropped, kept in use)"""
+    with connect(admin, autocommit=True) as conn:
+        found = scratch_databases(conn)
+        dropped = []
+        for s in found:
+            if not s.in_use:
+                try:
+                    _drop(conn, s.name, force=False)
+                    dropped.append(s.name)
+                except psycopg.Error:
+                    pass
+    return dropped, [s.name for s in found if s.name not in dropped]
 
 
 @contextmanager
 def scratch_database(admin: Database) -> Iterator[Database]:
-    """A fresh, empty, marked database on the server of `admin`; dropped afterwards."""
+    """A fresh, empty, marked database on the server of `admin`; dropped afterwards. The run holds
+    an advisory lock named after it from before its creation to its drop, so a sweep by another run
+    never takes it for a leftover."""
     name = _name()
     try:
-        with connect(admin, autocommit=True) as conn:
-            conn.execute(psql.SQL("CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8'").format(psql.Identifier(name)))
-            conn.execute(psql.SQL("COMMENT ON DATABASE {} IS {}").format(psql.Identifier(name), psql.Literal(MARKER)))
-    except psycopg.Error as e:
-        raise DatabaseError(f"cannot create a scratch database on {admin.display}: "
-                            f"{scrub(str(e).strip(), admin.conninfo)}") from None
-    try:
-        yield admin.with_dbname(name)
-    finally:
-        drop_scratch(admin, name)
+        owner = connect(admin, autocommit=True)
+    except PgdeclError as e:
+        raise DatabaseError(f"cannot create a scratch database: {e}") from None
+    with owner:
+        try:
+            owner.execute("SELECT pg_advisory_lock(%s, %s)", (LOCK_CLASS, key(name)))
+            owner.execute(psql.SQL("CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8'").format(psql.Identifier(name)))
+            owner.execute(psql.SQL("COMMENT ON DATABASE {} IS {}").format(psql.Identifier(name), psql.Literal(MARKER)))
+        except psycopg.Error as e:
+            raise DatabaseError(f"cannot create a scratch database on {admin.display}: "
+                                f"{scrub(str(e).strip(), admin.conninfo)}") from None
+        _pause_for_tests()
+        try:
+            yield admin.with_dbname(name)
+        finally:
+            try:
+                _drop(owner, name, force=True)
+            except psycopg.Error:
+                pass  # the next run sweeps it: nothing holds its lock any more
+
+
+def _pause_for_tests() -> None:
+    flag = os.environ.get(PAUSE_ENV)
+    if flag:
+        with open(flag, "w") as fh:
+            fh.write(str(os.getpid()))
+        time.sleep(300)
 
 
 def can_create_databases(db: Database) -> bool:

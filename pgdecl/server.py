@@ -17,6 +17,7 @@ import re
 import shutil
 import socket
 import subprocess
+import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -269,27 +270,73 @@ class LocalServer:
             return True
         return self._cmd([self.binaries.tool("pg_ctl"), "-D", str(self.data), "status"], check=False).returncode == 0
 
+    @property
+    def started_file(self) -> Path:
+        return self.dir / "started.json"
+
+    def fingerprint(self) -> str:
+        """The postgres binary this server would start with: path, size and modification time."""
+        postgres = Path(self.binaries.tool("postgres"))
+        try:
+            st = postgres.stat()
+        except OSError:
+            return f"{postgres}:missing"
+        return f"{postgres.resolve()}:{st.st_size}:{st.st_mtime_ns}"
+
+    def _started_with(self) -> str | None:
+        try:
+            return str(json.loads(self.started_file.read_text())["binary"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
     def ensure_running(self) -> str:
-        """Start (initialising on first use) and return a conninfo for the maintenance database."""
+        """Start (initialising on first use) and return a conninfo for the maintenance database. A
+        running server whose binaries changed since it started (a package upgrade, another
+        PGDECL_PG_BIN) is restarted, saying so on stderr: its backends would load mismatched libraries."""
         with self._lock():
             if not self.initialised():
                 self.init()
             running = self.running()
+            stop = [self.binaries.tool("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop"]
             if running and not (self.socket_dir / f".s.PGSQL.{PORT}").exists():
                 # its socket was removed under it (e.g. the cache directory was deleted and made anew)
-                self._cmd([self.binaries.tool("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop"], check=False)
+                self._cmd(stop, check=False)
                 running = False
+            now = self.fingerprint()
+            if running:
+                was = self._started_with()
+                if was is not None and was != now:
+                    sys.stderr.write(f"pgdecl: the PostgreSQL binaries of the local server changed since it started "
+                                     f"(was {was}, now {now}); restarting it\n")
+                    self._cmd(stop, check=False)
+                    running = False
+                elif was is None:
+                    self._record_start(now)  # started by an earlier pgdecl: from now on, compared
             if not running:
                 self._prepare_dirs()
                 self._cmd([self.binaries.tool("pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-w", "-t", "120",
                            "start"], timeout=180)
+                self._record_start(now)
         return self.conninfo()
 
-    def stop(self) -> bool:
+    def _record_start(self, fingerprint: str) -> None:
+        tmp = self.started_file.with_name(f".started-{os.getpid()}.json")
+        tmp.write_text(json.dumps({"binary": fingerprint}))
+        os.replace(tmp, self.started_file)
+
+    def pid(self) -> int | None:
+        """The postmaster's process id, from its pid file."""
+        try:
+            return int((self.data / "postmaster.pid").read_text().split("\n", 1)[0])
+        except (OSError, ValueError):
+            return None
+
+    def stop(self, mode: str = "fast") -> bool:
+        """Stop the server (`mode` as pg_ctl's: fast, or immediate as a crash would)."""
         with self._lock():
             if not self.running():
                 return False
-            self._cmd([self.binaries.tool("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop"])
+            self._cmd([self.binaries.tool("pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop"])
             return True
 
     def status(self) -> dict[str, object]:

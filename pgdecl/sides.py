@@ -62,9 +62,14 @@ def read(db: Database, project: Project | None = None, live: bool = True) -> Sid
     return side
 
 
-def server_version(db: Database) -> str:
-    with connect(db) as conn:
-        return str(conn.execute("SELECT version()").fetchone()[0])
+def server_version(db: Database, sweep_scratch: bool = False) -> str:
+    """The server's version; with `sweep_scratch`, on the same connection, scratch databases left
+    by killed runs are dropped (pgdecl.scratch.sweep)."""
+    with connect(db, autocommit=True) as conn:
+        version = str(conn.execute("SELECT version()").fetchone()[0])  # type: ignore[index]
+        if sweep_scratch:
+            sweep(db, conn)
+        return version
 
 
 class DesiredSide:
@@ -78,14 +83,12 @@ class DesiredSide:
         self.from_cache = False
 
     def _build(self) -> Database:
-        if self.admin.local:
-            sweep(self.admin)
         db = self._stack.enter_context(scratch_database(self.admin))
         load(db, self.rendered)
         return db
 
     def read(self) -> Side:
-        k = cache.key("desired", self.rendered.sha256(), server_version(self.admin))
+        k = cache.key("desired", self.rendered.sha256(), server_version(self.admin, sweep_scratch=True))
         side = cache.get("desired", k)
         if side is not None:
             self.from_cache = True

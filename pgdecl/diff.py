@@ -256,31 +256,23 @@ def inspect(db: Database) -> Any:
     return snapshot
 
 
-def enum_changes(live: Any, desired: Any) -> tuple[list[str], dict[str, list[str]], Any]:
+def enum_changes(live: Any, desired: Any) -> tuple[list[str], dict[str, list[str]]]:
     """`ALTER TYPE ... ADD VALUE` for enums that only gain values (migra would recreate the type and
-    rewrite every table using it), the labels each other changed enum loses, and the live snapshot as
-    it will be once the values are added (a copy: the snapshot read is left as it was), so migra
-    leaves those enums alone."""
-    from collections import OrderedDict
-
+    rewrite every table using it), and the labels each other changed enum loses. The live snapshot
+    (read for this plan only) is updated in place to show the added values, so migra leaves those
+    enums alone: its columns refer to these very enum objects."""
     added: list[str] = []
     removed: dict[str, list[str]] = {}
-    enums = OrderedDict(live.enums)
     for key, want in desired.enums.items():
         have = live.enums.get(key)
         if have is None or have.elements == want.elements:
             continue
         if have.can_be_changed_to(want):
             added += [s.rstrip(";") for s in have.change_statements(want)]
-            enums[key] = copy.copy(have)
-            enums[key].elements = list(want.elements)
+            have.elements = list(want.elements)
         else:
             removed[f"{have.schema}.{have.name}"] = [e for e in have.elements if e not in want.elements]
-    if not added:
-        return added, removed, live
-    after = copy.copy(live)
-    after.enums = enums
-    return added, removed, after
+    return added, removed
 
 
 def index_definitions(schema: Any) -> dict[str, str]:

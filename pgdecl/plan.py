@@ -229,12 +229,9 @@ def _steps_between(live_db: Database, live: sides.Side, desired: sides.Side, onl
     if desired_project is not None and desired_scratch is not None:
         rename_steps, live_schema, live_extra, types = renames.prepare(
             desired_project, live_db, desired_scratch, live_schema, desired_schema, live_extra, desired_extra, types)
-    # enums that only gain values get ADD VALUE; migra then sees them as they will be (a copy of the
-    # live snapshot: what was read stays as read)
-    enum_adds: list[str] = []
-    enum_losses: dict[str, list[str]] = {}
-    if online:
-        enum_adds, enum_losses, live_schema = enum_changes(live_schema, desired_schema)
+    # enums that only gain values get ADD VALUE; enum_changes updates the live snapshot (read for this
+    # plan only; the cached desired side is never changed) so migra sees them as they will be
+    enum_adds, enum_losses = enum_changes(live_schema, desired_schema) if online else ([], {})
 
     live_graph = LiveGraph(live_db)
 

@@ -72,7 +72,8 @@ def minimal(statements: list[str], live_schema: Any, desired_schema: Any, live_g
     must = {v for v in recreated
             if v not in live_views or v not in desired_views
             or live_views[v].definition != desired_views[v].definition
-            or live_views[v].relationtype != desired_views[v].relationtype}
+            or live_views[v].relationtype != desired_views[v].relationtype
+            or list(live_views[v].columns) != list(desired_views[v].columns)}  # (pgdecl.reorder marks views so)
     gone = changed | must
 
     def touched(used: ObjectId) -> bool:  # a column counts as changed with its table

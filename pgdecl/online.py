@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from pglast import ast
 from pglast.enums import AlterTableType, ConstrType, ObjectType
@@ -27,6 +27,9 @@ from pglast.stream import RawStream
 from . import sqltree
 from .hazards import FULL_SCAN, NOT_NULL_HELPER_SUFFIX, Hazard, classify
 from .render import ident
+
+if TYPE_CHECKING:
+    from .engine.ops import Operation
 
 PRE, MAIN, POST = "pre", "main", "post"
 PHASES = (PRE, MAIN, POST)
@@ -304,3 +307,16 @@ def concurrently(create_index_sql: str) -> str:
         d.concurrent = True
         out = _deparse(d)
     return out
+
+
+def rewrite_operations(ops: "list[Operation]", new_tables: set[str], live_types: dict[tuple[str, str], str],
+                       recreated: set[str], online: bool = True) -> "list[Operation]":
+    """`rewrite` (or `single_transaction`) on typed operations: each result is an operation with its
+    phase and hazards; an operation the rewrite leaves as it is keeps its identity, one it turns into
+    other statements (CONCURRENTLY, a NOT NULL proven by a CHECK, an index swapped in) is described
+    anew."""
+    from .engine.describe import describe
+
+    by_sql = {op.sql: op for op in ops}
+    out = (rewrite if online else single_transaction)([op.sql for op in ops], new_tables, live_types, recreated)
+    return [(by_sql.get(r.sql) or describe(r.sql)).replace(phase=r.phase, hazards=r.hazards) for r in out]

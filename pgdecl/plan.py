@@ -20,7 +20,8 @@ from .desired import Desired, desired_from_specs
 from .engine import checks, kinds, views
 from .errors import PgdeclError, PlanError
 from .hazards import DATA_LOSS, Hazard, classify, created_tables, recreated_objects
-from .online import MAIN, POST, PRE, constraint_names, rewrite, single_transaction
+from .engine.describe import describe
+from .online import MAIN, POST, PRE, constraint_names, rewrite_operations
 from .render import ident
 from .scratch import can_create_databases
 from .server import LocalServer
@@ -251,10 +252,10 @@ def _steps_between(live_db: Database, live: sides.Side, desired: sides.Side, onl
     recreated = recreated_objects(statements)
     # indexes on tables and (materialized) views the plan creates are built in its transaction
     new_tables = created_tables(statements) | rebuilt | recreated
-    rewritten = (rewrite if online else single_transaction)(statements, new_tables, types, recreated)
+    rewritten = rewrite_operations([describe(sql) for sql in statements], new_tables, types, recreated, online)
     steps = [Step(sql, classify(sql), source="roles") for sql in live.roles]
     steps += [Step(sql, classify(sql), source="renames") for sql in rename_steps]
-    steps += [Step(r.sql, r.hazards + _enum_loss(r.sql, enum_losses), r.phase) for r in rewritten]
+    steps += [Step(op.sql, op.hazards + _enum_loss(op.sql, enum_losses), op.phase) for op in rewritten]
     steps += _rebuild_invalid(live.invalid, index_definitions(desired_schema))
     steps += [Step(sql, (), POST) for sql in _validations(live.checks, desired.checks, statements)]
     return tuple(_typed(_ordered(steps), desired_project))

@@ -157,7 +157,8 @@ def test_index_on_a_new_table_stays_in_the_transaction() -> None:
 # -- views -------------------------------------------------------------------------------------------
 
 def _schema(views_: dict[str, str]) -> SimpleNamespace:
-    sel = {f'"public"."{n}"': SimpleNamespace(schema="public", name=n, definition=d, relationtype="v")
+    sel = {f'"public"."{n}"': SimpleNamespace(schema="public", name=n, definition=d, relationtype="v",
+                                               columns={"id": None})
            for n, d in views_.items()}
     return SimpleNamespace(selectables=sel, indexes={})
 
@@ -248,3 +249,23 @@ def test_raw_sql_takes_its_place_among_yaml_objects(tmp_path) -> None:
     (tmp_path / "f.sql").write_text("CREATE FUNCTION public.next_code() RETURNS text LANGUAGE sql AS $$SELECT 'x'$$;\n")
     ddl = desired_from_specs(tmp_path).rendered.sql()
     assert ddl.index("CREATE FUNCTION public.next_code()") < ddl.index("CREATE TABLE public.docs")
+
+
+def test_online_rewrite_on_operations_keeps_identity_and_sets_phase_and_hazards() -> None:
+    from pgdecl.online import rewrite_operations
+
+    ops = [describe(s) for s in (
+        "ALTER TABLE public.t ALTER COLUMN c SET NOT NULL",
+        "CREATE INDEX t_c ON public.t (c)",
+        "ALTER TABLE public.t ALTER COLUMN c TYPE bigint",
+    )]
+    out = rewrite_operations(ops, set(), {("public.t", "c"): "integer"}, set())
+    by_phase = {op.sql: op.phase for op in out}
+    assert by_phase["ALTER TABLE public.t ADD CONSTRAINT c_not_null_pgdecl CHECK (c IS NOT NULL) NOT VALID"] == MAIN
+    assert by_phase["ALTER TABLE public.t VALIDATE CONSTRAINT c_not_null_pgdecl"] == POST
+    index = next(op for op in out if op.sql.startswith("CREATE INDEX CONCURRENTLY"))
+    assert index.phase == POST and index.lock == SHARE_UPDATE_EXCLUSIVE and index.obj == rel("t_c")
+    retype = next(op for op in out if "TYPE bigint" in op.sql)
+    assert retype is not ops[2] and retype.obj == ops[2].obj and retype.phase == MAIN
+    assert {h.kind for h in retype.hazards} == {"table_rewrite"}
+    assert all(op.phase == MAIN for op in rewrite_operations(ops, set(), {}, set(), online=False))

@@ -198,8 +198,8 @@ def live_calls(live_conninfo: str, project: Project) -> list[Call]:
     return plan_calls(project, live, existing, default)
 
 
-def _fk_tables(sql: str) -> tuple[str, str] | None:
-    """(table, referenced table) of an ALTER TABLE ... ADD CONSTRAINT ... FOREIGN KEY, else None."""
+def _fk(sql: str) -> tuple[str, str, str] | None:
+    """(table, referenced table, constraint) of an ALTER TABLE ... ADD CONSTRAINT ... FOREIGN KEY."""
     from pglast import ast
     from pglast.enums import AlterTableType, ConstrType
 
@@ -213,7 +213,22 @@ def _fk_tables(sql: str) -> tuple[str, str] | None:
         if cmd.subtype == AlterTableType.AT_AddConstraint and isinstance(c, ast.Constraint) \
                 and c.contype == ConstrType.CONSTR_FOREIGN:
             rel, pk = stmt.relation, c.pktable
-            return (f"{rel.schemaname or 'public'}.{rel.relname}", f"{pk.schemaname or 'public'}.{pk.relname}")
+            return (f"{rel.schemaname or 'public'}.{rel.relname}", f"{pk.schemaname or 'public'}.{pk.relname}",
+                    c.conname or "")
+    return None
+
+
+def _validated(sql: str) -> str | None:
+    """The constraint an ALTER TABLE ... VALIDATE CONSTRAINT validates."""
+    from pglast import ast
+    from pglast.enums import AlterTableType
+
+    from . import sqltree
+
+    stmt = sqltree.fresh(sql)
+    if isinstance(stmt, ast.AlterTableStmt) and len(stmt.cmds or ()) == 1 \
+            and stmt.cmds[0].subtype == AlterTableType.AT_ValidateConstraint:
+        return str(stmt.cmds[0].name)
     return None
 
 
@@ -234,7 +249,9 @@ def merge(steps: Sequence["Step"], calls: Sequence[Call], project: Project) -> t
         return tuple([s for s in steps if s.phase == PRE] + [Step(UNSAFE_TRIGGERS, (), MAIN, "citus")] + main
                      + [s for s in steps if s.phase not in (MAIN, PRE)])
     made = {c.table for c in calls if c.op in ("distribute", "reference")}
-    fks = [s for s in main if (t := _fk_tables(s.sql)) is not None and (t[0] in made or t[1] in made)]
+    fks = [s for s in main if (t := _fk(s.sql)) is not None and (t[0] in made or t[1] in made)]
+    names = {t[2] for s in fks if (t := _fk(s.sql)) is not None}
+    fks += [s for s in main if _validated(s.sql) in names]  # after the keys they validate
     moved = {id(s) for s in fks}
     rest = [s for s in main if id(s) not in moved]
     first = [Step(c.sql, c.hazards, MAIN, "citus") for c in calls if c.op == "undistribute"]
@@ -246,3 +263,40 @@ def merge(steps: Sequence["Step"], calls: Sequence[Call], project: Project) -> t
     before = [s for s in steps if s.phase == PRE]
     after = [s for s in steps if s.phase not in (MAIN, PRE)]
     return tuple(before + new_main + after)
+
+
+_EXTENSION_MEMBER = "d.refclassid = 'pg_extension'::regclass"
+
+
+def fix_extension_members(si_module: object) -> None:
+    """schemainspect hides every object with any pg_depend row on an extension, but only deptype 'e'
+    makes an object an extension's member: Citus records a normal ('n') dependency of each
+    distributed and reference table on its extension, which hid those tables, their columns, indexes
+    and constraints from the diff. Patch its queries (module constants read per inspection)."""
+    for attr, value in list(vars(si_module).items()):
+        if attr.endswith("_QUERY") and isinstance(value, str) and _EXTENSION_MEMBER in value \
+                and "d.deptype = 'e'" not in value:
+            setattr(si_module, attr, value.replace(_EXTENSION_MEMBER, f"d.deptype = 'e' and {_EXTENSION_MEMBER}"))
+
+
+CITUS_EXTENSIONS = ("citus", "citus_columnar")
+CITUS_SCHEMAS = ("citus", "citus_internal", "columnar", "columnar_internal", "pg_catalog")
+_SNAPSHOT_PROPS = ("schemas", "relations", "tables", "views", "functions", "selectables", "sequences",
+                   "constraints", "indexes", "enums", "privileges", "collations", "triggers", "rlspolicies",
+                   "types", "domains")
+
+
+def exclude(snapshot: object) -> None:
+    """Leave Citus's own objects out of a schemainspect snapshot: its extensions, and whatever lives in
+    its schemas or pg_catalog (the triggers on pg_dist_* tables). Shard tables are hidden by Citus
+    itself from other sessions' catalog reads on the coordinator."""
+    exts = getattr(snapshot, "extensions", None)
+    if not exts or not any(e in exts or f'"{e}"' in exts for e in CITUS_EXTENSIONS):
+        return
+    setattr(snapshot, "extensions", {k: v for k, v in exts.items()
+                                     if getattr(v, "name", k).strip('"') not in CITUS_EXTENSIONS})
+    for prop in _SNAPSHOT_PROPS:
+        objs = getattr(snapshot, prop, None)
+        if isinstance(objs, dict):
+            setattr(snapshot, prop, {k: v for k, v in objs.items()
+                                     if getattr(v, "schema", None) not in CITUS_SCHEMAS})

@@ -23,7 +23,6 @@ shared_preload_libraries = 'citus'
 max_connections = 60
 max_worker_processes = 16
 citus.log_remote_commands = off
-citus.next_shard_id = 102008
 """
 
 

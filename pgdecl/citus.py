@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 import psycopg
 
 from .citus_spec import (CITUS_DEFAULT_SHARD_COUNT, DISTRIBUTED, REFERENCE, Want, creation_order, group_key,
-                         wanted)
+                         normal_type, wanted)
 from .errors import PlanError
 from .hazards import LONG_LOCK, TABLE_REWRITE, Hazard
 from .model import Project, qualify
@@ -45,6 +45,7 @@ class Live:
     column: str | None
     colocation: int
     shard_count: int
+    column_type: str | None = None
 
 
 @dataclass(frozen=True)
@@ -73,8 +74,7 @@ def installed(conn: psycopg.Connection) -> bool:
 
 def read_live(conn: psycopg.Connection) -> tuple[dict[str, Live], int]:
     """Citus tables by qualified name, and the cluster's default shard count."""
-    tables = {name: Live(kind, column, colocation, count)
-              for name, kind, column, colocation, count in conn.execute(LIVE_SQL).fetchall()}
+    tables = {row[0]: Live(*row[1:]) for row in conn.execute(LIVE_SQL).fetchall()}
     default = conn.execute("SELECT current_setting('citus.shard_count')::int").fetchone()
     return tables, int(default[0]) if default else CITUS_DEFAULT_SHARD_COUNT
 
@@ -123,7 +123,7 @@ def plan_calls(project: Project, live: dict[str, Live], existing: set[str],
             calls.append(Call("reference", name, _sql("reference", name), name in existing))
         else:
             own = project.tables[name].distribution
-            count = own.shard_count if own is not None and w.colocate_with is None else None
+            count = own.shard_count if own is not None and w.colocate_with in (None, "none") else None
             calls.append(Call("distribute", name, _sql("distribute", name, column=w.column,
                                                        colocate_with=w.colocate_with, shard_count=count),
                               name in existing))
@@ -151,7 +151,7 @@ def _alters(project: Project, want: dict[str, Want], live: dict[str, Live], crea
         if target is not None and target in group_of and group_of[target] != group_of[name]:
             params.append(("colocate_with", literal(target)))  # adopts the target's shard count
             group_of[name], count_of[name] = group_of[target], count_of[target]
-        elif w.colocate_with == "none" and live_peers:
+        elif w.colocate_with == "none" and any(key.get(p) != key[name] for p in live_peers):
             params.append(("colocate_with", literal("none")))
             group_of[name] = -len(out) - 1 - len(keep)
         else:
@@ -300,3 +300,33 @@ def exclude(snapshot: object) -> None:
         if isinstance(objs, dict):
             setattr(snapshot, prop, {k: v for k, v in objs.items()
                                      if getattr(v, "schema", None) not in CITUS_SCHEMAS})
+
+
+def spec_keys(live: dict[str, Live], name: str) -> dict[str, object]:
+    """The Citus keys `pgdecl import` writes for table `name` (schema.name): `reference: true`, or a
+    distribution whose colocation the specs reproduce: the first table of each live colocation group
+    (by name) gives the shard count, the others colocate_with it; a group that Citus's default
+    grouping would merge with an earlier one gets colocate_with: none."""
+    cur = live.get(name)
+    if cur is None or cur.kind == "local":
+        return {}
+    if cur.kind == REFERENCE:
+        return {"reference": True}
+    groups: dict[int, list[str]] = {}
+    for n in sorted(live):
+        if live[n].kind == DISTRIBUTED:
+            groups.setdefault(live[n].colocation, []).append(n)
+    members = groups[cur.colocation]
+    root = members[0]
+    if root != name:
+        same_schema = root.split(".", 1)[0] == name.split(".", 1)[0]
+        return {"distribution": {"column": cur.column, "colocate_with": root.split(".", 1)[1] if same_schema else root}}
+    dist: dict[str, object] = {"column": cur.column, "shard_count": cur.shard_count}
+
+    def default_key(n: str) -> tuple[str, int]:
+        return normal_type(live[n].column_type or ""), live[n].shard_count
+
+    earlier = [g[0] for g in groups.values() if g[0] < root]
+    if any(default_key(r) == default_key(root) for r in earlier):
+        dist = {"column": cur.column, "colocate_with": "none", "shard_count": cur.shard_count}
+    return {"distribution": dist}

@@ -182,3 +182,39 @@ def test_citus_keys_need_the_extension(empty_db, tmp_path: Path) -> None:
     d = _write(tmp_path, COUNTRIES)
     with pytest.raises(PlanError, match="no citus extension"):
         make_plan(d, database_url=empty_db.conninfo)
+
+
+def test_import_writes_the_citus_keys(citus_db, tmp_path: Path) -> None:
+    """`pgdecl import` of a distributed schema writes distribution and reference keys (and no citus
+    extension): planning the imported specs against the database is empty, and `pgdecl test` proves
+    their constraints."""
+    from click.testing import CliRunner
+
+    from pgdecl.citus_spec import colocated
+    from pgdecl.cli import main
+    from pgdecl.importer import import_database
+    from pgdecl.model import Project
+    from pgdecl.spec import load_project
+
+    _apply(_write(tmp_path, COUNTRIES, TENANTS, STORES, EVENTS), citus_db)
+    _run(citus_db, "CREATE TABLE lonely (id bigint PRIMARY KEY); SELECT create_distributed_table('lonely', 'id', "
+                   "colocate_with => 'none', shard_count => 4)")
+    out = tmp_path / "imported"
+    import_database(out, citus_db.conninfo)
+    text = "".join(p.read_text() for p in sorted(out.glob("*.yaml")))
+    assert "extensions" not in text  # not citus: the cluster has it, the scratch side never needs it
+    project: Project = load_project(out).project
+    t = project.tables
+    assert t["public.countries"].reference and t["public.countries"].distribution is None
+    assert t["public.events"].distribution.column == "id"
+    stores, tenants = t["public.stores"].distribution, t["public.tenants"].distribution
+    # one of the colocated pair gives the shard count, the other colocates with it
+    assert {stores.column, tenants.column} == {"tenant_id", "id"}
+    assert (stores.colocate_with, tenants.shard_count) == ("tenants", 4) or \
+        (tenants.colocate_with, stores.shard_count) == ("stores", 4)
+    # same type and shard count as the stores group, yet apart: one of them says colocate_with: none
+    assert not colocated(project, "public.lonely", "public.stores")
+    assert colocated(project, "public.tenants", "public.stores")
+    assert make_plan(out, database_url=citus_db.conninfo).empty
+    r = CliRunner().invoke(main, ["test", str(out)])
+    assert r.exit_code == 0 and " 0 failed" in r.output, r.output

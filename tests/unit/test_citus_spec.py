@@ -157,3 +157,12 @@ def test_bad_citus_keys_name_file_and_line(tmp_path: Path, table: str, message: 
     assert re.search(r"schema/a\.yaml:1[34]: table t: ", r.output) and "Traceback" not in r.output
     with pytest.raises(SpecErrors):
         desired_from_specs(tmp_path / "schema")
+
+
+def test_spec_json_schema_offers_the_citus_keys() -> None:
+    from pgdecl.model import json_schema
+
+    defs = json_schema()["$defs"]
+    assert {"distribution", "reference"} <= set(defs["Table"]["properties"])
+    assert {"column", "colocate_with", "shard_count"} <= set(defs["Distribution"]["properties"])
+    assert defs["Distribution"]["required"] == ["column"]

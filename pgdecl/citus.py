@@ -155,7 +155,7 @@ def _alters(project: Project, want: dict[str, Want], live: dict[str, Live], crea
             params.append(("colocate_with", literal("none")))
             group_of[name] = -len(out) - 1 - len(keep)
         else:
-            count = w.shard_count or (default_shard_count if w.colocate_with is None else None)
+            count = w.shard_count or (default_shard_count if w.colocate_with in (None, "none") else None)
             if count is not None and count != count_of[name]:
                 params.append(("shard_count", str(count)))
                 if live_peers:

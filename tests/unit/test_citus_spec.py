@@ -166,3 +166,29 @@ def test_spec_json_schema_offers_the_citus_keys() -> None:
     assert {"distribution", "reference"} <= set(defs["Table"]["properties"])
     assert {"column", "colocate_with", "shard_count"} <= set(defs["Distribution"]["properties"])
     assert defs["Distribution"]["required"] == ["column"]
+
+
+def test_colocate_with_none_breaks_only_unwanted_colocation(tmp_path: Path) -> None:
+    text = """
+tables:
+  a:
+    distribution: {column: id, colocate_with: none, shard_count: 4}
+    columns:
+      id: {type: bigint, primary_key: true}
+  b:
+    distribution: {column: id, colocate_with: a}
+    columns:
+      id: {type: bigint, primary_key: true}
+  c:
+    distribution: {column: id, shard_count: 4}
+    columns:
+      id: {type: bigint, primary_key: true}
+"""
+    p = _project(tmp_path, text)
+    together = {"public.a": Live("distributed", "id", 1, 4), "public.b": Live("distributed", "id", 1, 4),
+                "public.c": Live("distributed", "id", 2, 4)}
+    assert plan_calls(p, together, set(together)) == []  # a's group holds only what the specs put there
+    merged = {**together, "public.c": Live("distributed", "id", 1, 4)}
+    assert [c.sql for c in plan_calls(p, merged, set(merged))] == [
+        "SELECT alter_distributed_table('public.a', colocate_with := 'none')",
+        "SELECT alter_distributed_table('public.b', colocate_with := 'public.a')"]

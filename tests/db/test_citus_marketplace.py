@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -143,15 +143,15 @@ def _max_param(statement: str) -> int:
 @pytest.fixture(scope="module")
 def deployments(citus_cluster, admin, tmp_path_factory) -> Iterator[tuple[Any, Any]]:
     """(the Citus deployment, the same schema and data on one plain server)."""
-    project = desired_from_specs(EXAMPLE)
+    desired = desired_from_specs(EXAMPLE)
     t0 = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)  # rows at noon UTC
     with citus_cluster.database("mkt_") as citus_db, fresh_database(admin, "t_mkt_plain_") as plain:
         result = apply(str(EXAMPLE), database_url=citus_db.conninfo, allowed_hazards={"security"})
         assert result.after is not None and result.after.empty
         with psycopg.connect(plain.conninfo, autocommit=True) as conn:  # roles are the cluster's
-            for statement in role_statements(conn, project.project):
+            for statement in role_statements(conn, desired.project):
                 conn.execute(statement.encode())
-        load(plain, project.rendered)
+        load(plain, desired.rendered)
         for db in (citus_db, plain):
             _fill(db.conninfo, t0)
         yield citus_db, plain

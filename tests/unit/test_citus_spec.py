@@ -192,3 +192,18 @@ tables:
     assert [c.sql for c in plan_calls(p, merged, set(merged))] == [
         "SELECT alter_distributed_table('public.a', colocate_with := 'none')",
         "SELECT alter_distributed_table('public.b', colocate_with := 'public.a')"]
+
+
+def test_renamed_table_keeps_its_citus_state(tmp_path: Path) -> None:
+    text = """
+tables:
+  shops:
+    renamed_from: stores
+    distribution: {column: id, shard_count: 4}
+    columns:
+      id: {type: bigint, primary_key: true}
+"""
+    p = _project(tmp_path, text)
+    live = {"public.stores": Live("distributed", "id", 3, 4)}
+    assert plan_calls(p, live, {"public.stores"}) == []  # the rename keeps the shards: nothing to redo
+    assert [c.op for c in plan_calls(p, {}, set())] == ["distribute"]

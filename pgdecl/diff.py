@@ -17,6 +17,7 @@ from pglast.parser import ParseError
 from pglast.stream import RawStream
 from pglast.visitors import Visitor
 
+from . import citus
 from .db import Database, connect
 
 
@@ -170,6 +171,7 @@ def _patch_schemainspect() -> None:
 
 
 _patch_schemainspect()
+citus.fix_extension_members(_si)  # Citus tables depend on their extension without being its members
 
 
 @contextmanager
@@ -249,6 +251,7 @@ def inspect(db: Database) -> Any:
     with _sa_connection(db) as conn:
         snapshot = _ParallelInspector(conn, lambda: _sa_connection(db))
         snapshot.exclude_schema(HISTORY_SCHEMA)
+        citus.exclude(snapshot)
         conn.rollback()
     # only the objects are kept: the snapshot can be pickled (pgdecl.cache) and holds no connection
     for attr in [a for a in vars(snapshot) if a.endswith("_QUERY")] + ["c", "engine", "dialect", "_more"]:

@@ -25,6 +25,7 @@ from typing import Any, Iterable
 import psycopg
 import yaml
 
+from . import citus
 from .db import connect, resolve_target
 from .errors import PgdeclError, SpecErrors
 
@@ -642,7 +643,8 @@ class Importer:
         self.schema_rows = [r for r in all_schemas if not self.wanted or r[1] in self.wanted]
         self.schemas = [r[1] for r in self.schema_rows]
         p = {"schemas": self.schemas}
-        self.extensions = self.q(EXTENSIONS_SQL)
+        self.extensions = [e for e in self.q(EXTENSIONS_SQL) if e[1] not in citus.CITUS_EXTENSIONS]
+        self.citus = citus.read_live(c)[0] if citus.installed(c) else {}  # distributed and reference tables
         self.ext_users = {r[0] for r in self.q(EXTENSION_USERS_SQL)}
         self.types = {r[0]: r for r in self.q(TYPES_SQL, **p)}
         self.rels = {r[0]: r for r in self.q(RELATIONS_SQL, **p)}
@@ -1640,6 +1642,7 @@ class Writer:
         for seq, (rel, num) in sorted(imp.identity_seq.items()):
             if rel == oid:
                 self._identity_extras(u, target, name, col_by_num[num], seq)
+        t.update(citus.spec_keys(imp.citus, f"{schema}.{name}"))
         self._put(per_schema, schema, "tables", name, t)
 
     def identity_options(self, seq: int) -> list[str]:

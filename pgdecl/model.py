@@ -209,6 +209,16 @@ class Trigger(Node):
         return v
 
 
+class Distribution(Node):
+    """How Citus shards a table: `SELECT create_distributed_table(table, column, ...)`."""
+
+    column: str = Field(description="The distribution column: rows with the same value live on the same shard")
+    colocate_with: str | None = Field(
+        None, description="A distributed table to share shard placement with (joins and foreign keys between "
+                          "them stay on one node), or 'none'; unset: Citus's default group for the column type")
+    shard_count: int | None = Field(None, ge=1, le=64000, description="Number of shards (unset: citus.shard_count)")
+
+
 class Table(Node):
     columns: dict[str, Column] = Field(default_factory=dict)
     primary_key: StrList = Field(default_factory=list)
@@ -224,6 +234,8 @@ class Table(Node):
     comment: str | None = None
     traits: list[str | dict[str, Any]] = Field(default_factory=list, description="Reusable traits to expand")
     renamed_from: str | None = None
+    distribution: Distribution | None = Field(None, description="Citus: shard the table by a column")
+    reference: bool = Field(False, description="Citus: a reference table, copied whole to every node")
     lint: Lint | None = LintField
 
 

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, ContextManager
 
-from . import __version__, catalog_diff, renames, reorder, sides, sqltree, violations
+from . import __version__, catalog_diff, citus, renames, reorder, sides, sqltree, violations
 from .db import Database, connect, resolve_target
 from .desired import Desired, desired_from_specs
 from .engine import checks, kinds, views
@@ -157,6 +157,8 @@ def make_plan(project_dir: str | Path = "schema", database_url: str | None = Non
             live_side = live_read.result()
             steps = steps_between(live, live_side, desired_read, online, desired.project, desired_side.scratch,
                                   reorder_columns)
+            # Citus: distributed and reference tables (pgdecl.citus); nothing when neither side uses it
+            steps = citus.merge(steps, citus.live_calls(live.conninfo, desired.project), desired.project)
             notes = reorder.notes([s.sql for s in steps], live_side.schema, desired_read.schema)
     violations.refuse(live, [s.sql for s in steps])  # rows that would make the apply fail: refused now
     return Plan(

@@ -13,7 +13,7 @@ import pglast
 import pglast.enums
 from pglast.parser import ParseError, split
 
-from . import sqltree
+from . import citus_spec, sqltree
 from .errors import Origin, SpecError, SpecErrors
 from .model import Project, Table, split_name
 from .render import Rendered, foreign_keys, index_element, indexes, primary_key, qualify_in, uniques
@@ -232,6 +232,8 @@ class Validator:
             for parent in role.member_of:
                 if parent not in p.roles:
                     self.error(f"member_of names role {parent!r}, which is not in the specs", role.origin)
+        for message, origin in citus_spec.problems(p):
+            self.error(message, origin)
         self.names()
         self.renamed_from()
         self.raw_sql()

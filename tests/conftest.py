@@ -85,3 +85,29 @@ def empty_db(admin) -> Iterator:
 def run_sql(db, sql: str) -> None:
     with psycopg.connect(db.conninfo, autocommit=True) as conn:
         conn.execute(sql.encode())
+
+
+@pytest.fixture(scope="session")
+def citus_cluster(tmp_path_factory: pytest.TempPathFactory):
+    """A Citus coordinator and two workers (tests/citus_cluster.py), stopped at the end of the session.
+    Citus missing is a failure, not a skip: CI installs it (.ci/run runs ../shared/citus/install.sh)."""
+    from citus_cluster import CitusCluster, citus_installed
+
+    from pgdecl.server import LocalServer
+
+    probe = LocalServer()
+    if not citus_installed(probe):
+        pytest.fail(f"Citus is not installed for PostgreSQL {probe.binaries.major}: run "
+                    "`bash ../shared/citus/install.sh` as root (see /work/shared/citus/README.md)")
+    base = Path("/var/tmp" if os.geteuid() == 0 else tmp_path_factory.getbasetemp())
+    cluster = CitusCluster(base / f"pgdecl-citus-{secrets.token_hex(4)}")
+    cluster.start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def citus_db(citus_cluster) -> Iterator:
+    """A fresh database on the cluster: Citus in it on every node, the workers added."""
+    with citus_cluster.database() as db:
+        yield db

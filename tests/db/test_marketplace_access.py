@@ -319,6 +319,41 @@ def test_users_cannot_make_themselves_admins(conn, w) -> None:
     assert as_owner(conn, "SELECT role::text FROM users WHERE id = %s", [w.customer]) == "customer"
 
 
+def test_customer_creates_no_coupons_categories_or_settings(conn, w) -> None:
+    category = m.category(conn)
+    setting = m.insert(conn, "settings", {"key_name": m.unique("k").lower(), "value": "1", "data_type": "integer"})
+    with m.acting_as(conn, w.customer):
+        with refused(conn):  # a 100 % coupon in an admin's name
+            m.coupon(conn, w.admin, type="percentage", value=Decimal("100"), returning=False)
+        with refused(conn):  # or in their own
+            m.coupon(conn, w.customer, type="percentage", value=Decimal("100"), returning=False)
+        assert reached(conn, "UPDATE coupons SET value = 100, usage_limit = NULL WHERE id = %s", [w.coupon]) == 0
+        with refused(conn):
+            m.category(conn, returning=False)
+        assert reached(conn, "UPDATE categories SET name = 'x' WHERE id = %s", [category]) == 0
+        assert reached(conn, "UPDATE settings SET value = '2' WHERE id = %s", [setting]) == 0
+        # but reads them, as the storefront does
+        assert w.coupon in m.ids(conn, "SELECT id FROM coupons")
+        assert category in m.ids(conn, "SELECT id FROM categories")
+        assert setting in m.ids(conn, "SELECT id FROM settings")
+
+
+def test_seller_runs_coupons_only_in_their_own_name_for_their_own_products(conn, w) -> None:
+    own = {"applicable_to": "specific_sellers", "applicable_ids": [w.seller], "returning": False}
+    with m.acting_as(conn, w.seller):
+        mine = m.coupon(conn, w.seller, **own)
+        with refused(conn):  # for every product of the marketplace
+            m.coupon(conn, w.seller, returning=False)
+        with refused(conn):  # for another seller's products
+            m.coupon(conn, w.seller, **(own | {"applicable_ids": [w.seller2]}))
+        with refused(conn):  # in an admin's name
+            m.coupon(conn, w.admin, **own)
+        assert reached(conn, "UPDATE coupons SET value = 7 WHERE id = %s", [mine]) == 1
+        assert reached(conn, "UPDATE coupons SET value = 7 WHERE id = %s", [w.coupon]) == 0
+        with refused(conn):  # widening their coupon to the whole marketplace
+            conn.execute("UPDATE coupons SET applicable_to = 'all', applicable_ids = NULL WHERE id = %s", [mine])
+
+
 # -- the seller ------------------------------------------------------------------------------------
 
 def test_seller_moves_their_items_through_fulfilment_and_cannot_touch_the_commission(conn, w) -> None:
@@ -378,6 +413,7 @@ def test_new_seller_profile_is_pending_at_the_default_commission_in_ones_own_nam
 # -- the admin -------------------------------------------------------------------------------------
 
 def test_admin_records_payment_and_fulfilment_but_not_new_amounts(conn, w) -> None:
+    setting = m.insert(conn, "settings", {"key_name": m.unique("k").lower(), "value": "x"})
     with m.acting_as(conn, w.admin):
         assert reached(conn, "UPDATE orders SET payment_status = 'paid', status = 'shipped', shipped_at = now(), "
                              "tracking_number = 'TRACK1', admin_notes = 'ok' WHERE id = %s", [w.order]) == 1
@@ -391,6 +427,9 @@ def test_admin_records_payment_and_fulfilment_but_not_new_amounts(conn, w) -> No
         assert reached(conn, "UPDATE seller_profiles SET commission_rate = 0.1000, verification_status = 'approved', "
                              "verified_at = now(), verified_by = %s WHERE user_id = %s", [w.admin, w.seller]) == 1
         assert reached(conn, "UPDATE users SET role = 'seller' WHERE id = %s", [w.customer]) == 1
+        m.coupon(conn, w.admin, type="percentage", value=Decimal("10"), returning=False)
+        assert reached(conn, "UPDATE settings SET description = 'checked' WHERE id = %s", [setting]) == 1
+        m.category(conn, returning=False)
     assert as_owner(conn, "SELECT payment_status::text FROM orders WHERE id = %s", [w.order]) == "paid"
 
 
@@ -443,13 +482,15 @@ def test_reporting_roles_read_every_row_and_write_none(conn, w, role) -> None:
         m.redeem(conn, w.coupon, w.customer, w.order)
         m.vote(conn, w.review, w.customer)
     totals = {t: as_owner(conn, f"SELECT count(*) FROM {t}")
-              for t in ("reviews", "review_helpfulness", "coupon_usage", "transactions", "seller_profiles")}
+              for t in ("reviews", "review_helpfulness", "coupon_usage", "transactions", "seller_profiles", "coupons",
+                        "categories", "settings")}
     with m.acting_as(conn, None, role=role):
         for table, total in totals.items():
             assert one(conn, f"SELECT count(*) FROM {table}") == total, table
         for statement in ("UPDATE reviews SET status = 'approved'", "DELETE FROM review_helpfulness",
                           "UPDATE orders SET payment_status = 'paid'", "UPDATE order_items SET status = 'shipped'",
                           "UPDATE seller_profiles SET commission_rate = 0", "DELETE FROM coupon_usage",
+                          "UPDATE coupons SET value = 100", "UPDATE settings SET value = NULL",
                           "INSERT INTO transactions (order_id, type, amount, gateway) "
                           "SELECT id, 'refund', 1, 'stripe' FROM orders LIMIT 1"):
             with refused(conn):  # permission denied

@@ -305,18 +305,29 @@ def test_customer_reads_the_payments_of_their_orders_and_records_none(conn, w) -
     assert theirs
 
 
-def test_users_cannot_make_themselves_admins(conn, w) -> None:
+def test_users_cannot_make_themselves_admins_or_change_other_users(conn, w) -> None:
     with m.acting_as(conn, w.customer):
-        assert reached(conn, "UPDATE users SET name = 'New Name' WHERE id = %s", [w.customer]) == 1
+        assert reached(conn, "UPDATE users SET name = 'New Name', deleted_at = now() WHERE id = %s",
+                       [w.customer]) == 1
         with refused(conn, "users_role_by_admin"):
             conn.execute("UPDATE users SET role = 'admin' WHERE id = %s", [w.customer])
-        with refused(conn, "users_role_by_admin"):  # nor lift somebody's suspension, nor suspend them
+        with refused(conn, "users_role_by_admin"):  # nor suspend somebody
             conn.execute("UPDATE users SET status = 'suspended' WHERE id = %s", [w.other])
-    with m.acting_as(conn, None):  # signing up
+        with refused(conn, "users_own_row"):  # nor take over their account
+            conn.execute("UPDATE users SET email = 'mine@example.com' WHERE id = %s", [w.other])
+        with refused(conn, "users_own_row"):
+            conn.execute("UPDATE users SET password_hash = 'x' WHERE id = %s", [w.other])
+        assert reached(conn, "DELETE FROM users WHERE id = %s", [w.other]) == 0
+    with m.acting_as(conn, None):  # signing up and in
         m.user(conn, returning=False)
         with refused(conn, "users_role_by_admin"):
             m.user(conn, role="admin", returning=False)
+        assert reached(conn, "UPDATE users SET failed_login_attempts = failed_login_attempts + 1 "
+                             "WHERE id = %s", [w.other]) == 1
+        with refused(conn, "users_sign_in_columns"):
+            conn.execute("UPDATE users SET email = 'mine@example.com' WHERE id = %s", [w.other])
     assert as_owner(conn, "SELECT role::text FROM users WHERE id = %s", [w.customer]) == "customer"
+    assert as_owner(conn, "SELECT failed_login_attempts FROM users WHERE id = %s", [w.other]) == 1
 
 
 def test_customer_creates_no_coupons_categories_or_settings(conn, w) -> None:

@@ -70,3 +70,11 @@ def test_a_table_privilege_on_a_column_is_an_error_naming_file_and_line(tmp_path
 def test_json_schema_describes_column_grants() -> None:
     column = json_schema()["$defs"]["Column"]["properties"]["grants"]
     assert column["additionalProperties"]["items"]["enum"] == ["select", "insert", "update", "references"]
+
+
+def test_docs_list_column_grants(tmp_path: Path) -> None:
+    from pgdecl.docs import project_docs
+
+    text = project_docs(project(tmp_path))
+    assert '**Column grants:** app: select (Display Name); app: update (Display Name, note); reader: select (Display Name)' \
+        in text

@@ -52,7 +52,8 @@ def test_column_grants_change_the_fingerprint(tmp_path: Path) -> None:
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     a = load_project(project(tmp_path / "a")).project
-    b = load_project(project(tmp_path / "b", SPEC.replace("grants: {app: [update]}", "grants: {app: [select]}"))).project
+    other = SPEC.replace("grants: {app: [update]}", "grants: {app: [select]}")
+    b = load_project(project(tmp_path / "b", other)).project
     assert a.fingerprint() != b.fingerprint()
 
 
@@ -76,5 +77,5 @@ def test_docs_list_column_grants(tmp_path: Path) -> None:
     from pgdecl.docs import project_docs
 
     text = project_docs(project(tmp_path))
-    assert '**Column grants:** app: select (Display Name); app: update (Display Name, note); reader: select (Display Name)' \
-        in text
+    assert ("**Column grants:** app: select (Display Name); app: update (Display Name, note); "
+            "reader: select (Display Name)") in text

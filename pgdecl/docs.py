@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from .errors import PgdeclError
-from .model import Column, ForeignKey, Project, Table, qualify, split_name
+from .model import Column, ForeignKey, Project, Table, column_grants, qualify, split_name
 from .render import foreign_keys, indexes, primary_key, uniques
 
 
@@ -250,6 +250,9 @@ def _table_section(project: Project, name: str, table: Table) -> list[str]:
         out.append("")
     if table.grants:
         out += ["**Grants:** " + "; ".join(f"{r}: {', '.join(p)}" for r, p in sorted(table.grants.items())), ""]
+    if any(col.grants for col in table.columns.values()):
+        out += ["**Column grants:** " + "; ".join(f"{r}: {p} ({', '.join(cols)})"
+                                                 for r, p, cols in column_grants(table)), ""]
     return out
 
 

@@ -40,6 +40,8 @@ def _lower_list(v: Any) -> Any:
 LowerList = Annotated[list[str], BeforeValidator(_lower_list)]
 StrList = Annotated[list[str], BeforeValidator(_str_list)]
 Grants = dict[str, Annotated[list[Privilege], BeforeValidator(_lower_list)]]
+ColumnPrivilege = Literal["select", "insert", "update", "references"]
+ColumnGrants = dict[str, Annotated[list[ColumnPrivilege], BeforeValidator(_lower_list)]]
 
 
 class Node(BaseModel):
@@ -104,6 +106,10 @@ class Column(Node):
     collation: str | None = None
     comment: str | None = None
     renamed_from: str | None = Field(None, description="Old name of this column: rename instead of drop + add")
+    grants: ColumnGrants = Field(
+        default_factory=dict,
+        description="Column privileges, role -> privileges (select, insert, update, references): "
+                    "GRANT UPDATE (column) ON TABLE ... TO role, on top of the table's grants")
     lint: Lint | None = LintField
 
     @model_validator(mode="before")
@@ -452,6 +458,17 @@ def default_unique_name(table: str, u: Unique) -> str:
 
 def default_fk_name(table: str, fk: ForeignKey) -> str:
     return f"{split_name(table)[1]}_{'_'.join(fk.columns)}_fkey"[:63]
+
+
+def column_grants(table: Table) -> list[tuple[str, str, list[str]]]:
+    """The column privileges of a table as (role, privilege, columns in the table's order), sorted by
+    role and privilege: one GRANT per pair, e.g. ('app', 'update', ['status', 'notes'])."""
+    out: dict[tuple[str, str], list[str]] = {}
+    for cname, col in table.columns.items():
+        for role_, ps in col.grants.items():
+            for p in dict.fromkeys(ps):
+                out.setdefault((role_, p), []).append(cname)
+    return [(r, p, cols) for (r, p), cols in sorted(out.items())]
 
 
 def json_schema() -> dict[str, Any]:

@@ -21,8 +21,8 @@ from pglast.stream import RawStream
 from pglast.visitors import referenced_relations
 
 from .errors import Origin
-from .model import (ForeignKey, Index, Project, Table, Unique, default_fk_name, default_index_name,
-                    default_unique_name, qualify, split_name)
+from .model import (ForeignKey, Index, Project, Table, Unique, column_grants, default_fk_name,
+                    default_index_name, default_unique_name, qualify, split_name)
 from .spec import templates_dir
 from .sqlparse_cache import Batch
 
@@ -334,6 +334,8 @@ def _write(project: Project, put: Callable[[DDL], None]) -> None:
         grants(f"FUNCTION {qname(name)}({identity_args(fn.args)})", name, fn.grants, fn.origin)
     for name, table in sorted(project.tables.items()):
         grants(f"TABLE {qname(name)}", name, table.grants, table.origin)
+        if any(col.grants for col in table.columns.values()):
+            emit("column_grant", "grant", name, table.origin, column_grants=column_grants(table), on=qname(name))
     for name, view in sorted(project.views.items()):
         grants(f"TABLE {qname(name)}", name, view.grants, view.origin)
     # comments

@@ -22,3 +22,4 @@ REVOKE EXECUTE ON FUNCTION public.review_helpfulness_touch_review() FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION public.coupons_refresh_used_count() FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION public.coupon_usage_enforce_limits() FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION public.coupon_usage_touch_coupon() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION public.app_product_commission_rate(uuid) FROM PUBLIC;

@@ -644,7 +644,7 @@ def expected_access(pop: Population, me: dict | None, session: str | None) -> di
 TOUCH = {
     "products": "UPDATE products SET name = name RETURNING id",
     "orders": "UPDATE orders SET customer_notes = customer_notes RETURNING id",
-    "order_items": "UPDATE order_items SET product_snapshot = product_snapshot RETURNING id",
+    "order_items": "UPDATE order_items SET status = status RETURNING id",
     "carts": "UPDATE carts SET expires_at = expires_at RETURNING id",
     "notifications": "UPDATE notifications SET title = title RETURNING id",
 }

@@ -269,3 +269,11 @@ def test_online_rewrite_on_operations_keeps_identity_and_sets_phase_and_hazards(
     assert retype is not ops[2] and retype.obj == ops[2].obj and retype.phase == MAIN
     assert {h.kind for h in retype.hazards} == {"table_rewrite"}
     assert all(op.phase == MAIN for op in rewrite_operations(ops, set(), {}, set(), online=False))
+
+
+def test_a_default_set_on_a_live_column_waits_for_its_new_function() -> None:
+    ops = [describe(s) for s in (
+        'alter table "public"."seller_profiles" alter column "commission_rate" set default public.default_rate()',
+        "CREATE OR REPLACE FUNCTION public.default_rate() RETURNS numeric LANGUAGE sql AS 'SELECT 0.05'",
+    )]
+    assert sqls(order(ops))[0].startswith("CREATE OR REPLACE FUNCTION public.default_rate()")

@@ -29,6 +29,9 @@ _FUNCTION_DROPS = {ObjectType.OBJECT_FUNCTION, ObjectType.OBJECT_PROCEDURE, Obje
                    ObjectType.OBJECT_ROUTINE}
 _ON_TABLE = {ObjectType.OBJECT_TRIGGER: TRIGGER, ObjectType.OBJECT_POLICY: POLICY,
              ObjectType.OBJECT_TABCONSTRAINT: CONSTRAINT, ObjectType.OBJECT_RULE: "rule"}
+_QUALIFIED_DROPS = {ObjectType.OBJECT_TSCONFIGURATION: "tsconfig", ObjectType.OBJECT_TSDICTIONARY: "tsdictionary",
+                    ObjectType.OBJECT_COLLATION: "collation"}
+_GLOBAL_DROPS = {ObjectType.OBJECT_EVENT_TRIGGER: "event_trigger", ObjectType.OBJECT_PUBLICATION: "publication"}
 
 # ALTER TABLE sub-commands that change one column in place
 _COLUMN_CMDS = {
@@ -251,6 +254,10 @@ def _drop(s: ast.DropStmt) -> set[ObjectId]:
             out.add(ObjectId(TYPE, *_qualified(names)))
         elif s.removeType in _FUNCTION_DROPS and isinstance(obj, ast.ObjectWithArgs):
             out.add(ObjectId(FUNCTION, *_qualified(obj.objname)))
+        elif s.removeType in _QUALIFIED_DROPS and isinstance(obj, tuple):
+            out.add(ObjectId(_QUALIFIED_DROPS[s.removeType], *_qualified(obj)))
+        elif s.removeType in _GLOBAL_DROPS:
+            out.add(ObjectId(_GLOBAL_DROPS[s.removeType], "", getattr(obj, "sval", str(obj))))
         elif s.removeType == ObjectType.OBJECT_SCHEMA:
             out.add(ObjectId(SCHEMA, "", getattr(obj, "sval", str(obj))))
         elif s.removeType == ObjectType.OBJECT_EXTENSION:
@@ -370,6 +377,29 @@ def _describe(sql: str) -> Operation:
     elif isinstance(s, ast.DefineStmt):
         obj, provides, needs = _define(s)
         action = REPLACE if s.replace else CREATE
+    elif isinstance(s, ast.RuleStmt):
+        table = relation_id(s.relation)
+        obj = ObjectId("rule", table.schema, f"{table.name}.{s.rulename}")
+        action = REPLACE if s.replace else CREATE
+        provides = {obj}
+        touches = {obj} if s.replace else set()
+        needs = {table} | references(s.actions) | references(s.whereClause)
+        lock = ACCESS_EXCLUSIVE
+    elif isinstance(s, ast.CreateEventTrigStmt):
+        obj = ObjectId("event_trigger", "", s.trigname)
+        action, provides = CREATE, {obj}
+        needs = {ObjectId(FUNCTION, *_qualified(s.funcname))}
+    elif isinstance(s, (ast.CreatePublicationStmt, ast.AlterPublicationStmt)):
+        obj = ObjectId("publication", "", s.pubname)
+        action = CREATE if isinstance(s, ast.CreatePublicationStmt) else ALTER
+        (provides if action == CREATE else touches).add(obj)
+        needs = references(s.pubobjects)
+        for spec in s.pubobjects or ():
+            if getattr(spec, "name", None):
+                needs.add(ObjectId(SCHEMA, "", spec.name))
+    elif isinstance(s, ast.AlterTSDictionaryStmt):
+        obj = ObjectId("tsdictionary", *_qualified(s.dictname))
+        action, touches = ALTER, {obj}
     elif isinstance(s, ast.AlterTSConfigurationStmt):
         obj = ObjectId("tsconfig", *_qualified(s.cfgname))
         action, touches = ALTER, {obj}

@@ -69,15 +69,22 @@ KNOWN_FAILURES: dict[str, tuple[type[AssertionError], str]] = {
 ROLES = ("schemainspect_test_role",)
 
 
-def _cases() -> list[str]:
-    if not CASES_DIR.is_dir():
+KINDS_DIR = CASES_DIR.parent / "kinds"  # pgdecl's own pairs, one per kind module of pgdecl/engine/kinds
+
+
+def _cases(root: Path = CASES_DIR) -> list[str]:
+    if not root.is_dir():
         return []
-    return sorted(p.name for p in CASES_DIR.iterdir() if (p / "a.sql").is_file() and (p / "b.sql").is_file())
+    return sorted(p.name for p in root.iterdir() if (p / "a.sql").is_file() and (p / "b.sql").is_file())
+
+
+def _case_dir(case: str) -> Path:
+    return KINDS_DIR / case.split("/", 1)[1] if case.startswith("kinds/") else CASES_DIR / case
 
 
 def _params() -> list:
     out = []
-    for name in _cases():
+    for name in _cases() + [f"kinds/{k}" for k in _cases(KINDS_DIR)]:
         for direction in ("a-b", "b-a"):
             marks = []
             key = f"{name}:{direction}"
@@ -226,6 +233,10 @@ def roles(admin) -> None:
 
 def test_cases_present() -> None:
     assert len(_cases()) == 26, f"expected migra's 26 fixture pairs under {CASES_DIR}"
+    from pgdecl.engine import kinds
+
+    with_pairs = set(_cases(KINDS_DIR))
+    assert {m.NAME for m in kinds.modules()} - {"storage"} <= with_pairs, "a kind module without a pair"
 
 
 @pytest.mark.parametrize("case,direction", _params())
@@ -234,12 +245,12 @@ def test_conformance(case: str, direction: str, server, admin, roles, tmp_path: 
     from pgdecl.errors import PgdeclError
 
     source, target = ("a.sql", "b.sql") if direction == "a-b" else ("b.sql", "a.sql")
-    a_sql = (CASES_DIR / case / source).read_text()
-    b_sql = (CASES_DIR / case / target).read_text()
+    a_sql = (_case_dir(case) / source).read_text()
+    b_sql = (_case_dir(case) / target).read_text()
     _require_extensions(admin, a_sql, b_sql)
     project = tmp_path / "project"
     project.mkdir()
-    shutil.copy(CASES_DIR / case / target, project / target)
+    shutil.copy(_case_dir(case) / target, project / target)
 
     with fresh_database(admin, "conf_") as live, fresh_database(admin, "conf_") as expected:
         _run_sql(live, a_sql)

@@ -55,6 +55,19 @@ WITH ids AS (
       FROM pg_namespace n WHERE n.oid >= 16384 OR n.nspname = 'public'
     UNION ALL
     SELECT 'pg_extension'::regclass, x.oid, 0, 'extension', '', x.extname::text FROM pg_extension x
+    UNION ALL
+    SELECT 'pg_ts_config'::regclass, c.oid, 0, 'tsconfig', n.nspname, c.cfgname::text
+      FROM pg_ts_config c JOIN pg_namespace n ON n.oid = c.cfgnamespace WHERE c.oid >= 16384
+    UNION ALL
+    SELECT 'pg_ts_dict'::regclass, d.oid, 0, 'tsdictionary', n.nspname, d.dictname::text
+      FROM pg_ts_dict d JOIN pg_namespace n ON n.oid = d.dictnamespace WHERE d.oid >= 16384
+    UNION ALL
+    SELECT 'pg_collation'::regclass, c.oid, 0, 'collation', n.nspname, c.collname::text
+      FROM pg_collation c JOIN pg_namespace n ON n.oid = c.collnamespace WHERE c.oid >= 16384
+    UNION ALL
+    SELECT 'pg_event_trigger'::regclass, e.oid, 0, 'event_trigger', '', e.evtname::text FROM pg_event_trigger e
+    UNION ALL
+    SELECT 'pg_publication'::regclass, p.oid, 0, 'publication', '', p.pubname::text FROM pg_publication p
 )
 SELECT DISTINCT o.kind, o.schema, o.name, r.kind, r.schema, r.name, d.deptype::text
   FROM pg_depend d

@@ -377,6 +377,7 @@ def _describe(sql: str) -> Operation:
     elif isinstance(s, ast.DefineStmt):
         obj, provides, needs = _define(s)
         action = REPLACE if s.replace else CREATE
+        touches = {obj} if s.replace else set()
     elif isinstance(s, ast.RuleStmt):
         table = relation_id(s.relation)
         obj = ObjectId("rule", table.schema, f"{table.name}.{s.rulename}")

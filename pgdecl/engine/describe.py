@@ -81,6 +81,7 @@ def references(node: Any) -> set[ObjectId]:
     for n in _walk(node):
         if isinstance(n, ast.RangeVar):
             out.add(relation_id(n))
+            out.add(ObjectId(COLUMNS, n.schemaname or "public", n.relname))  # after its columns change
         elif isinstance(n, ast.TypeName) and n.names:
             schema, name = _qualified(n.names)
             if schema not in SYSTEM_SCHEMAS and len(n.names) <= 2:

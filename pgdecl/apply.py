@@ -19,13 +19,13 @@ import socket
 import time
 import zlib
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Iterator
 
 import psycopg
 from psycopg import sql as psql
 
-from . import __version__, sqltree
+from . import __version__, progress, sqltree
 from .catalog import live_fingerprint
 from .db import Database, connect, scrub
 from .errors import ApplyError, PlanError
@@ -90,7 +90,9 @@ def locked(live: Database, wait: float = 300.0) -> Iterator[psycopg.Connection]:
         raise ApplyError(f"cannot connect to {live.display}: {scrub(str(e).strip(), live.conninfo)}") from None
     with conn:
         deadline = time.monotonic() + wait
+        waiting = progress.Waiting(f"another pgdecl apply to release its lock on {live.display} (up to {wait:.0f} s)")
         while not conn.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,)).fetchone()[0]:  # type: ignore[index]
+            waiting.tick()
             if time.monotonic() > deadline:
                 raise ApplyError(f"another pgdecl apply has held the lock on {live.display} for over {wait:.0f} s; "
                                  "nothing was applied")
@@ -160,7 +162,7 @@ def execute(plan: Plan, live: Database, conn: psycopg.Connection | None = None) 
     done = 0
 
     def fail(phase: str, i: int, step_sql: str, e: psycopg.Error, note: str) -> ApplyError:
-        msg = scrub((e.diag.message_primary or str(e)).strip(), live.conninfo)
+        msg = scrub(_diagnostics(e), live.conninfo)
         conn.execute("UPDATE pgdecl.history SET outcome = 'failed', finished_at = clock_timestamp(), error = %s "
                      "WHERE id = %s", (f"{phase} step {i}: {msg}", hid))
         return ApplyError(f"{phase} step {i} failed: {msg}\n  {step_sql}\n{note}")
@@ -169,7 +171,7 @@ def execute(plan: Plan, live: Database, conn: psycopg.Connection | None = None) 
     for i, step in enumerate(pre, 1):
         boundary()
         try:
-            with conn.transaction():
+            with progress.step(f"pre step {i}/{len(pre)}: {_short(step.sql)}"), conn.transaction():
                 _timeouts(conn, plan, local=True)
                 conn.execute(step.sql.encode())
                 conn.execute("UPDATE pgdecl.history SET pre_done = %s WHERE id = %s", (i, hid))
@@ -179,7 +181,7 @@ def execute(plan: Plan, live: Database, conn: psycopg.Connection | None = None) 
         done += 1
     if main:
         try:
-            with conn.transaction():
+            with progress.step(f"main transaction: {len(main)} statement(s)"), conn.transaction():
                 _timeouts(conn, plan, local=True)
                 for i, step in enumerate(main, 1):
                     boundary()
@@ -201,11 +203,12 @@ def execute(plan: Plan, live: Database, conn: psycopg.Connection | None = None) 
     for i, step in enumerate(post, 1):
         boundary()
         try:
-            if _needs_autocommit(step.sql):
-                conn.execute(step.sql.encode())
-            else:
-                with conn.transaction():
+            with progress.step(f"post step {i}/{len(post)}: {_short(step.sql)}"):
+                if _needs_autocommit(step.sql):
                     conn.execute(step.sql.encode())
+                else:
+                    with conn.transaction():
+                        conn.execute(step.sql.encode())
         except psycopg.Error as e:
             note = _clean_failed_index(conn, step.sql)
             raise fail("post", i, step.sql, e, "the main transaction was committed and "
@@ -217,6 +220,23 @@ def execute(plan: Plan, live: Database, conn: psycopg.Connection | None = None) 
     conn.execute("UPDATE pgdecl.history SET outcome = 'applied', finished_at = clock_timestamp(), "
                  "live_fingerprint_after = %s WHERE id = %s", (live_fingerprint(conn), hid))
     return done, hid
+
+
+def _short(sql: str, width: int = 90) -> str:
+    """One line of a statement, for progress lines."""
+    line = " ".join(sql.split())
+    return line if len(line) <= width else line[:width - 1] + "…"
+
+
+def _diagnostics(e: psycopg.Error) -> str:
+    """PostgreSQL's message with its DETAIL and HINT (a failed unique build names the duplicated key)."""
+    diag = e.diag
+    msg = (diag.message_primary or str(e)).strip()
+    if diag.message_detail:
+        msg += f"\n  DETAIL: {diag.message_detail}"
+    if diag.message_hint:
+        msg += f"\n  HINT: {diag.message_hint}"
+    return msg
 
 
 class _StepFailed(Exception):
@@ -304,6 +324,8 @@ def apply_saved(plan_file: str, database_url: str | None = None, allowed_hazards
     plan = Plan.load(plan_file)
     server = server or LocalServer()
     live = resolve_target(database_url, server)
+    if live.display != plan.target:  # shown and confirmed as where it will run (the fingerprint guards the rest)
+        plan = replace(plan, target=live.display)
     desired = None
     if project_dir is not None:
         desired = desired_from_specs(project_dir)

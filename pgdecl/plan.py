@@ -149,6 +149,8 @@ def make_plan(project_dir: str | Path = "schema", database_url: str | None = Non
     live = resolve_target(database_url, server)
     with ThreadPoolExecutor(max_workers=1) as pool:
         live_read = pool.submit(sides.read, live, desired.project)
+        if desired.project.roles:  # read the live roles before a scratch load makes them (cluster-wide)
+            live_read.result()
         # roles are cluster-wide: a project with roles builds its scratch side on a server of its own
         admin = _scratch_admin(live, dev_url, bool(desired.project.roles), server)
         with sides.DesiredSide(admin, desired.rendered) as desired_side:

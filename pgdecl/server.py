@@ -271,9 +271,12 @@ class LocalServer:
 
     def ensure_running(self) -> str:
         """Start (initialising on first use) and return a conninfo for the maintenance database."""
+        from . import progress
+
         with self._lock():
             if not self.initialised():
-                self.init()
+                with progress.step(f"initialising pgdecl's local PostgreSQL server in {self.dir}"):
+                    self.init()
             running = self.running()
             if running and not (self.socket_dir / f".s.PGSQL.{PORT}").exists():
                 # its socket was removed under it (e.g. the cache directory was deleted and made anew)
@@ -281,8 +284,9 @@ class LocalServer:
                 running = False
             if not running:
                 self._prepare_dirs()
-                self._cmd([self.binaries.tool("pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-w", "-t", "120",
-                           "start"], timeout=180)
+                with progress.step("starting pgdecl's local PostgreSQL server"):
+                    self._cmd([self.binaries.tool("pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-w", "-t",
+                               "120", "start"], timeout=180)
         return self.conninfo()
 
     def stop(self) -> bool:

@@ -57,6 +57,7 @@ CREATE TABLE IF NOT EXISTS pgdecl.history (
     pgdecl_version text NOT NULL,
     error text
 );
+ALTER TABLE pgdecl.history ADD COLUMN IF NOT EXISTS notes jsonb NOT NULL DEFAULT '[]';
 """
 
 
@@ -118,10 +119,10 @@ def _history_start(conn: psycopg.Connection, plan: Plan) -> int:
     client = f"{getpass.getuser()}@{socket.gethostname()} (pid {os.getpid()})"
     row = conn.execute(
         "INSERT INTO pgdecl.history (outcome, spec_fingerprint, desired_fingerprint, live_fingerprint_before,"
-        " statements, applied_by, client, pgdecl_version) VALUES ('running', %s, %s, %s, %s, current_user, %s, %s)"
-        " RETURNING id",
+        " statements, applied_by, client, pgdecl_version, notes)"
+        " VALUES ('running', %s, %s, %s, %s, current_user, %s, %s, %s) RETURNING id",
         (plan.spec_fingerprint, plan.desired_fingerprint, plan.live_fingerprint, json.dumps(steps), client,
-         __version__)).fetchone()
+         __version__, json.dumps(list(plan.notes)))).fetchone()
     return int(row[0])  # type: ignore[index]
 
 

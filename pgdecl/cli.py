@@ -67,8 +67,9 @@ def _start_ui(machine: bool = False) -> None:
     from . import progress
 
     color = _color()
-    progress.enable(sys.stderr.isatty() and not _UI["quiet"] and not machine,
-                    color if color is not None else None)
+    forced = os.environ.get("PGDECL_PROGRESS")  # "1": on even without a terminal (logs, tests); "0": off
+    on = forced == "1" if forced in ("0", "1") else sys.stderr.isatty()
+    progress.enable(on and not _UI["quiet"] and not machine, color if color is not None else None)
 
 
 def _echo(text: str, nl: bool = True) -> None:

@@ -154,8 +154,9 @@ def test_the_ci_example_installs_pgdecl_from_a_git_repository(tmp_path: Path) ->
     assert r.returncode == 0, r.stderr
     assert step["run"].strip() == 'pip install "git+$PGDECL_REPO@$PGDECL_REF"'
     assert "PGDECL_PACKAGE" not in workflow.read_text()
-    version = subprocess.run([str(venv / "bin" / "pgdecl"), "--version"], capture_output=True, text=True, env=env)
+    version = subprocess.run([str(venv / "bin" / "pgdecl"), "--version"], capture_output=True, text=True, env=env,
+                             cwd=tmp_path)
     assert version.returncode == 0 and "pgdecl" in version.stdout
     where = subprocess.run([str(venv / "bin" / "python"), "-c", "import pgdecl; print(pgdecl.__file__)"],
-                           capture_output=True, text=True, env=env)
+                           capture_output=True, text=True, env=env, cwd=tmp_path)
     assert str(venv) in where.stdout  # installed from git into the new environment, not the work tree

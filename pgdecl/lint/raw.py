@@ -109,7 +109,6 @@ def with_raw_objects(project: Project) -> Project:
     """The project with the tables, indexes and triggers its raw SQL files create; a file that does
     not parse is a SpecError naming file:line."""
     import pglast
-    from pglast import ast
 
     if not project.raw_sql:
         return project
@@ -125,20 +124,10 @@ def with_raw_objects(project: Project) -> Project:
                                     Origin(raw.path, raw.sql.count("\n", 0, at) + 1, f"sql file {raw.path}")))
             continue
         for rs in stmts:
-            stmt = rs.stmt
-            line = _line(raw.sql, rs.stmt_location or 0)
-            if isinstance(stmt, ast.CreateStmt) and not stmt.inhRelations and not stmt.partbound:
-                name = _qualified(stmt.relation)
-                if name not in tables:
-                    tables[name] = _table(stmt, Origin(raw.path, line, f"table {name} (raw SQL)"))
-            elif isinstance(stmt, ast.IndexStmt):
-                name = _qualified(stmt.relation)
-                extra.setdefault(name, {}).setdefault("indexes", []).append(
-                    _index(stmt, Origin(raw.path, line, f"index {stmt.idxname or 'on ' + name} (raw SQL)")))
-            elif isinstance(stmt, ast.CreateTrigStmt):
-                name = _qualified(stmt.relation)
-                extra.setdefault(name, {}).setdefault("triggers", []).append(
-                    (stmt.trigname, _trigger(stmt, Origin(raw.path, line, f"trigger {stmt.trigname} (raw SQL)"))))
+            try:
+                _add(rs, raw, tables, extra)
+            except (ValueError, TypeError, AttributeError):  # a form the model cannot hold: not linted
+                continue
     if errors:
         raise SpecErrors(errors)
     for name, more in extra.items():
@@ -149,3 +138,24 @@ def with_raw_objects(project: Project) -> Project:
             "indexes": [*t.indexes, *more.get("indexes", [])],
             "triggers": {**t.triggers, **dict(more.get("triggers", []))}})
     return project.model_copy(update={"tables": tables})
+
+
+def _add(rs: Any, raw: Any, tables: dict[str, Table], extra: dict[str, dict[str, list[Any]]]) -> None:
+    """One raw statement into `tables` (a new table) or `extra` (an index or trigger of a table)."""
+    from pglast import ast
+
+    stmt = rs.stmt
+    line = _line(raw.sql, rs.stmt_location or 0)
+    if isinstance(stmt, ast.CreateStmt) and not stmt.inhRelations and not stmt.partbound \
+            and not stmt.ofTypename:
+        name = _qualified(stmt.relation)
+        if name not in tables:
+            tables[name] = _table(stmt, Origin(raw.path, line, f"table {name} (raw SQL)"))
+    elif isinstance(stmt, ast.IndexStmt):
+        name = _qualified(stmt.relation)
+        extra.setdefault(name, {}).setdefault("indexes", []).append(
+            _index(stmt, Origin(raw.path, line, f"index {stmt.idxname or 'on ' + name} (raw SQL)")))
+    elif isinstance(stmt, ast.CreateTrigStmt):
+        name = _qualified(stmt.relation)
+        extra.setdefault(name, {}).setdefault("triggers", []).append(
+            (stmt.trigname, _trigger(stmt, Origin(raw.path, line, f"trigger {stmt.trigname} (raw SQL)"))))

@@ -17,13 +17,13 @@ import signal
 import time
 import zlib
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Iterator
 
 import psycopg
 from psycopg import sql as psql
 
-from . import history, sqltree
+from . import history, progress, sqltree
 from .catalog import live_fingerprint
 from .db import Database, connect, scrub
 from .errors import ApplyError, PgdeclError, PlanError
@@ -68,7 +68,9 @@ def locked(live: Database, wait: float = 300.0) -> Iterator[psycopg.Connection]:
         # the history must say what landed even after a crash, whatever the server's default
         conn.execute("SET synchronous_commit = on")
         deadline = time.monotonic() + wait
+        waiting = progress.Waiting(f"another pgdecl apply to release its lock on {live.display} (up to {wait:.0f} s)")
         while not conn.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,)).fetchone()[0]:  # type: ignore[index]
+            waiting.tick()
             if time.monotonic() > deadline:
                 raise ApplyError(f"another pgdecl apply has held the lock on {live.display} for over {wait:.0f} s; "
                                  "nothing was applied")
@@ -146,7 +148,7 @@ def _run(plan: Plan, live: Database, conn: psycopg.Connection) -> tuple[int, his
     for i, step in enumerate(pre, 1):
         boundary()
         try:
-            with conn.transaction():
+            with progress.step(f"pre step {i}/{len(pre)}: {_short(step.sql)}"), conn.transaction():
                 _timeouts(conn, plan, local=True)
                 conn.execute(step.sql.encode())
                 conn.execute("UPDATE pgdecl.history SET pre_done = %s WHERE id = %s", (i, row.id))
@@ -156,7 +158,7 @@ def _run(plan: Plan, live: Database, conn: psycopg.Connection) -> tuple[int, his
         done += 1
     if main:
         try:
-            with conn.transaction():
+            with progress.step(f"main transaction: {len(main)} statement(s)"), conn.transaction():
                 _timeouts(conn, plan, local=True)
                 for i, step in enumerate(main, 1):
                     boundary()
@@ -182,11 +184,12 @@ def _run(plan: Plan, live: Database, conn: psycopg.Connection) -> tuple[int, his
         try:
             if i == 1:
                 _timeouts(conn, plan, local=False)
-            if _needs_autocommit(step.sql):
-                conn.execute(step.sql.encode())
-            else:
-                with conn.transaction():
+            with progress.step(f"post step {i}/{len(post)}: {_short(step.sql)}"):
+                if _needs_autocommit(step.sql):
                     conn.execute(step.sql.encode())
+                else:
+                    with conn.transaction():
+                        conn.execute(step.sql.encode())
             conn.execute("UPDATE pgdecl.history SET post_done = %s WHERE id = %s", (i, row.id))
         except psycopg.Error as e:
             note = "" if conn.closed else _clean_failed_index(conn, step.sql) + _validate_hint(conn, step.sql)
@@ -213,6 +216,12 @@ def _finish(row: history.Row, conn: psycopg.Connection, after: Plan | None) -> N
                           f"a second plan still has {len(after.steps)} statement(s)")
     if not written:
         raise ApplyError("the plan ran, but " + row.unwritten().lstrip("; "))
+
+
+def _short(sql: str, width: int = 90) -> str:
+    """One line of a statement, for progress lines."""
+    line = " ".join(sql.split())
+    return line if len(line) <= width else line[:width - 1] + "…"
 
 
 class _StepFailed(Exception):
@@ -324,6 +333,8 @@ def apply_saved(plan_file: str, database_url: str | None = None, allowed_hazards
     plan = Plan.load(plan_file)
     server = server or LocalServer()
     live = resolve_target(database_url, server)
+    if live.display != plan.target:  # shown and confirmed as where it will run (the fingerprint guards the rest)
+        plan = replace(plan, target=live.display)
     desired = None
     if project_dir is not None:
         desired = desired_from_specs(project_dir)

@@ -7,8 +7,9 @@ import gc
 import json
 import os
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import click
 
@@ -18,18 +19,112 @@ from .format import PLAN_FORMATS, error_text, plan_text, status_text
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
 
-project_arg = click.argument("project_dir", default="schema", type=click.Path(file_okay=False))
-database_opt = click.option("--database-url", envvar="DATABASE_URL", default=None,
-                            help="Target database (default: DATABASE_URL, the PG* variables, else pgdecl_dev "
-                                 "on pgdecl's local server).", show_envvar=True)
+project_arg = click.argument("project_dir", default=None, required=False, type=click.Path(file_okay=False))
+database_opt = click.option("--database-url", default=None,
+                            help="Target database (default: the --env's, else DATABASE_URL, the PG* variables, the "
+                                 "default env of pgdecl.toml, else the project's own database on pgdecl's local "
+                                 "server).")
+env_opt = click.option("--env", "env_name", default=None, metavar="NAME",
+                       help="Environment of pgdecl.toml ([env.NAME]) giving the database, dev server, timeouts and "
+                            "allowed hazards.")
 dev_opt = click.option("--dev-url", default=None, help="Server for scratch databases (default: the target's "
                                                        "server when it allows CREATE DATABASE, else the local one).")
-lock_opt = click.option("--lock-timeout", default="10s", show_default=True, help="lock_timeout for each statement.")
+lock_opt = click.option("--lock-timeout", default=None, help="lock_timeout for each statement  [default: 10s]")
 single_opt = click.option("--single-transaction", is_flag=True,
                           help="Run every step in one transaction, as written: no CONCURRENTLY index builds, "
                                "constraints validated under their lock (fine for small or idle databases).")
-stmt_opt = click.option("--statement-timeout", default="0", show_default=True,
-                        help="statement_timeout for each statement (0: none).")
+stmt_opt = click.option("--statement-timeout", default=None,
+                        help="statement_timeout for each statement (0: none)  [default: 0]")
+
+
+def _ui_flag(name: str) -> Callable[[click.Context, click.Parameter, Any], None]:
+    def set_flag(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+        if value is not None:
+            _UI[name] = value
+    return set_flag
+
+
+_UI: dict[str, Any] = {"quiet": False, "color": None}
+
+
+def ui_opts(f: Callable[..., Any]) -> Callable[..., Any]:
+    """-q/--quiet and --color/--no-color, on every command that talks to a database."""
+    f = click.option("-q", "--quiet", is_flag=True, default=None, expose_value=False, callback=_ui_flag("quiet"),
+                     help="No progress lines; `plan` and `apply` show only the summary of the plan.")(f)
+    return click.option("--color/--no-color", default=None, expose_value=False, callback=_ui_flag("color"),
+                        help="Colour the output (default: on a terminal, unless NO_COLOR is set).")(f)
+
+
+def _color() -> bool | None:
+    """click's `color` argument: None (a terminal decides) unless asked or NO_COLOR is set."""
+    if _UI["color"] is not None:
+        return bool(_UI["color"])
+    return False if os.environ.get("NO_COLOR") else None
+
+
+def _start_ui(machine: bool = False) -> None:
+    """Progress lines on standard error when it is a terminal, unless --quiet or a machine format."""
+    from . import progress
+
+    color = _color()
+    forced = os.environ.get("PGDECL_PROGRESS")  # "1": on even without a terminal (logs, tests); "0": off
+    on = forced == "1" if forced in ("0", "1") else sys.stderr.isatty()
+    progress.enable(on and not _UI["quiet"] and not machine, color if color is not None else None)
+
+
+def _echo(text: str, nl: bool = True) -> None:
+    click.echo(text, nl=nl, color=_color())
+
+
+@dataclass
+class Settings:
+    """What a command that touches a database uses, from its options, its --env and pgdecl.toml."""
+
+    specs: str
+    database_url: str | None = None
+    dev_url: str | None = None
+    lock_timeout: str = "10s"
+    statement_timeout: str = "0"
+    lock_wait: float = 300.0
+    allowed: set[str] = field(default_factory=set)
+
+
+def _specs(project_dir: str | None) -> str:
+    from .config import current_config
+
+    return project_dir or current_config().specs_dir()
+
+
+def _settings(project_dir: str | None, env_name: str | None = None, database_url: str | None = None,
+              dev_url: str | None = None, lock_timeout: str | None = None, statement_timeout: str | None = None,
+              lock_wait: float | None = None, allowed: tuple[str, ...] = ()) -> Settings:
+    """Options first, then the chosen (or default) environment, then the built-in defaults. Without
+    a URL the target is the project's own database on the local server (named after the project)."""
+    from .config import check_duration, current_config, project_database_name
+    from .db import use_local_database
+
+    config = current_config()
+    specs = project_dir or config.specs_dir()
+    env = config.env(env_name)
+    outside = bool(os.environ.get("DATABASE_URL")) or any(os.environ.get(k) for k in _PG_ENV)
+    url = database_url
+    if url is None and env is not None and (env_name is not None or not outside):
+        url = env.database_url()
+        use_local_database(project_database_name(config, specs, env.name), only=url is None)
+    else:
+        use_local_database(project_database_name(config, specs, None))
+    s = Settings(specs=specs, database_url=url, dev_url=dev_url or (env.dev_url if env else None),
+                 lock_timeout=lock_timeout or (env.lock_timeout if env else None) or "10s",
+                 statement_timeout=statement_timeout or (env.statement_timeout if env else None) or "0",
+                 lock_wait=lock_wait if lock_wait is not None else (env.lock_wait if env and env.lock_wait is not None
+                                                                    else 300.0),
+                 allowed=set(allowed) | set(env.allow_hazards if env else ()))
+    check_duration(s.lock_timeout, "--lock-timeout")
+    check_duration(s.statement_timeout, "--statement-timeout")
+    return s
+
+
+_PG_ENV = ("PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER", "PGSERVICE")
 
 
 def _no_cache(ctx: click.Context, param: click.Parameter, value: bool) -> None:
@@ -117,25 +212,26 @@ def main() -> None:
 @main.command()
 @project_arg
 @no_cache_opt
-def render(project_dir: str) -> None:
+def render(project_dir: str | None) -> None:
     """Print the canonical DDL of the specs."""
     from .desired import desired_from_specs
 
     def run() -> int:
-        click.echo(desired_from_specs(project_dir).rendered.text(), nl=False)
+        click.echo(desired_from_specs(_specs(project_dir)).rendered.text(), nl=False)
         return EXIT_OK
     _run(run)
 
 
 @main.command()
 @project_arg
-def validate(project_dir: str) -> None:
+def validate(project_dir: str | None) -> None:
     """Check the specs without a database."""
     from .desired import desired_from_specs
 
     def run() -> int:
-        d = desired_from_specs(project_dir)
-        click.echo(f"{project_dir}: {len(d.project.tables)} tables, {len(d.rendered.statements)} statements, ok")
+        specs = _specs(project_dir)
+        d = desired_from_specs(specs)
+        click.echo(f"{specs}: {len(d.project.tables)} tables, {len(d.rendered.statements)} statements, ok")
         return EXIT_OK
     _run(run)
 
@@ -144,14 +240,12 @@ def validate(project_dir: str) -> None:
 @project_arg
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="Write the Markdown to this file instead of standard output.")
-def docs(project_dir: str, output: str | None) -> None:
+def docs(project_dir: str | None, output: str | None) -> None:
     """Markdown documentation of the specs with a Mermaid ER diagram (no database)."""
-    from pathlib import Path
-
     from .docs import project_docs
 
     def run() -> int:
-        text = project_docs(project_dir)
+        text = project_docs(_specs(project_dir))
         if output:
             try:
                 Path(output).write_text(text, encoding="utf-8")
@@ -168,15 +262,17 @@ def docs(project_dir: str, output: str | None) -> None:
 @project_arg
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--select", multiple=True, metavar="CODES",
-              help="Run only these rules (codes or names, comma-separated; ALL for every rule).")
-@click.option("--ignore", multiple=True, metavar="CODES", help="Skip these rules.")
-@click.option("--fail-on", type=click.Choice(["warning", "error", "never"]), default="warning", show_default=True,
-              help="Exit 1 on any finding (warning), only on errors, or never.")
+              help="Run only these rules (codes or names, comma-separated; ALL for every rule; default: [lint] "
+                   "select of pgdecl.toml).")
+@click.option("--ignore", multiple=True, metavar="CODES", help="Skip these rules (added to [lint] ignore).")
+@click.option("--fail-on", type=click.Choice(["warning", "error", "never"]), default=None,
+              help="Exit 1 on any finding (warning), only on errors, or never  [default: warning]")
 @click.option("--list-rules", is_flag=True, help="List the rules and exit.")
 @click.option("--explain", metavar="CODE", default=None, help="Explain a rule (anti-pattern and fix) and exit.")
-def lint(project_dir: str, fmt: str, select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str,
+def lint(project_dir: str | None, fmt: str, select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None,
          list_rules: bool, explain: str | None) -> None:
     """Check the specs for schema mistakes, without a database. Exit 1 on findings not silenced inline."""
+    from .config import current_config
     from .lint import all_rules, lint_project, select_rules
     from .lint.output import LINT_FORMATS, explain_text, rules_text
 
@@ -187,46 +283,68 @@ def lint(project_dir: str, fmt: str, select: tuple[str, ...], ignore: tuple[str,
         if explain:
             click.echo(explain_text(select_rules([explain])[0]), nl=False)
             return EXIT_OK
-        result = lint_project(project_dir, select, ignore)
-        click.echo(LINT_FORMATS[fmt](result, project_dir), nl=False)
-        return EXIT_ERROR if result.failed(fail_on) else EXIT_OK
+        config = current_config()
+        specs = project_dir or config.specs_dir()
+        result = lint_project(specs, select or config.lint_select, ignore + config.lint_ignore)
+        click.echo(LINT_FORMATS[fmt](result, specs), nl=False)
+        return EXIT_ERROR if result.failed(fail_on or config.lint_fail_on or "warning") else EXIT_OK
     _run(run)
 
 
 @main.command()
 @project_arg
+@env_opt
 @database_opt
 @dev_opt
 @click.option("--format", "fmt", type=click.Choice(sorted(PLAN_FORMATS)), default="text", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Also save the plan as JSON.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="Also save the plan as JSON (for `pgdecl apply plan.json`); the exit code is then 0 when it "
+                   "was saved.")
 @lock_opt
 @stmt_opt
 @single_opt
 @reorder_opt
 @no_cache_opt
-def plan(project_dir: str, database_url: str | None, dev_url: str | None, fmt: str, output: str | None,
-         lock_timeout: str, statement_timeout: str, single_transaction: bool, reorder_columns: bool) -> None:
-    """Show what it takes to make the database match the specs. Exit 0: nothing to do; 2: changes."""
+@ui_opts
+def plan(project_dir: str | None, env_name: str | None, database_url: str | None, dev_url: str | None, fmt: str,
+         output: str | None, lock_timeout: str | None, statement_timeout: str | None, single_transaction: bool,
+         reorder_columns: bool) -> None:
+    """Show what it takes to make the database match the specs. Exit 0: nothing to do (or the plan
+    was saved with -o); 2: changes."""
     from .plan import make_plan
 
     def run() -> int:
-        p = make_plan(project_dir, database_url, dev_url, lock_timeout, statement_timeout,
-                      online=not single_transaction, reorder_columns=reorder_columns)
-        click.echo(PLAN_FORMATS[fmt](p), nl=False)
+        _start_ui(machine=fmt != "text")
+        s = _settings(project_dir, env_name, database_url, dev_url, lock_timeout, statement_timeout)
+        from . import progress
+
+        with progress.step(f"planning {s.specs}"):
+            p = make_plan(s.specs, s.database_url, s.dev_url, s.lock_timeout, s.statement_timeout,
+                          online=not single_transaction, reorder_columns=reorder_columns)
+        if fmt == "text":
+            _echo(plan_text(p, summary=True, sql=not _UI["quiet"]), nl=False)
+        else:
+            click.echo(PLAN_FORMATS[fmt](p), nl=False)
         if output:
             p.save(output)
+            if fmt == "text":
+                click.echo(f"Saved the plan to {output}; apply it with: pgdecl apply {output}"
+                           + (f" --env {env_name}" if env_name else ""), err=True)
+            return EXIT_OK
         return EXIT_OK if p.empty else EXIT_CHANGES
     _run(run)
 
 
 @main.command("diff")
-@click.argument("project_dir", default="schema", type=click.Path())
+@click.argument("project_dir", default=None, required=False, type=click.Path())
 @click.option("--from", "from_ref", default=None, metavar="REF",
               help="Old side: a git revision, a directory of specs or a database URL (default: the merge base "
                    "of HEAD and the main branch).")
 @click.option("--to", "to_ref", default=None, metavar="REF",
               help="New side, the same kinds (default: PROJECT_DIR in the work tree).")
-@click.option("--dev-url", default=None, help="Server for the scratch databases (default: pgdecl's local server).")
+@env_opt
+@click.option("--dev-url", default=None, help="Server for the scratch databases (default: the env's dev_url, "
+                                              "else pgdecl's local server).")
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
               show_default=True)
 @click.option("--link-base", default=None, metavar="URL",
@@ -234,8 +352,9 @@ def plan(project_dir: str, database_url: str | None, dev_url: str | None, fmt: s
                    "(e.g. https://github.com/OWNER/REPO/blob/SHA).")
 @single_opt
 @no_cache_opt
-def diff_command(project_dir: str, from_ref: str | None, to_ref: str | None, dev_url: str | None, fmt: str,
-                 link_base: str | None, single_transaction: bool) -> None:
+@ui_opts
+def diff_command(project_dir: str | None, from_ref: str | None, to_ref: str | None, env_name: str | None,
+                 dev_url: str | None, fmt: str, link_base: str | None, single_transaction: bool) -> None:
     """Review a schema change: spec changes, the DDL plan with hazards, new lint findings, an ER
     diagram of the touched tables. Both spec sides are built in scratch databases; a database URL
     side is only read. Exit 0: no changes; 2: changes."""
@@ -243,7 +362,14 @@ def diff_command(project_dir: str, from_ref: str | None, to_ref: str | None, dev
     from .review_format import REVIEW_FORMATS, review_markdown
 
     def run() -> int:
-        r = review(project_dir, from_ref, to_ref, dev_url, online=not single_transaction)
+        _start_ui(machine=fmt != "text")
+        from .config import current_config
+
+        config = current_config()
+        env = config.env(env_name) if env_name else None
+        specs = project_dir or os.path.relpath(config.root / config.specs)
+        r = review(specs, from_ref, to_ref, dev_url or (env.dev_url if env else None),
+                   online=not single_transaction)
         text = review_markdown(r, link_base) if fmt == "markdown" else REVIEW_FORMATS[fmt](r)
         click.echo(text, nl=False)
         return EXIT_OK if r.empty else EXIT_CHANGES
@@ -251,33 +377,36 @@ def diff_command(project_dir: str, from_ref: str | None, to_ref: str | None, dev
 
 
 @main.command()
-@click.argument("source", default="schema", type=click.Path())
+@click.argument("source", default=None, required=False, type=click.Path())
+@env_opt
 @database_opt
 @dev_opt
 @click.option("--yes", "-y", is_flag=True, help="Apply without asking.")
 @click.option("--allow-hazard", "allowed", multiple=True, metavar="KIND",
-              help="Allow steps with this hazard kind (repeat for each kind).")
+              help="Allow steps with this hazard kind (repeat for each kind; added to the env's allow_hazards).")
 @lock_opt
 @stmt_opt
 @single_opt
 @click.option("--specs", "specs_dir", default=None, type=click.Path(file_okay=False),
-              help="With a saved plan: the specs it was made from, to re-plan afterwards (default: schema/ when "
-                   "its fingerprint is the plan's).")
-@click.option("--lock-wait", default=300.0, show_default=True, help="Seconds to wait for another apply to finish.")
+              help="With a saved plan: the specs it was made from, to re-plan afterwards (default: the project's "
+                   "spec directory when its fingerprint is the plan's).")
+@click.option("--lock-wait", default=None, type=float,
+              help="Seconds to wait for another apply to finish  [default: 300]")
 @reorder_opt
 @no_cache_opt
-def apply(source: str, database_url: str | None, dev_url: str | None, yes: bool, allowed: tuple[str, ...],
-          lock_timeout: str, statement_timeout: str, single_transaction: bool, specs_dir: str | None,
-          lock_wait: float, reorder_columns: bool) -> None:
+@ui_opts
+def apply(source: str | None, env_name: str | None, database_url: str | None, dev_url: str | None, yes: bool,
+          allowed: tuple[str, ...], lock_timeout: str | None, statement_timeout: str | None,
+          single_transaction: bool, specs_dir: str | None, lock_wait: float | None, reorder_columns: bool) -> None:
     """Plan (or load a plan saved with `plan -o`), confirm, apply, and check that a second plan is empty.
 
-    SOURCE is a spec directory (default: schema) or a saved plan file (.json), which is refused if
-    the database changed since it was made."""
+    SOURCE is a spec directory (default: the project's, else schema) or a saved plan file (.json),
+    which is refused if the database changed since it was made."""
     from .apply import apply as apply_project
     from .apply import apply_saved
 
     def confirm(p) -> bool:  # type: ignore[no-untyped-def]
-        click.echo(plan_text(p))
+        _echo(plan_text(p, summary=True, sql=not _UI["quiet"]))
         if yes:
             return True
         if not sys.stdin.isatty():
@@ -285,15 +414,20 @@ def apply(source: str, database_url: str | None, dev_url: str | None, yes: bool,
         return click.confirm(f"Apply {len(p.steps)} statement(s) to {p.target}?", default=False)
 
     def run() -> int:
-        if Path(source).is_file():
-            specs = specs_dir or _matching_specs(source)
-            result = apply_saved(source, database_url, set(allowed), confirm, specs, dev_url, lock_wait=lock_wait)
+        _start_ui()
+        saved = source is not None and Path(source).is_file()
+        s = _settings(None if saved else source, env_name, database_url, dev_url, lock_timeout, statement_timeout,
+                      lock_wait, allowed)
+        if saved:
+            specs = specs_dir or _matching_specs(source, s.specs)  # type: ignore[arg-type]
+            result = apply_saved(source, s.database_url, s.allowed, confirm, specs, s.dev_url,  # type: ignore[arg-type]
+                                 lock_wait=s.lock_wait)
         else:
-            result = apply_project(source, database_url, dev_url, set(allowed), confirm, lock_timeout,
-                                   statement_timeout, online=not single_transaction, lock_wait=lock_wait,
+            result = apply_project(s.specs, s.database_url, s.dev_url, s.allowed, confirm, s.lock_timeout,
+                                   s.statement_timeout, online=not single_transaction, lock_wait=s.lock_wait,
                                    reorder_columns=reorder_columns)
         if result.plan.empty:
-            click.echo(plan_text(result.plan), nl=False)
+            _echo(plan_text(result.plan, summary=True), nl=False)
         elif result.after is None and result.applied == 0:
             click.echo("Not applied.")
             return EXIT_ERROR
@@ -307,53 +441,82 @@ def apply(source: str, database_url: str | None, dev_url: str | None, yes: bool,
     _run(run)
 
 
-def _matching_specs(plan_file: str) -> str | None:
-    """schema/ when it holds the specs the saved plan was made from."""
+def _matching_specs(plan_file: str, specs: str) -> str | None:
+    """The project's spec directory when it holds the specs the saved plan was made from."""
     from .desired import desired_from_specs
     from .plan import Plan
 
-    if not Path("schema").is_dir():
+    if not Path(specs).is_dir():
         return None
     try:
-        same = desired_from_specs("schema").spec_fingerprint == Plan.load(plan_file).spec_fingerprint
+        same = desired_from_specs(specs).spec_fingerprint == Plan.load(plan_file).spec_fingerprint
     except PgdeclError:
         return None
-    return "schema" if same else None
+    return specs if same else None
 
 
 @main.command("test")
 @project_arg
-@click.option("--dev-url", default=None, help="Server for the scratch database (default: pgdecl's local server).")
+@env_opt
+@click.option("--dev-url", default=None, help="Server for the scratch database (default: the env's dev_url, else "
+                                              "pgdecl's local server).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the generated values.")
 @click.option("--verbose", "-v", is_flag=True, help="List every NOT NULL and type limit, not only a summary.")
 @click.option("--strict", is_flag=True, help="Exit 1 also when a constraint could not be proved.")
-def test_command(project_dir: str, dev_url: str | None, fmt: str, seed: int, verbose: bool, strict: bool) -> None:
+@ui_opts
+def test_command(project_dir: str | None, env_name: str | None, dev_url: str | None, fmt: str, seed: int,
+                 verbose: bool, strict: bool) -> None:
     """Prove each constraint of the specs on a scratch copy: a valid row is accepted, a row violating
     just that constraint is rejected by it. Exit 0: none failed (unproved ones are explained); 1: a
     constraint did not hold (with --strict: or could not be proved), or an error."""
     from .proptest import REPORT_FORMATS, run_tests
 
     def run() -> int:
-        report = run_tests(project_dir, dev_url, seed)
+        _start_ui(machine=fmt != "text")
+        s = _settings(project_dir, env_name, dev_url=dev_url)
+        report = run_tests(s.specs, s.dev_url, seed)
         click.echo(REPORT_FORMATS[fmt](report, verbose), nl=False)
         return EXIT_OK if report.ok and not (strict and report.count("unproved")) else EXIT_ERROR
     _run(run)
 
 
 @main.command("import")
+@env_opt
 @database_opt
 @click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Directory to write the specs into (refused when not empty, unless --force).")
 @click.option("--schema", "schemas", multiple=True, metavar="S",
               help="Import only this schema (repeat for more; default: every schema).")
 @click.option("--force", is_flag=True, help="Replace the spec files of a non-empty output directory.")
-def import_command(database_url: str | None, out_dir: str, schemas: tuple[str, ...], force: bool) -> None:
+@ui_opts
+def import_command(env_name: str | None, database_url: str | None, out_dir: str, schemas: tuple[str, ...],
+                   force: bool) -> None:
     """Write pgdecl specs from an existing database: YAML per schema, raw SQL for the rest."""
     from .importer import import_database, summary_text
 
     def run() -> int:
-        click.echo(summary_text(import_database(out_dir, database_url, schemas, force)), nl=False)
+        _start_ui()
+        s = _settings(out_dir, env_name, database_url)
+        click.echo(summary_text(import_database(out_dir, s.database_url, schemas, force)), nl=False)
+        return EXIT_OK
+    _run(run)
+
+
+@main.command("init")
+@click.argument("directory", default=".", type=click.Path(file_okay=False))
+@click.option("--name", default=None, help="Project name (default: the directory's name).")
+@click.option("--force", is_flag=True, help="Overwrite files that exist.")
+def init_command(directory: str, name: str | None, force: bool) -> None:
+    """Start a project: pgdecl.toml, a starter spec in schema/, .pre-commit-config.yaml and a GitHub
+    Actions workflow reviewing each pull request; then say what to run next."""
+    from .scaffold import init_project, next_steps
+
+    def run() -> int:
+        written = init_project(Path(directory), name, force)
+        for path in written:
+            click.echo(f"wrote {path}")
+        click.echo(next_steps(Path(directory)), nl=False)
         return EXIT_OK
     _run(run)
 
@@ -372,11 +535,13 @@ def server_status() -> None:
 
 
 @server.command("start")
+@ui_opts
 def server_start() -> None:
     """Start the local server (it also starts on demand)."""
     from .server import LocalServer
 
     def run() -> int:
+        _start_ui()
         s = LocalServer()
         s.ensure_running()
         click.echo(f"running: {s.conninfo()}")
@@ -442,10 +607,11 @@ def server_clean(dev_url: str | None) -> None:
 
 @main.command("spec-schema")
 def spec_schema() -> None:
-    """Print the JSON Schema of a spec file (for editor completion and checks)."""
-    from .model import json_schema
+    """Print the JSON Schema of a spec file as written (shorthands included), for editor completion
+    and checks."""
+    from .spec_schema import input_schema
 
-    click.echo(json.dumps(json_schema(), indent=2))
+    click.echo(json.dumps(input_schema(), indent=2))
 
 
 if __name__ == "__main__":

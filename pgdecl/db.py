@@ -6,12 +6,25 @@ import os
 from dataclasses import dataclass
 
 import psycopg
+import psycopg.sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from .errors import DatabaseError
 from .server import LocalServer
 
-DEV_DATABASE = "pgdecl_dev"
+DEV_DATABASE = "pgdecl_dev"  # the local database of a library caller that names none
+_local: dict[str, object] = {"database": DEV_DATABASE, "only": False}
+
+
+def use_local_database(name: str, only: bool = False) -> None:
+    """The database on the local server that a command without a target uses (the command line
+    names it after the project: pgdecl.config.project_database_name). With `only` (an --env that
+    names no URL), DATABASE_URL and the PG* variables are not consulted."""
+    _local["database"], _local["only"] = name, only
+
+
+def local_database() -> str:
+    return str(_local["database"])
 _PG_ENV = ("PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER", "PGSERVICE")
 
 
@@ -61,22 +74,24 @@ def scrub(message: str, conninfo: str) -> str:
 
 
 def resolve_target(database_url: str | None, server: LocalServer | None = None) -> Database:
-    """--database-url, then DATABASE_URL, then the libpq PG* variables, else pgdecl_dev on the local server."""
-    url = database_url or os.environ.get("DATABASE_URL")
+    """--database-url, then DATABASE_URL, then the libpq PG* variables, else the project's database
+    (`use_local_database`; pgdecl_dev for a library caller) on the local server."""
+    url = database_url or (None if _local["only"] else os.environ.get("DATABASE_URL"))
     if url:
         try:
             conninfo_to_dict(url)
         except psycopg.ProgrammingError:
             raise DatabaseError("the database URL is not a valid PostgreSQL connection string") from None
         return Database(url)
-    if any(os.environ.get(k) for k in _PG_ENV):
+    if not _local["only"] and any(os.environ.get(k) for k in _PG_ENV):
         return Database("")
     server = server or LocalServer()
     admin = Database(server.ensure_running(), local=True)
+    name = local_database()
     with connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DEV_DATABASE,)).fetchone():
-            conn.execute(f"CREATE DATABASE {DEV_DATABASE}")
-    return admin.with_dbname(DEV_DATABASE)
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(psycopg.sql.Identifier(name)))
+    return admin.with_dbname(name)
 
 
 def connect(db: Database, autocommit: bool = False) -> psycopg.Connection:

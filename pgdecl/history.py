@@ -45,11 +45,13 @@ CREATE TABLE pgdecl.history (
     client text NOT NULL,
     pgdecl_version text NOT NULL,
     error text,
-    remaining jsonb
+    remaining jsonb,
+    notes jsonb NOT NULL DEFAULT '[]'
 )
 """
 # a table made by an earlier pgdecl gains what this one writes
 UPGRADE_DDL = ("ALTER TABLE pgdecl.history ADD COLUMN IF NOT EXISTS remaining jsonb",
+               "ALTER TABLE pgdecl.history ADD COLUMN IF NOT EXISTS notes jsonb NOT NULL DEFAULT '[]'",
                "ALTER TABLE pgdecl.history DROP CONSTRAINT IF EXISTS history_outcome_check",
                f"ALTER TABLE pgdecl.history ADD CONSTRAINT history_outcome_check {_OUTCOME_CHECK}")
 RETRY_FOR = 5.0  # seconds to retry a history write on a fresh connection
@@ -109,6 +111,8 @@ def _upgrade(conn: psycopg.Connection, user: str) -> None:
     current = conn.execute(
         "SELECT EXISTS (SELECT FROM pg_attribute WHERE attrelid = 'pgdecl.history'::regclass "
         "               AND attname = 'remaining' AND NOT attisdropped)"
+        " AND EXISTS (SELECT FROM pg_attribute WHERE attrelid = 'pgdecl.history'::regclass "
+        "               AND attname = 'notes' AND NOT attisdropped)"
         " AND EXISTS (SELECT FROM pg_constraint WHERE conrelid = 'pgdecl.history'::regclass "
         "             AND conname = 'history_outcome_check' AND pg_get_constraintdef(oid) LIKE '%not_converged%')"
     ).fetchone()[0]  # type: ignore[index]
@@ -149,11 +153,11 @@ class Row:
         client = f"{getpass.getuser()}@{socket.gethostname()} (pid {os.getpid()})"
         row = conn.execute(
             "INSERT INTO pgdecl.history (id, outcome, spec_fingerprint, desired_fingerprint, live_fingerprint_before,"
-            " statements, applied_by, client, pgdecl_version) OVERRIDING SYSTEM VALUE"
-            " SELECT coalesce(max(id), 0) + 1, 'running', %s, %s, %s, %s, current_user, %s, %s FROM pgdecl.history"
+            " statements, applied_by, client, pgdecl_version, notes) OVERRIDING SYSTEM VALUE"
+            " SELECT coalesce(max(id), 0) + 1, 'running', %s, %s, %s, %s, current_user, %s, %s, %s FROM pgdecl.history"
             " RETURNING id",
             (plan.spec_fingerprint, plan.desired_fingerprint, plan.live_fingerprint, steps_json(plan.steps), client,
-             __version__)).fetchone()
+             __version__, json.dumps(list(plan.notes)))).fetchone()
         self.id = int(row[0])  # type: ignore[index]
 
     def set(self, assignments: str, *params: Any) -> bool:
@@ -186,7 +190,13 @@ class Row:
 
 def lost(conn: psycopg.Connection, e: psycopg.Error, conninfo: str) -> str:
     """An error's message, saying so when the connection itself was lost."""
-    msg = scrub((e.diag.message_primary or str(e)).strip(), conninfo)
+    diag = e.diag
+    msg = (diag.message_primary or str(e)).strip()
+    if diag.message_detail:  # a failed unique build names the duplicated key here
+        msg += f"\n  DETAIL: {diag.message_detail}"
+    if diag.message_hint:
+        msg += f"\n  HINT: {diag.message_hint}"
+    msg = scrub(msg, conninfo)
     if conn.closed:
         return f"the connection to the database was lost ({msg})"
     return msg

@@ -18,9 +18,9 @@ from . import __version__, catalog_diff, citus, renames, reorder, sides, sqltree
 from .db import Database, connect, resolve_target
 from .desired import Desired, desired_from_specs
 from .engine import checks, kinds, views
-from .errors import PgdeclError, PlanError
-from .hazards import DATA_LOSS, Hazard, classify, created_tables, recreated_objects
 from .engine.describe import describe
+from .errors import PgdeclError, PlanError
+from .hazards import DATA_LOSS, TABLE_REWRITE, Hazard, classify, created_tables, recreated_objects
 from .online import MAIN, POST, PRE, constraint_names, rewrite_operations
 from .render import ident
 from .scratch import can_create_databases
@@ -150,6 +150,8 @@ def make_plan(project_dir: str | Path = "schema", database_url: str | None = Non
     live = resolve_target(database_url, server)
     with ThreadPoolExecutor(max_workers=1) as pool:
         live_read = pool.submit(sides.read, live, desired.project)
+        if desired.project.roles:  # read the live roles before a scratch load makes them (cluster-wide)
+            live_read.result()
         # roles are cluster-wide: a project with roles builds its scratch side on a server of its own
         admin = _scratch_admin(live, dev_url, bool(desired.project.roles), server)
         with sides.DesiredSide(admin, desired.rendered) as desired_side:
@@ -161,6 +163,7 @@ def make_plan(project_dir: str | Path = "schema", database_url: str | None = Non
             steps = citus.merge(steps, citus.live_calls(live.conninfo, desired.project), desired.project)
             notes = reorder.notes([s.sql for s in steps], live_side.schema, desired_read.schema)
     violations.refuse(live, [s.sql for s in steps])  # rows that would make the apply fail: refused now
+    notes = _unseen(live, notes)
     return Plan(
         target=live.display,
         live_fingerprint=live_side.fingerprint,
@@ -171,6 +174,23 @@ def make_plan(project_dir: str | Path = "schema", database_url: str | None = Non
         statement_timeout=statement_timeout,
         notes=notes,
     )
+
+
+def _unseen(live: Database, notes: tuple[str, ...]) -> tuple[str, ...]:
+    """The notes that no applied plan in the live database's history carried already: a column left
+    at the end by an apply is noted once, not on every plan after it."""
+    if not notes:
+        return notes
+    from .db import connect
+
+    with connect(live) as conn:
+        has = conn.execute("SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('pgdecl.history') "
+                           "AND attname = 'notes' AND NOT attisdropped").fetchone()
+        if not has:
+            return notes
+        seen = {r[0] for r in conn.execute("SELECT DISTINCT jsonb_array_elements_text(notes) FROM pgdecl.history "
+                                           "WHERE outcome = 'applied'")}
+    return tuple(n for n in notes if n not in seen)
 
 
 def plan_between(live_db: Database, desired_db: Database, roles: list[str] | tuple[str, ...] = (),
@@ -330,6 +350,9 @@ def _enum_loss(sql: str, losses: dict[str, list[str]]) -> tuple[Hazard, ...]:
     if isinstance(s, ast.RenameStmt) and s.renameType == pglast.enums.ObjectType.OBJECT_TYPE:
         name = ".".join(n.sval for n in s.object)
         name = name if "." in name else f"public.{name}"
+        if name in losses and not losses[name]:  # the same values in another order
+            return (Hazard(TABLE_REWRITE, f"reorders the values of enum {name}: the type is recreated and every "
+                                          "column using it rewritten"),)
         if name in losses:
             labels = ", ".join(repr(v) for v in losses[name])
             return (Hazard(DATA_LOSS, f"removes value(s) {labels} from enum {name}: the type is recreated and "

@@ -714,10 +714,11 @@ def _plan(live: _Side, desired: _Side, dev_url: str | None, server: Any, stack: 
     """Build the spec sides in scratch databases (database sides are used as they are) and diff them."""
     from .db import Database, connect
     from .plan import plan_between
-    from .scratch import load, scratch_database, sweep
+    from .scratch import drop_roles, load, scratch_database, sweep
     from .server import LocalServer
 
     dbs = []
+    created: set[str] = set()
     admin = None
     for side in (live, desired):
         if side.conninfo is not None:
@@ -727,9 +728,11 @@ def _plan(live: _Side, desired: _Side, dev_url: str | None, server: Any, stack: 
             admin = Database(dev_url) if dev_url else Database((server or LocalServer()).ensure_running(), local=True)
             if admin.local:
                 sweep(admin)
+        if not created:
+            stack.callback(drop_roles, admin, created)  # after the scratch databases are dropped
         db = stack.enter_context(scratch_database(admin))
         try:
-            load(db, side.rendered)
+            created |= load(db, side.rendered)
         except PgdeclError as e:
             raise ReviewError(f"{side.info.label} does not load into PostgreSQL:\n  "
                               + str(e).replace(str(side.directory), (side.shown or "").rstrip("/"))) from None

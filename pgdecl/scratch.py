@@ -168,23 +168,53 @@ def can_create_databases(db: Database) -> bool:
         return False
 
 
-def load(db: Database, rendered: Rendered) -> None:
+_ROLES_SQL = "SELECT rolname FROM pg_catalog.pg_roles"
+
+
+def load(db: Database, rendered: Rendered) -> set[str]:
     """Run the desired DDL in one transaction, sent in one round trip; a failure is found again
-    statement by statement, so its error names the spec file and object."""
+    statement by statement, so its error names the spec file and object. Returns the roles the
+    load created (roles are cluster-wide: the caller drops them with the scratch database)."""
     bodies = [b for b in map(_body_check, rendered.statements) if b]
+    has_roles = any(s.kind == "role" for s in rendered.statements)
     with connect(db) as conn:
+        before = {r[0] for r in conn.execute(_ROLES_SQL)} if has_roles else set()
+        conn.commit()
         try:
-            with conn.transaction():
-                # "\n;\n": a statement may end in a -- comment
-                conn.execute("\n;\n".join(s.sql for s in rendered.statements).encode())
-                # function bodies were not checked while loading (tables may come later): check them now
-                conn.execute("SET LOCAL check_function_bodies = on")
-                if bodies:
-                    conn.execute("\n;\n".join(bodies).encode())
-            return
-        except psycopg.Error:
-            pass
-        _load_one_by_one(conn, rendered)
+            _load(conn, rendered, bodies)
+        finally:
+            after = {r[0] for r in conn.execute(_ROLES_SQL)} if has_roles and not conn.closed else set()
+            if not conn.closed:
+                conn.rollback()
+        return after - before
+
+
+def drop_roles(admin: Database, roles: set[str]) -> None:
+    """Drop roles a scratch load created, once its database is gone; a role something else has come
+    to depend on meanwhile is left alone."""
+    if not roles:
+        return
+    with connect(admin, autocommit=True) as conn:
+        for role in sorted(roles):
+            try:
+                conn.execute(psql.SQL("DROP ROLE IF EXISTS {}").format(psql.Identifier(role)))
+            except psycopg.Error:
+                pass
+
+
+def _load(conn: psycopg.Connection, rendered: Rendered, bodies: list[str]) -> None:
+    try:
+        with conn.transaction():
+            # "\n;\n": a statement may end in a -- comment
+            conn.execute("\n;\n".join(s.sql for s in rendered.statements).encode())
+            # function bodies were not checked while loading (tables may come later): check them now
+            conn.execute("SET LOCAL check_function_bodies = on")
+            if bodies:
+                conn.execute("\n;\n".join(bodies).encode())
+        return
+    except psycopg.Error:
+        pass
+    _load_one_by_one(conn, rendered)
 
 
 def _body_check(stmt: Any) -> str | None:

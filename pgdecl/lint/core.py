@@ -88,13 +88,18 @@ _IDENT = r'(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)'
 _ORDER_WORDS = {"asc", "desc", "nulls", "first", "last"}
 
 
+_QUOTED = re.compile(r"""('(?:[^']|'')*'|"(?:[^"]|"")*")""")
+
+
 @lru_cache(maxsize=16384)
 def norm_sql(text: str | None) -> str | None:
     """An SQL fragment with case and spacing normalised, for comparing predicates and elements."""
     if text is None:
         return None
-    s = re.sub(r"\s+", " ", text.strip()).lower()
-    s = re.sub(r"\s*([(),])\s*", r"\1", s)
+    # case and spacing matter inside 'string literals' and "quoted identifiers": kept as written
+    parts = _QUOTED.split(text.strip())
+    s = "".join(p if i % 2 else re.sub(r"\s*([(),])\s*", r"\1", re.sub(r"\s+", " ", p).lower())
+                for i, p in enumerate(parts))
     while s.startswith("(") and s.endswith(")") and _balanced(s[1:-1]):
         s = s[1:-1]
     return s

@@ -110,6 +110,8 @@ def lint_project(project_dir: str | Path, select: Iterable[str] | None = None,
     """Load the specs of `project_dir` (no database) and lint them."""
     from ..spec import load_project, paused_gc
 
+    from .raw import with_raw_objects
+
     select_rules(select, ignore)  # bad arguments fail before the specs are read
     with paused_gc():
-        return lint_model(load_project(project_dir).project, select, ignore)
+        return lint_model(with_raw_objects(load_project(project_dir).project), select, ignore)

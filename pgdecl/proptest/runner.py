@@ -1163,7 +1163,7 @@ def run_tests(project_dir: str | Path = "schema", dev_url: str | None = None, se
     """Load the specs into a scratch database (the local server, or `dev_url`'s server) and prove
     each of their constraints there. The scratch database is dropped afterwards."""
     from ..plan import desired_from_specs
-    from ..scratch import load, scratch_database, sweep
+    from ..scratch import drop_roles, load, scratch_database, sweep
     from ..server import LocalServer
 
     desired = desired_from_specs(project_dir)
@@ -1172,9 +1172,13 @@ def run_tests(project_dir: str | Path = "schema", dev_url: str | None = None, se
     else:
         admin = Database((server or LocalServer()).ensure_running(), local=True)
         sweep(admin)
-    with scratch_database(admin) as scratch:
-        load(scratch, desired.rendered)
-        return run_on(scratch, desired.project, seed, str(project_dir), admin.display)
+    created: set[str] = set()
+    try:
+        with scratch_database(admin) as scratch:
+            created |= load(scratch, desired.rendered)
+            return run_on(scratch, desired.project, seed, str(project_dir), admin.display)
+    finally:
+        drop_roles(admin, created)  # roles are cluster-wide: leave none behind
 
 
 __all__ = ["run_on", "run_tests"]

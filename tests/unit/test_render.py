@@ -61,7 +61,7 @@ def test_spec_schema_command_prints_json_schema() -> None:
     result = CliRunner().invoke(main, ["spec-schema"])
     assert result.exit_code == 0
     schema = json.loads(result.output)
-    assert schema == json.loads(json.dumps(json_schema()))
+    assert set(schema["$defs"]) == set(json_schema()["$defs"])  # the model's, widened by the shorthands
     assert {"tables", "enums", "views", "functions", "roles"} <= set(schema["properties"])
     assert "password" not in json.dumps(schema)
 

@@ -31,6 +31,7 @@ from pglast.parser import ParseError
 from pglast.visitors import Visitor
 
 from . import sqltree
+from .attoptions import sql_user_attoptions
 from .errors import PlanError
 
 Snapshot = dict[str, Any]
@@ -173,6 +174,19 @@ SELECT 'COLUMN ' || quote_ident(n.nspname) || '.' || quote_ident(c.relname) || '
    AND {_not_extension('pg_class', 'c.oid')}
 """
 
+# Column options a user can set (n_distinct...), internal ones left out (pgdecl.attoptions): per column
+# key as in COLUMNS_SQL, the relation's name, its ALTER target and the sorted options.
+ATTOPTIONS_SQL = f"""
+SELECT 'COLUMN ' || quote_ident(n.nspname) || '.' || quote_ident(c.relname) || '.' || quote_ident(a.attname),
+       n.nspname || '.' || c.relname,
+       CASE c.relkind WHEN 'm' THEN 'MATERIALIZED VIEW ' WHEN 'f' THEN 'FOREIGN TABLE ' ELSE 'TABLE ' END
+       || quote_ident(n.nspname) || '.' || quote_ident(c.relname),
+       quote_ident(a.attname), {sql_user_attoptions('a.attoptions')}
+  FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE {_NS} AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'm', 'f')
+   AND a.attoptions IS NOT NULL AND {_not_extension('pg_class', 'c.oid')}
+"""
+
 # Default privileges: (role, schema or '' for the role's global ones, object kind, entries).
 DEFAULT_ACL_SQL = """
 SELECT pg_get_userbyid(d.defaclrole), coalesce(n.nspname, ''), d.defaclobjtype::text,
@@ -293,6 +307,7 @@ def snapshot(conn: psycopg.Connection) -> Snapshot:
         "generated": generated,
         "inherited": dict(inherited),
         "identities": dict(identities),
+        "attoptions": attoptions_snapshot(conn),
     }
 
 
@@ -755,6 +770,7 @@ def merge(migra: list[str], live: Snapshot, desired: Snapshot, project: Any = No
     out += _privilege_statements(live, desired, dropped, readded, owners)
     out += _default_privilege_statements(live, desired)
     out += _database_statements(live, project)
+    out += attoption_statements(live, desired, dropped, readded)
     return out
 
 
@@ -797,4 +813,38 @@ def statements(live: Snapshot, desired: Snapshot, dropped: set[str] = frozenset(
                   f"{'CYCLE' if cycle else 'NO CYCLE'}")
         # a sequence new in this plan starts where the specs say; a live one keeps its position
         out.append(f"ALTER SEQUENCE {seq} {clause}" + (f" RESTART WITH {start}" if have is None else ""))
+    return out
+
+
+# -- column options (n_distinct, ...) ---------------------------------------------------------------
+
+def attoptions_snapshot(conn: psycopg.Connection) -> dict[str, dict[str, Any]]:
+    """Per column with user-settable options: its relation, ALTER target, quoted name and options."""
+    return {key: {"name": name, "target": target, "column": col, "options": list(opts)}
+            for key, name, target, col, opts in conn.execute(ATTOPTIONS_SQL).fetchall() if opts}
+
+
+def attoption_statements(live: Snapshot, desired: Snapshot, dropped: set[str] = frozenset(),  # type: ignore[assignment]
+                         readded: set[str] = frozenset()) -> list[str]:  # type: ignore[assignment]
+    """ALTER ... ALTER COLUMN c SET (...) / RESET (...) so each column's user options match the specs';
+    a relation dropped and made again, or a column re-added, starts with none."""
+    have_all: dict[str, dict[str, Any]] = live.get("attoptions", {})  # type: ignore[assignment]
+    want_all: dict[str, dict[str, Any]] = desired.get("attoptions", {})  # type: ignore[assignment]
+    out = []
+    for key in sorted(set(have_all) | set(want_all)):
+        want, have = want_all.get(key), have_all.get(key)
+        ref = want or have
+        assert ref is not None
+        if want is None and key not in desired["columns"]:
+            continue  # the column (or its relation) goes away
+        gone = have is None or ref["name"] in dropped or key in readded
+        have_opts = {} if gone else dict(o.split("=", 1) for o in have["options"])
+        want_opts = dict(o.split("=", 1) for o in want["options"]) if want else {}
+        reset = sorted(set(have_opts) - set(want_opts))
+        changed = [f"{k}={v}" for k, v in sorted(want_opts.items()) if have_opts.get(k) != v]
+        alter = f"ALTER {ref['target']} ALTER COLUMN {ref['column']}"
+        if reset:
+            out.append(f"{alter} RESET ({', '.join(reset)})")
+        if changed:
+            out.append(f"{alter} SET ({', '.join(changed)})")
     return out

@@ -25,6 +25,7 @@ from typing import Any, Iterable
 import psycopg
 import yaml
 
+from .attoptions import user_attoptions
 from .db import connect, resolve_target
 from .errors import PgdeclError, SpecErrors
 
@@ -841,8 +842,9 @@ class Importer:
                     extras.append(f"ALTER COLUMN {col} SET STATISTICS {c[16]}")
                 if c[17]:
                     extras.append(f"ALTER COLUMN {col} SET COMPRESSION " + {"p": "pglz", "l": "lz4"}.get(c[17], c[17]))
-                if c[18]:
-                    extras.append(f"ALTER COLUMN {col} SET ({', '.join(c[18])})")
+                options = user_attoptions(c[18])
+                if options:
+                    extras.append(f"ALTER COLUMN {col} SET ({', '.join(options)})")
             if extras:
                 x = self.unit(("tx", oid), "table properties", u.name, 5, parent=u.key)
                 x.raw = "storage, persistence or replica identity settings"

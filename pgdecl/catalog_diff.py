@@ -30,7 +30,7 @@ from pglast.enums import AlterTableType, ObjectType
 from pglast.parser import ParseError
 from pglast.visitors import Visitor
 
-from . import sqltree
+from . import aggregates, partitions, sqltree
 from .attoptions import sql_user_attoptions
 from .errors import PlanError
 
@@ -308,6 +308,8 @@ def snapshot(conn: psycopg.Connection) -> Snapshot:
         "inherited": dict(inherited),
         "identities": dict(identities),
         "attoptions": attoptions_snapshot(conn),
+        "partitions": partitions.snapshot(conn),
+        "aggregates": aggregates.snapshot(conn),
     }
 
 
@@ -758,6 +760,7 @@ def merge(migra: list[str], live: Snapshot, desired: Snapshot, project: Any = No
     owners the specs name."""
     from .hazards import dropped_objects
 
+    migra = aggregates.aggregate_statements(migra, live.get("aggregates"), desired.get("aggregates"))
     dropped = dropped_objects(migra)
     out, readded = _generated_changes(migra, live, desired, dropped)
     out = inherited_columns(out, desired)
@@ -771,7 +774,7 @@ def merge(migra: list[str], live: Snapshot, desired: Snapshot, project: Any = No
     out += _default_privilege_statements(live, desired)
     out += _database_statements(live, project)
     out += attoption_statements(live, desired, dropped, readded)
-    return out
+    return partitions.partition_statements(out, live.get("partitions"), desired.get("partitions"))
 
 
 def _named_owners(project: Any) -> set[str]:

@@ -1196,6 +1196,13 @@ def _grantee(name: str) -> str:
     return "PUBLIC" if name == "PUBLIC" else quote_ident(name)
 
 
+def _public_privileges(have: Iterable[AclEntry]) -> list[str]:
+    """Every privilege PUBLIC holds without grant option, in pgdecl's order: what a YAML `public:` grant
+    must list so the rendered REVOKE ALL + GRANT leaves the ACL as it was."""
+    held = {e.privilege for e in have if e.grantee == "PUBLIC" and not e.grantable}
+    return [p for p in PRIVILEGE_ORDER if p.upper() in held or p in held] or sorted(held)
+
+
 def _yaml_role(name: str) -> str:
     return "public" if name == "PUBLIC" else name
 
@@ -1261,6 +1268,10 @@ class Writer:
         for e in missing:
             self.acl_sql.append(f"REVOKE {'GRANT OPTION FOR ' if e.grantable else ''}{e.privilege} ON {on} "
                                 f"FROM {_grantee(e.grantee)}")
+        if "public" in out:
+            # naming PUBLIC in YAML grants means exactly those privileges (the template revokes the rest),
+            # so the ones it holds by default (USAGE on schema public, ...) are listed too
+            out["public"] = _public_privileges(acl["have"])
         owner_full = {e.privilege for e in acl["default"] if e.grantee != "PUBLIC"}
         return {r: privilege_list(p, owner_full) for r, p in sorted(out.items())}
 
@@ -1942,8 +1953,11 @@ class Writer:
             out["extensions"] = list(exts) if not any(exts.values()) else exts
             self.counts["extensions"] = len(exts)
         schemas: dict[str, Any] = {}
-        for oid, name, _owner, comment in imp.schema_rows:
+        for oid, name, owner, comment in imp.schema_rows:
             s: dict[str, Any] = {}
+            if name == "public" and imp.server_version >= 150000 and owner != "pg_database_owner":
+                s["owner"] = owner  # pg_dump of a database whose public schema was given to a role
+                self.roles.add(owner)
             grants = self.grants(oid, f"SCHEMA {quote_ident(name)}", True)
             if grants:
                 s["grants"] = grants

@@ -103,8 +103,10 @@ def _needs_not_null(trees: Iterable[ast.Node | None]) -> set[tuple[str, str | No
 
 
 def rewrite(statements: list[str], new_tables: set[str], live_types: dict[tuple[str, str], str],
-            recreated: set[str]) -> list[Rewritten]:
-    """The plan's statements, made online-safe and assigned to phases, with their hazards."""
+            recreated: set[str], partitioned: set[str] = frozenset()) -> list[Rewritten]:  # type: ignore[assignment]
+    """The plan's statements, made online-safe and assigned to phases, with their hazards.
+    `partitioned`: live partitioned tables and indexes (schema.name), which PostgreSQL cannot build or
+    drop CONCURRENTLY: their index steps stay in the main transaction."""
     trees = [_parse(sql) for sql in statements]
     fk_targets = _fk_targets(trees)
     needs_not_null = _needs_not_null(trees)
@@ -119,12 +121,13 @@ def rewrite(statements: list[str], new_tables: set[str], live_types: dict[tuple[
         if isinstance(s, ast.AlterEnumStmt) and s.newVal and not s.oldVal:
             add(sql, PRE)
         elif isinstance(s, ast.IndexStmt) and not s.concurrent and _rel(s.relation) not in new_tables \
-                and not (s.unique and _rel(s.relation) in fk_targets):
+                and not (s.unique and _rel(s.relation) in fk_targets) and _rel(s.relation) not in partitioned:
             concurrent_indexes.add(s.idxname)
             add(concurrently(sql), POST)
         elif isinstance(s, ast.DropStmt) and s.removeType == ObjectType.OBJECT_INDEX and not s.concurrent \
                 and len(s.objects or ()) == 1 and s.behavior != 1 \
-                and s.objects[0][-1].sval not in _created_relations(trees[i + 1:]):
+                and s.objects[0][-1].sval not in _created_relations(trees[i + 1:]) \
+                and _dropped_name(s) not in partitioned:
             d = sqltree.fresh(sql)
             d.concurrent = True
             d.missing_ok = True
@@ -136,12 +139,27 @@ def rewrite(statements: list[str], new_tables: set[str], live_types: dict[tuple[
                 add(sql, MAIN)  # a later step of the transaction (identity, primary key) relies on it
             else:
                 _alter_table(sql, s, concurrent_indexes, add)
+        elif _attached_index(s) in concurrent_indexes:
+            add(sql, POST)  # ALTER INDEX parent ATTACH PARTITION child: after the child is built
         elif isinstance(s, ast.CommentStmt) and s.objtype == ObjectType.OBJECT_INDEX \
                 and s.object[-1].sval in concurrent_indexes:
             add(sql, POST)  # after the index it comments on is built
         else:
             add(sql, MAIN)
     return out
+
+
+def _dropped_name(s: ast.DropStmt) -> str:
+    parts = [n.sval for n in s.objects[0]]
+    return ".".join(parts) if len(parts) > 1 else f"public.{parts[0]}"
+
+
+def _attached_index(s: ast.Node | None) -> str | None:
+    """The partition's index an `ALTER INDEX ... ATTACH PARTITION` attaches (bare name), else None."""
+    if isinstance(s, ast.AlterTableStmt) and s.objtype == ObjectType.OBJECT_INDEX and len(s.cmds or ()) == 1 \
+            and s.cmds[0].subtype == AlterTableType.AT_AttachPartition:
+        return s.cmds[0].def_.name.relname
+    return None
 
 
 def _alter_table(sql: str, s: ast.AlterTableStmt, concurrent_indexes: set[str],

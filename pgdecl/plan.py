@@ -220,7 +220,12 @@ def _steps_between(live_db: Database, live: sides.Side, desired: sides.Side, onl
                                         desired_extra, desired_project), reorder_columns)
     statements = enum_adds + _without_indexes(statements, live.invalid)
     new_tables, recreated = created_tables(statements) | rebuilt, recreated_objects(statements)
-    rewritten = (rewrite if online else single_transaction)(statements, new_tables, types, recreated)
+    if online:
+        parts = live_extra.get("partitions") or {}
+        rewritten = rewrite(statements, new_tables, types, recreated,
+                            set(parts.get("tables", ())) | set(parts.get("indexes", ())))
+    else:
+        rewritten = single_transaction(statements, new_tables, types, recreated)
     steps = [Step(sql, classify(sql), source="roles") for sql in live.roles]
     steps += [Step(sql, classify(sql), source="renames") for sql in rename_steps]
     steps += [Step(r.sql, r.hazards + _enum_loss(r.sql, enum_losses), r.phase) for r in rewritten]

@@ -870,6 +870,8 @@ class Importer:
                 continue
             if parentid or not islocal:
                 continue  # made by the parent's constraint / inherited
+            if contype == "t":
+                continue  # a constraint trigger's own row: its CREATE CONSTRAINT TRIGGER (a trigger unit) makes it
             kind = {"p": "primary key", "u": "unique constraint", "c": "check constraint", "f": "foreign key",
                     "x": "exclusion constraint", "t": "constraint trigger"}.get(contype, "constraint")
             phase = 7 if contype == "f" else 6
@@ -901,8 +903,6 @@ class Importer:
                     u.raw = "MATCH FULL / MATCH PARTIAL"
                 elif delsetcols:
                     u.raw = "ON DELETE SET NULL/DEFAULT with a column list"
-            elif contype == "t":
-                u.raw = "a constraint trigger"
             if (deferrable and contype in ("p", "u")) and u.raw is None:
                 u.raw = "DEFERRABLE"
 

@@ -21,6 +21,7 @@ new object of the applying role (its default privileges included), not from thei
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from typing import Any, Iterable
 
@@ -310,6 +311,7 @@ def snapshot(conn: psycopg.Connection) -> Snapshot:
         "attoptions": attoptions_snapshot(conn),
         "partitions": partitions.snapshot(conn),
         "aggregates": aggregates.snapshot(conn),
+        "reloptions": reloptions_snapshot(conn),
     }
 
 
@@ -774,6 +776,7 @@ def merge(migra: list[str], live: Snapshot, desired: Snapshot, project: Any = No
     out += _default_privilege_statements(live, desired)
     out += _database_statements(live, project)
     out += attoption_statements(live, desired, dropped, readded)
+    out += reloption_statements(migra, live, desired, dropped)
     return partitions.partition_statements(out, live.get("partitions"), desired.get("partitions"))
 
 
@@ -850,4 +853,49 @@ def attoption_statements(live: Snapshot, desired: Snapshot, dropped: set[str] = 
             out.append(f"{alter} RESET ({', '.join(reset)})")
         if changed:
             out.append(f"{alter} SET ({', '.join(changed)})")
+    return out
+
+
+# -- relation options (security_invoker, fillfactor, ...) -------------------------------------------
+
+RELOPTIONS_SQL = f"""
+SELECT CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' ELSE 'TABLE' END,
+       quote_ident(n.nspname) || '.' || quote_ident(c.relname), n.nspname || '.' || c.relname,
+       coalesce(c.reloptions, '{{}}'::text[])
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE {_NS} AND c.relkind IN ('r', 'p', 'v', 'm') AND {_not_extension('pg_class', 'c.oid')}
+"""
+
+_CREATES_RELATION = re.compile(r'\s*create\s+(?:or\s+replace\s+)?(?:materialized\s+)?(?:view|table)\s+'
+                               r'"((?:[^"]|"")+)"\."((?:[^"]|"")+)"', re.IGNORECASE)
+
+
+def reloptions_snapshot(conn: psycopg.Connection) -> dict[str, dict[str, Any]]:
+    """Per relation (schema.name): its ALTER word, quoted name and options (name -> value)."""
+    return {bare: {"kind": kind, "target": target, "options": dict(o.split("=", 1) for o in opts)}
+            for kind, target, bare, opts in conn.execute(RELOPTIONS_SQL).fetchall()}
+
+
+def reloption_statements(migra: list[str], live: Snapshot, desired: Snapshot,
+                         dropped: set[str] = frozenset()) -> list[str]:  # type: ignore[assignment]
+    """ALTER TABLE/VIEW ... SET (...) / RESET (...) so each relation's options match the specs': migra
+    never compares them (a view's security_invoker was lost). A relation the plan creates, or
+    replaces (CREATE OR REPLACE VIEW resets its options), starts with none."""
+    have_all: dict[str, dict[str, Any]] = live.get("reloptions") or {}  # type: ignore[assignment]
+    want_all: dict[str, dict[str, Any]] = desired.get("reloptions") or {}  # type: ignore[assignment]
+    if not want_all:
+        return []
+    made = {f"{m[1].replace(chr(34) * 2, chr(34))}.{m[2].replace(chr(34) * 2, chr(34))}"
+            for m in map(_CREATES_RELATION.match, migra) if m}
+    out = []
+    for name in sorted(want_all):
+        want, have = want_all[name], have_all.get(name)
+        have_opts = {} if have is None or name in made or name in dropped or have["kind"] != want["kind"] \
+            else have["options"]
+        reset = sorted(set(have_opts) - set(want["options"]))
+        changed = [f"{k}={v}" for k, v in sorted(want["options"].items()) if have_opts.get(k) != v]
+        if reset:
+            out.append(f"ALTER {want['kind']} {want['target']} RESET ({', '.join(reset)})")
+        if changed:
+            out.append(f"ALTER {want['kind']} {want['target']} SET ({', '.join(changed)})")
     return out

@@ -763,6 +763,7 @@ def merge(migra: list[str], live: Snapshot, desired: Snapshot, project: Any = No
     from .hazards import dropped_objects
 
     migra = aggregates.aggregate_statements(migra, live.get("aggregates"), desired.get("aggregates"))
+    migra = partitions.partitions_in_order(migra, desired.get("partitions"))
     dropped = dropped_objects(migra)
     out, readded = _generated_changes(migra, live, desired, dropped)
     out = inherited_columns(out, desired)

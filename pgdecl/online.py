@@ -132,6 +132,8 @@ def rewrite(statements: list[str], new_tables: set[str], live_types: dict[tuple[
             d.concurrent = True
             d.missing_ok = True
             add(_deparse(d), POST)
+        elif _attached_index(s) in concurrent_indexes:
+            add(sql, POST)  # ALTER INDEX parent ATTACH PARTITION child: after the child is built
         elif isinstance(s, ast.AlterTableStmt) and _rel(s.relation) not in new_tables and s.cmds \
                 and len(s.cmds) == 1:
             if s.cmds[0].subtype == AlterTableType.AT_SetNotNull and \
@@ -139,8 +141,6 @@ def rewrite(statements: list[str], new_tables: set[str], live_types: dict[tuple[
                 add(sql, MAIN)  # a later step of the transaction (identity, primary key) relies on it
             else:
                 _alter_table(sql, s, concurrent_indexes, add)
-        elif _attached_index(s) in concurrent_indexes:
-            add(sql, POST)  # ALTER INDEX parent ATTACH PARTITION child: after the child is built
         elif isinstance(s, ast.CommentStmt) and s.objtype == ObjectType.OBJECT_INDEX \
                 and s.object[-1].sval in concurrent_indexes:
             add(sql, POST)  # after the index it comments on is built

@@ -122,7 +122,13 @@ def _source_sql(name: str, tmp_path: Path) -> Path:
 
 
 def add_column_and_index(project: Path, schema: str, table: str) -> Path:
-    """Add `roundtrip_note text` and an index on it to `table`'s YAML spec; the file changed."""
+    """Add `roundtrip_note text` and an index on it to `table`'s YAML spec; the file changed. A table
+    the spec format cannot hold (a partitioned one is raw SQL) gets them in a raw SQL file of its own."""
+    if raw_table(project, schema, table):
+        path = project / "95_roundtrip_change.sql"
+        path.write_text(f'ALTER TABLE "{schema}"."{table}" ADD COLUMN roundtrip_note text;\n'
+                        f'CREATE INDEX {table}_roundtrip_note_idx ON "{schema}"."{table}" (roundtrip_note);\n')
+        return path
     for path in sorted(project.rglob("*.yaml")):
         data = yaml.safe_load(path.read_text())
         if not isinstance(data, dict) or data.get("schema", "public") != schema:
@@ -135,6 +141,13 @@ def add_column_and_index(project: Path, schema: str, table: str) -> Path:
         path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
         return path
     raise AssertionError(f"no YAML spec of table {schema}.{table} in {project}")
+
+
+def raw_table(project: Path, schema: str, table: str) -> bool:
+    """Whether the import wrote `table` as raw SQL."""
+    raw = project / "90_raw.sql"
+    return raw.is_file() and re.search(rf"^CREATE TABLE {re.escape(schema)}\.{re.escape(table)} ", raw.read_text(),
+                                       re.MULTILINE) is not None
 
 
 def _params() -> list:

@@ -131,6 +131,10 @@ def role_statements(conn: psycopg.Connection, project: Project) -> list[str]:
         for parent in role.member_of:
             if (name, parent) not in members:
                 out.append(f"GRANT {ident(parent)} TO {ident(name)}")
+        # member_of is the whole list: a membership the specs no longer name goes
+        for member, parent in sorted(members):
+            if member == name and parent.lower() not in role.member_of:
+                out.append(f"REVOKE {ident(parent)} FROM {ident(name)}")
     return out
 
 

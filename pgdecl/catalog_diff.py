@@ -312,6 +312,7 @@ def snapshot(conn: psycopg.Connection) -> Snapshot:
         "partitions": partitions.snapshot(conn),
         "aggregates": aggregates.snapshot(conn),
         "reloptions": reloptions_snapshot(conn),
+        "extensions": dict((r[0], (r[1], r[2])) for r in conn.execute(EXTENSIONS_SQL).fetchall()),
     }
 
 
@@ -764,6 +765,7 @@ def merge(migra: list[str], live: Snapshot, desired: Snapshot, project: Any = No
 
     migra = aggregates.aggregate_statements(migra, live.get("aggregates"), desired.get("aggregates"))
     migra = partitions.partitions_in_order(migra, desired.get("partitions"))
+    migra = extension_schema_statements(migra, live, desired)
     dropped = dropped_objects(migra)
     out, readded = _generated_changes(migra, live, desired, dropped)
     out = inherited_columns(out, desired)
@@ -900,3 +902,34 @@ def reloption_statements(migra: list[str], live: Snapshot, desired: Snapshot,
         if changed:
             out.append(f"ALTER {want['kind']} {want['target']} SET ({', '.join(changed)})")
     return out
+
+
+# -- extensions moved to another schema ------------------------------------------------------------
+
+EXTENSIONS_SQL = """
+SELECT e.extname, quote_ident(n.nspname), e.extversion
+  FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace"""
+
+_UPDATE_EXTENSION = re.compile(r'\s*alter extension "((?:[^"]|"")+)" update to \'([^\']*)\'', re.IGNORECASE)
+
+
+def extension_schema_statements(migra: list[str], live: Snapshot, desired: Snapshot) -> list[str]:
+    """ALTER EXTENSION ... SET SCHEMA for an extension the specs put in another schema (migra saw the
+    difference but only ever wrote `alter extension ... update to` its version, so the plan never
+    converged), once the schemas the plan creates exist; migra's update goes when the version is the
+    live one."""
+    have: dict[str, tuple[str, str]] = live.get("extensions") or {}  # type: ignore[assignment]
+    want: dict[str, tuple[str, str]] = desired.get("extensions") or {}  # type: ignore[assignment]
+    moves = [f"ALTER EXTENSION {_ident(name)} SET SCHEMA {want[name][0]}" for name in sorted(set(have) & set(want))
+             if have[name][0] != want[name][0]]
+    if not moves:
+        return migra
+    out = []
+    for sql in migra:
+        m = _UPDATE_EXTENSION.match(sql)
+        name = m[1].replace('""', '"') if m else None
+        if name is not None and name in have and have[name][1] == m[2]:  # type: ignore[index]
+            continue
+        out.append(sql)
+    at = max((i + 1 for i, sql in enumerate(out) if re.match(r"\s*create\s+schema\s", sql, re.IGNORECASE)), default=0)
+    return out[:at] + moves + out[at:]

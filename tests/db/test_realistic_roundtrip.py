@@ -223,3 +223,38 @@ def test_n_distinct_round_trips(server, admin, tmp_path: Path) -> None:
             conn.execute("ALTER TABLE t ALTER COLUMN v SET (n_distinct = 100)")
         plan = make_plan(project, database_url=db.conninfo, dev_url=admin.conninfo, server=server)
         assert [s.sql for s in plan.steps] == ["ALTER TABLE public.t ALTER COLUMN v SET (n_distinct=-0.5)"]
+
+
+# -- gaps an adopted database showed --------------------------------------------------------------------------
+
+def test_member_of_removal_revokes(server, admin, tmp_path: Path) -> None:
+    """Taking a role out of another's member_of plans REVOKE, applies, and re-plans empty."""
+    roles = ("rt_parent", "rt_child")
+    _drop_roles(admin, roles)
+    try:
+        with psycopg.connect(admin.conninfo, autocommit=True) as conn:
+            conn.execute("CREATE ROLE rt_parent NOLOGIN; CREATE ROLE rt_child NOLOGIN IN ROLE rt_parent")
+        (tmp_path / "roles.yaml").write_text("roles:\n  rt_parent: {}\n  rt_child:\n    member_of: []\n")
+        with fresh_database(admin, "real_role_") as db:
+            plan = make_plan(tmp_path, database_url=db.conninfo, dev_url=admin.conninfo, server=server)
+            assert "REVOKE rt_parent FROM rt_child" in [s.sql for s in plan.steps], _plan_text(plan)
+            result = apply(str(tmp_path), db.conninfo, admin.conninfo, ALL_HAZARDS, server=server)
+            assert result.after is not None and result.after.empty
+        with psycopg.connect(admin.conninfo) as conn:
+            assert conn.execute("SELECT count(*) FROM pg_auth_members WHERE member = 'rt_child'::regrole").fetchone()[0] == 0
+    finally:
+        _drop_roles(admin, roles)
+
+
+def test_extension_moves_schema(server, admin, tmp_path: Path) -> None:
+    """An extension the specs put in another schema than the live one is moved (ALTER EXTENSION ... SET
+    SCHEMA) and the plan converges."""
+    (tmp_path / "db.yaml").write_text("extensions:\n  citext: {schema: extensions}\nschemas:\n  extensions: {}\n")
+    with fresh_database(admin, "real_ext_") as db:
+        with psycopg.connect(db.conninfo, autocommit=True) as conn:
+            conn.execute("CREATE SCHEMA extensions; CREATE EXTENSION citext SCHEMA public")
+        result = apply(str(tmp_path), db.conninfo, admin.conninfo, ALL_HAZARDS, server=server)
+        assert result.after is not None and result.after.empty, _plan_text(result.after)
+        with psycopg.connect(db.conninfo) as conn:
+            assert conn.execute("SELECT extnamespace::regnamespace::text FROM pg_extension "
+                                "WHERE extname = 'citext'").fetchone()[0] == "extensions"

@@ -6,6 +6,7 @@ import hashlib
 
 import psycopg
 
+from .attoptions import sql_user_attoptions
 from .model import Project
 
 _USER_NS = "n.nspname NOT IN ('pg_catalog', 'information_schema', 'pgdecl') AND n.nspname NOT LIKE 'pg\\_%%'"
@@ -26,7 +27,7 @@ UNION ALL
 SELECT 'col', n.nspname || '.' || c.relname || '.' || a.attname,
        format_type(a.atttypid, a.atttypmod) || ':' || a.attnotnull || ':' || a.attidentity::text || ':' || a.attgenerated::text
        || ':' || coalesce(pg_get_expr(d.adbin, d.adrelid), '') || ':' || coalesce(a.attacl::text, '')
-       || ':' || coalesce(co.collname, ''),
+       || ':' || coalesce(co.collname, '') || ':' || array_to_string({sql_user_attoptions('a.attoptions')}, ','),
        coalesce(col_description(c.oid, a.attnum), '')
   FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
   LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
@@ -130,6 +131,10 @@ def role_statements(conn: psycopg.Connection, project: Project) -> list[str]:
         for parent in role.member_of:
             if (name, parent) not in members:
                 out.append(f"GRANT {ident(parent)} TO {ident(name)}")
+        # member_of is the whole list: a membership the specs no longer name goes
+        for member, parent in sorted(members):
+            if member == name and parent.lower() not in role.member_of:
+                out.append(f"REVOKE {ident(parent)} FROM {ident(name)}")
     return out
 
 

@@ -21,6 +21,7 @@ new object of the applying role (its default privileges included), not from thei
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from typing import Any, Iterable
 
@@ -30,7 +31,8 @@ from pglast.enums import AlterTableType, ObjectType
 from pglast.parser import ParseError
 from pglast.visitors import Visitor
 
-from . import sqltree
+from . import partitions, sqltree
+from .attoptions import sql_user_attoptions
 from .engine import kinds
 from .errors import PlanError
 
@@ -174,6 +176,19 @@ SELECT 'COLUMN ' || quote_ident(n.nspname) || '.' || quote_ident(c.relname) || '
    AND {_not_extension('pg_class', 'c.oid')}
 """
 
+# Column options a user can set (n_distinct...), internal ones left out (pgdecl.attoptions): per column
+# key as in COLUMNS_SQL, the relation's name, its ALTER target and the sorted options.
+ATTOPTIONS_SQL = f"""
+SELECT 'COLUMN ' || quote_ident(n.nspname) || '.' || quote_ident(c.relname) || '.' || quote_ident(a.attname),
+       n.nspname || '.' || c.relname,
+       CASE c.relkind WHEN 'm' THEN 'MATERIALIZED VIEW ' WHEN 'f' THEN 'FOREIGN TABLE ' ELSE 'TABLE ' END
+       || quote_ident(n.nspname) || '.' || quote_ident(c.relname),
+       quote_ident(a.attname), {sql_user_attoptions('a.attoptions')}
+  FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE {_NS} AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'm', 'f')
+   AND a.attoptions IS NOT NULL AND {_not_extension('pg_class', 'c.oid')}
+"""
+
 # Default privileges: (role, schema or '' for the role's global ones, object kind, entries).
 DEFAULT_ACL_SQL = """
 SELECT pg_get_userbyid(d.defaclrole), coalesce(n.nspname, ''), d.defaclobjtype::text,
@@ -294,6 +309,10 @@ def snapshot(conn: psycopg.Connection) -> Snapshot:
         "generated": generated,
         "inherited": dict(inherited),
         "identities": dict(identities),
+        "attoptions": attoptions_snapshot(conn),
+        "partitions": partitions.snapshot(conn),
+        "reloptions": reloptions_snapshot(conn),
+        "extensions": dict((r[0], (r[1], r[2])) for r in conn.execute(EXTENSIONS_SQL).fetchall()),
         "kinds": kinds.read(conn),  # pgdecl.engine.kinds: one entry per registered kind
     }
 
@@ -745,6 +764,8 @@ def merge(migra: list[str], live: Snapshot, desired: Snapshot, project: Any = No
     owners the specs name."""
     from .hazards import dropped_objects
 
+    migra = partitions.partitions_in_order(migra, desired.get("partitions"))
+    migra = extension_schema_statements(migra, live, desired)
     dropped = dropped_objects(migra)
     out, readded = _generated_changes(migra, live, desired, dropped)
     out = inherited_columns(out, desired)
@@ -757,7 +778,9 @@ def merge(migra: list[str], live: Snapshot, desired: Snapshot, project: Any = No
     out += _privilege_statements(live, desired, dropped, readded, owners)
     out += _default_privilege_statements(live, desired)
     out += _database_statements(live, project)
-    return out
+    out += attoption_statements(live, desired, dropped, readded)
+    out += reloption_statements(migra, live, desired, dropped)
+    return partitions.partition_statements(out, live.get("partitions"), desired.get("partitions"))
 
 
 def _named_owners(project: Any) -> set[str]:
@@ -800,3 +823,113 @@ def statements(live: Snapshot, desired: Snapshot, dropped: set[str] = frozenset(
         # a sequence new in this plan starts where the specs say; a live one keeps its position
         out.append(f"ALTER SEQUENCE {seq} {clause}" + (f" RESTART WITH {start}" if have is None else ""))
     return out
+
+
+# -- column options (n_distinct, ...) ---------------------------------------------------------------
+
+def attoptions_snapshot(conn: psycopg.Connection) -> dict[str, dict[str, Any]]:
+    """Per column with user-settable options: its relation, ALTER target, quoted name and options."""
+    return {key: {"name": name, "target": target, "column": col, "options": list(opts)}
+            for key, name, target, col, opts in conn.execute(ATTOPTIONS_SQL).fetchall() if opts}
+
+
+def attoption_statements(live: Snapshot, desired: Snapshot, dropped: set[str] = frozenset(),  # type: ignore[assignment]
+                         readded: set[str] = frozenset()) -> list[str]:  # type: ignore[assignment]
+    """ALTER ... ALTER COLUMN c SET (...) / RESET (...) so each column's user options match the specs';
+    a relation dropped and made again, or a column re-added, starts with none."""
+    have_all: dict[str, dict[str, Any]] = live.get("attoptions", {})  # type: ignore[assignment]
+    want_all: dict[str, dict[str, Any]] = desired.get("attoptions", {})  # type: ignore[assignment]
+    out = []
+    for key in sorted(set(have_all) | set(want_all)):
+        want, have = want_all.get(key), have_all.get(key)
+        ref = want or have
+        assert ref is not None
+        if want is None and key not in desired["columns"]:
+            continue  # the column (or its relation) goes away
+        gone = have is None or ref["name"] in dropped or key in readded
+        have_opts = {} if gone else dict(o.split("=", 1) for o in have["options"])
+        want_opts = dict(o.split("=", 1) for o in want["options"]) if want else {}
+        reset = sorted(set(have_opts) - set(want_opts))
+        changed = [f"{k}={v}" for k, v in sorted(want_opts.items()) if have_opts.get(k) != v]
+        alter = f"ALTER {ref['target']} ALTER COLUMN {ref['column']}"
+        if reset:
+            out.append(f"{alter} RESET ({', '.join(reset)})")
+        if changed:
+            out.append(f"{alter} SET ({', '.join(changed)})")
+    return out
+
+
+# -- relation options (security_invoker, fillfactor, ...) -------------------------------------------
+
+RELOPTIONS_SQL = f"""
+SELECT CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' ELSE 'TABLE' END,
+       quote_ident(n.nspname) || '.' || quote_ident(c.relname), n.nspname || '.' || c.relname,
+       coalesce(c.reloptions, '{{}}'::text[])
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE {_NS} AND c.relkind IN ('r', 'p', 'v', 'm') AND {_not_extension('pg_class', 'c.oid')}
+"""
+
+_CREATES_RELATION = re.compile(r'\s*create\s+(?:or\s+replace\s+)?(?:materialized\s+)?(?:view|table)\s+'
+                               r'"((?:[^"]|"")+)"\."((?:[^"]|"")+)"', re.IGNORECASE)
+
+
+def reloptions_snapshot(conn: psycopg.Connection) -> dict[str, dict[str, Any]]:
+    """Per relation (schema.name): its ALTER word, quoted name and options (name -> value)."""
+    return {bare: {"kind": kind, "target": target, "options": dict(o.split("=", 1) for o in opts)}
+            for kind, target, bare, opts in conn.execute(RELOPTIONS_SQL).fetchall()}
+
+
+def reloption_statements(migra: list[str], live: Snapshot, desired: Snapshot,
+                         dropped: set[str] = frozenset()) -> list[str]:  # type: ignore[assignment]
+    """ALTER TABLE/VIEW ... SET (...) / RESET (...) so each relation's options match the specs': migra
+    never compares them (a view's security_invoker was lost). A relation the plan creates, or
+    replaces (CREATE OR REPLACE VIEW resets its options), starts with none."""
+    have_all: dict[str, dict[str, Any]] = live.get("reloptions") or {}  # type: ignore[assignment]
+    want_all: dict[str, dict[str, Any]] = desired.get("reloptions") or {}  # type: ignore[assignment]
+    if not want_all:
+        return []
+    made = {f"{m[1].replace(chr(34) * 2, chr(34))}.{m[2].replace(chr(34) * 2, chr(34))}"
+            for m in map(_CREATES_RELATION.match, migra) if m}
+    out = []
+    for name in sorted(want_all):
+        want, have = want_all[name], have_all.get(name)
+        have_opts = {} if have is None or name in made or name in dropped or have["kind"] != want["kind"] \
+            else have["options"]
+        reset = sorted(set(have_opts) - set(want["options"]))
+        changed = [f"{k}={v}" for k, v in sorted(want["options"].items()) if have_opts.get(k) != v]
+        if reset:
+            out.append(f"ALTER {want['kind']} {want['target']} RESET ({', '.join(reset)})")
+        if changed:
+            out.append(f"ALTER {want['kind']} {want['target']} SET ({', '.join(changed)})")
+    return out
+
+
+# -- extensions moved to another schema ------------------------------------------------------------
+
+EXTENSIONS_SQL = """
+SELECT e.extname, quote_ident(n.nspname), e.extversion
+  FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace"""
+
+_UPDATE_EXTENSION = re.compile(r'\s*alter extension "((?:[^"]|"")+)" update to \'([^\']*)\'', re.IGNORECASE)
+
+
+def extension_schema_statements(migra: list[str], live: Snapshot, desired: Snapshot) -> list[str]:
+    """ALTER EXTENSION ... SET SCHEMA for an extension the specs put in another schema (migra saw the
+    difference but only ever wrote `alter extension ... update to` its version, so the plan never
+    converged), once the schemas the plan creates exist; migra's update goes when the version is the
+    live one."""
+    have: dict[str, tuple[str, str]] = live.get("extensions") or {}  # type: ignore[assignment]
+    want: dict[str, tuple[str, str]] = desired.get("extensions") or {}  # type: ignore[assignment]
+    moves = [f"ALTER EXTENSION {_ident(name)} SET SCHEMA {want[name][0]}" for name in sorted(set(have) & set(want))
+             if have[name][0] != want[name][0]]
+    if not moves:
+        return migra
+    out = []
+    for sql in migra:
+        m = _UPDATE_EXTENSION.match(sql)
+        name = m[1].replace('""', '"') if m else None
+        if name is not None and name in have and have[name][1] == m[2]:  # type: ignore[index]
+            continue
+        out.append(sql)
+    at = max((i + 1 for i, sql in enumerate(out) if re.match(r"\s*create\s+schema\s", sql, re.IGNORECASE)), default=0)
+    return out[:at] + moves + out[at:]

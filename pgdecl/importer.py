@@ -26,6 +26,7 @@ import psycopg
 import yaml
 
 from . import citus
+from .attoptions import user_attoptions
 from .db import connect, resolve_target
 from .errors import PgdeclError, SpecErrors
 
@@ -498,13 +499,23 @@ ACL_SQL = """
 SELECT o.oid, x.src, CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(x.grantee) END,
        x.privilege_type, x.is_grantable
   FROM (SELECT c.oid, c.relacl AS acl, c.relowner AS owner,
-               CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::"char" AS kind
+               CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::"char" AS kind, c.relnamespace AS nsp,
+               CASE WHEN c.relkind = 'S' THEN 'S' ELSE 'r' END::"char" AS defkind
           FROM pg_class c WHERE c.oid = ANY(%(rels)s)
-        UNION ALL SELECT p.oid, p.proacl, p.proowner, 'f' FROM pg_proc p WHERE p.oid = ANY(%(fns)s)
-        UNION ALL SELECT t.oid, t.typacl, t.typowner, 'T' FROM pg_type t WHERE t.oid = ANY(%(types)s)
-        UNION ALL SELECT n.oid, n.nspacl, n.nspowner, 'n' FROM pg_namespace n WHERE n.oid = ANY(%(nsps)s)) o,
+        UNION ALL SELECT p.oid, p.proacl, p.proowner, 'f', p.pronamespace, 'f' FROM pg_proc p WHERE p.oid = ANY(%(fns)s)
+        UNION ALL SELECT t.oid, t.typacl, t.typowner, 'T', t.typnamespace, 'T' FROM pg_type t WHERE t.oid = ANY(%(types)s)
+        UNION ALL SELECT n.oid, n.nspacl, n.nspowner, 'n', 0, 'n' FROM pg_namespace n WHERE n.oid = ANY(%(nsps)s)) o,
        LATERAL (SELECT 'have' AS src, * FROM aclexplode(coalesce(o.acl, acldefault(o.kind, o.owner)))
-                UNION ALL SELECT 'default', * FROM aclexplode(acldefault(o.kind, o.owner))) x
+                -- 'late': what an object made after the default privileges (raw SQL is loaded after
+                -- them) gets: the owner's global default privileges (else the built-in ones) plus
+                -- its default privileges in the object's schema
+                UNION ALL SELECT 'default', * FROM aclexplode(acldefault(o.kind, o.owner))
+                UNION SELECT 'late', * FROM aclexplode(coalesce(
+                    (SELECT d.defaclacl FROM pg_default_acl d WHERE d.defaclrole = o.owner
+                        AND d.defaclnamespace = 0 AND d.defaclobjtype = o.defkind), acldefault(o.kind, o.owner)))
+                UNION SELECT 'late', a.* FROM pg_default_acl d, aclexplode(d.defaclacl) a
+                 WHERE d.defaclrole = o.owner AND d.defaclnamespace = o.nsp AND o.nsp <> 0
+                   AND d.defaclobjtype = o.defkind) x
  ORDER BY 1, 2, 3, 4"""
 
 COLUMN_ACL_SQL = """
@@ -668,7 +679,7 @@ class Importer:
         self.acl: dict[int, dict[str, list[AclEntry]]] = {}
         for oid, src, grantee, priv, grantable in self.q(ACL_SQL, rels=rels, fns=list(self.functions),
                                                           types=list(self.types), nsps=nsps):
-            self.acl.setdefault(oid, {"have": [], "default": []})[src].append(AclEntry(grantee, priv, grantable))
+            self.acl.setdefault(oid, {"have": [], "default": [], "late": []})[src].append(AclEntry(grantee, priv, grantable))
         self.column_acl = self.q(COLUMN_ACL_SQL, rels=rels)
         self.default_acl = self.q(DEFAULT_ACL_SQL, **p)
         self.depends = self.q(DEPENDS_SQL)
@@ -843,8 +854,9 @@ class Importer:
                     extras.append(f"ALTER COLUMN {col} SET STATISTICS {c[16]}")
                 if c[17]:
                     extras.append(f"ALTER COLUMN {col} SET COMPRESSION " + {"p": "pglz", "l": "lz4"}.get(c[17], c[17]))
-                if c[18]:
-                    extras.append(f"ALTER COLUMN {col} SET ({', '.join(c[18])})")
+                options = user_attoptions(c[18])
+                if options:
+                    extras.append(f"ALTER COLUMN {col} SET ({', '.join(options)})")
             if extras:
                 x = self.unit(("tx", oid), "table properties", u.name, 5, parent=u.key)
                 x.raw = "storage, persistence or replica identity settings"
@@ -870,6 +882,8 @@ class Importer:
                 continue
             if parentid or not islocal:
                 continue  # made by the parent's constraint / inherited
+            if contype == "t":
+                continue  # a constraint trigger's own row: its CREATE CONSTRAINT TRIGGER (a trigger unit) makes it
             kind = {"p": "primary key", "u": "unique constraint", "c": "check constraint", "f": "foreign key",
                     "x": "exclusion constraint", "t": "constraint trigger"}.get(contype, "constraint")
             phase = 7 if contype == "f" else 6
@@ -901,8 +915,6 @@ class Importer:
                     u.raw = "MATCH FULL / MATCH PARTIAL"
                 elif delsetcols:
                     u.raw = "ON DELETE SET NULL/DEFAULT with a column list"
-            elif contype == "t":
-                u.raw = "a constraint trigger"
             if (deferrable and contype in ("p", "u")) and u.raw is None:
                 u.raw = "DEFERRABLE"
 
@@ -1196,6 +1208,13 @@ def _grantee(name: str) -> str:
     return "PUBLIC" if name == "PUBLIC" else quote_ident(name)
 
 
+def _public_privileges(have: Iterable[AclEntry]) -> list[str]:
+    """Every privilege PUBLIC holds without grant option, in pgdecl's order: what a YAML `public:` grant
+    must list so the rendered REVOKE ALL + GRANT leaves the ACL as it was."""
+    held = {e.privilege for e in have if e.grantee == "PUBLIC" and not e.grantable}
+    return [p for p in PRIVILEGE_ORDER if p.upper() in held or p in held] or sorted(held)
+
+
 def _yaml_role(name: str) -> str:
     return "public" if name == "PUBLIC" else name
 
@@ -1237,12 +1256,13 @@ class Writer:
         if text is not None:
             self.comment_sql.append(f"COMMENT ON {target} IS {literal(text)}")
 
-    def grants(self, oid: int, on: str, yaml_ok: bool) -> dict[str, list[str]]:
-        """YAML grants (role -> privileges) of an object; what YAML cannot say goes to raw GRANT/REVOKE."""
+    def grants(self, oid: int, on: str, yaml_ok: bool, late: bool = False) -> dict[str, list[str]]:
+        """YAML grants (role -> privileges) of an object; what YAML cannot say goes to raw GRANT/REVOKE.
+        `late`: the object is raw SQL, made after the default privileges, so it starts with those."""
         acl = self.imp.acl.get(oid)
         if not acl:
             return {}
-        extra, missing = acl_delta(acl["have"], acl["default"])
+        extra, missing = acl_delta(acl["have"], acl["late"] if late else acl["default"])
         if on.startswith("SCHEMA ") and on.split(" ", 1)[1] == "public":
             baseline = [AclEntry("PUBLIC", "USAGE", False)]
             if self.imp.server_version < 150000:
@@ -1261,6 +1281,10 @@ class Writer:
         for e in missing:
             self.acl_sql.append(f"REVOKE {'GRANT OPTION FOR ' if e.grantable else ''}{e.privilege} ON {on} "
                                 f"FROM {_grantee(e.grantee)}")
+        if "public" in out:
+            # naming PUBLIC in YAML grants means exactly those privileges (the template revokes the rest),
+            # so the ones it holds by default (USAGE on schema public, ...) are listed too
+            out["public"] = _public_privileges(acl["have"])
         owner_full = {e.privilege for e in acl["default"] if e.grantee != "PUBLIC"}
         return {r: privilege_list(p, owner_full) for r, p in sorted(out.items())}
 
@@ -1377,7 +1401,7 @@ class Writer:
          config, cost, rows, leak, retset, _support, _sqlbody, comment, _owner, _n, fdef) = f
         word = "PROCEDURE" if prokind == "p" else "FUNCTION"
         target = f"{qualified(schema, name)}({ident_args})"
-        grants = self.grants(oid, f"{word} {target}", u.raw is None)
+        grants = self.grants(oid, f"{word} {target}", u.raw is None, u.raw is not None)
         extras = []
         default_cost = 1 if lang in ("c", "internal") else 100
         if cost != default_cost and prokind != "a":
@@ -1449,7 +1473,7 @@ class Writer:
         oid, schema, name = r[0], r[1], r[2]
         typ, start, inc, hi, lo, cache, cycle = self.seq_options[oid]
         target = qualified(schema, name)
-        grants = self.grants(oid, f"SEQUENCE {target}", u.raw is None)
+        grants = self.grants(oid, f"SEQUENCE {target}", u.raw is None, u.raw is not None)
         defaults = sequence_defaults(typ, inc)
         s: dict[str, Any] = {}
         if typ != "bigint":
@@ -1496,7 +1520,7 @@ class Writer:
         oid, schema, name, relkind, reloptions, comment, viewdef = r[0], r[1], r[2], r[3], r[5], r[13], r[15]
         target = qualified(schema, name)
         query = viewdef.strip().rstrip(";").rstrip()
-        grants = self.grants(oid, f"TABLE {target}", u.raw is None)
+        grants = self.grants(oid, f"TABLE {target}", u.raw is None, u.raw is not None)
         self._column_extras(oid, target, yaml_comments=False)
         if u.raw is None:
             v: dict[str, Any] = {}
@@ -1542,7 +1566,7 @@ class Writer:
         oid, schema, name = r[0], r[1], r[2]
         target = qualified(schema, name)
         cols = imp.columns.get(oid, [])
-        grants = self.grants(oid, f"TABLE {target}", u.raw is None)
+        grants = self.grants(oid, f"TABLE {target}", u.raw is None, u.raw is not None)
         yaml_ok = u.raw is None
         self._column_extras(oid, target, yaml_comments=yaml_ok)
         if not yaml_ok:
@@ -1671,6 +1695,8 @@ class Writer:
                                  + " ".join(f"SET {o}" for o in opts)))
             self.raw_items.append(RawItem("identity options", f"{u.name}.{col[2]}", ", ".join(opts)))
         seq_row = self.imp.rels.get(seq)
+        if seq_row is not None:  # the identity sequence's privileges, as raw GRANT/REVOKE
+            self.grants(seq, f"SEQUENCE {qualified(seq_row[1], seq_row[2])}", False)
         if seq_row is not None and seq_row[2] != f"{table}_{col[2]}_seq":
             self.raw_sql.append((("tx", u.key[1]), f"ALTER SEQUENCE {qualified(seq_row[1], f'{table}_{col[2]}_seq')} "
                                  f"RENAME TO {quote_ident(seq_row[2])}"))
@@ -1816,6 +1842,8 @@ class Writer:
                         opts.insert(0, f"SEQUENCE NAME {qualified(r[1], seq_name)}")
                     if opts:
                         d += f" ({' '.join(opts)})"
+                    if seq is not None and seq in imp.rels:  # its privileges, as raw GRANT/REVOKE
+                        self.grants(seq, f"SEQUENCE {qualified(imp.rels[seq][1], imp.rels[seq][2])}", False, True)
                 if c[4]:
                     d += " NOT NULL"
                 defs.append(d)
@@ -1943,8 +1971,11 @@ class Writer:
             out["extensions"] = list(exts) if not any(exts.values()) else exts
             self.counts["extensions"] = len(exts)
         schemas: dict[str, Any] = {}
-        for oid, name, _owner, comment in imp.schema_rows:
+        for oid, name, owner, comment in imp.schema_rows:
             s: dict[str, Any] = {}
+            if name == "public" and imp.server_version >= 150000 and owner != "pg_database_owner":
+                s["owner"] = owner  # pg_dump of a database whose public schema was given to a role
+                self.roles.add(owner)
             grants = self.grants(oid, f"SCHEMA {quote_ident(name)}", True)
             if grants:
                 s["grants"] = grants
@@ -2041,9 +2072,38 @@ class Writer:
 
     # -- raw SQL text -------------------------------------------------------------------------------------
 
+    def _owner_sql(self) -> list[str]:
+        """ALTER ... OWNER TO for every imported object another role than the importing one owns."""
+        imp, out = self.imp, []
+        me = imp.current_user
+        for oid, name, owner, _comment in imp.schema_rows:
+            if name != "public" and owner and owner != me:
+                out.append(f"ALTER SCHEMA {quote_ident(name)} OWNER TO {quote_ident(owner)}")
+        for key in sorted(imp.units, key=lambda k: imp.units[k].name):
+            u = imp.units[key]
+            if u.raw == "skip" or u.parent is not None:
+                continue
+            row = u.data.get("row")
+            if key[0] == "rel" and row is not None:
+                word = {"r": "TABLE", "p": "TABLE", "f": "FOREIGN TABLE", "v": "VIEW", "m": "MATERIALIZED VIEW",
+                        "S": "SEQUENCE"}.get(row[3])
+                owner, target = row[14], qualified(row[1], row[2])
+            elif key[0] == "fn" and row is not None:
+                word = {"p": "PROCEDURE", "a": "AGGREGATE"}.get(row[3], "FUNCTION")
+                owner, target = row[22], f"{qualified(row[1], row[2])}({row[6]})"
+            elif key[0] == "type" and row is not None and row[3] in ("e", "d", "c", "r"):
+                word = "DOMAIN" if row[3] == "d" else "TYPE"
+                owner, target = row[13], qualified(row[1], row[2])
+            else:
+                continue
+            if word and owner and owner != me:
+                out.append(f"ALTER {word} {target} OWNER TO {quote_ident(owner)}")
+        return out
+
     def _raw_text(self) -> str:
         imp = self.imp
-        if not self.raw_sql and not self.acl_sql and not self.comment_sql and not self.default_acl_sql:
+        if not self.raw_sql and not self.acl_sql and not self.comment_sql and not self.default_acl_sql \
+                and not self._owner_sql():
             return ""
         units = {}
         for key, _ in self.raw_sql:
@@ -2076,6 +2136,11 @@ class Writer:
                 lines.append(f"-- {u.kind} {u.name}" + (f": {u.raw}" if u.raw and u.raw != "skip" else ""))
             for sql in by_unit[key]:
                 lines.append(sql + ";")
+            lines.append("")
+        owners = self._owner_sql()
+        if owners:
+            lines.append("-- owners other than the importing role (before the privileges, as pg_dump orders them)")
+            lines += [s + ";" for s in owners]
             lines.append("")
         if self.acl_sql:
             lines.append("-- privileges the spec format cannot express (revokes, grant options, column and type "

@@ -106,13 +106,15 @@ def _needs_not_null(trees: Iterable[ast.Node | None]) -> set[tuple[str, str | No
 
 
 def rewrite(statements: list[str], new_tables: set[str], live_types: dict[tuple[str, str], str],
-            recreated: set[str]) -> list[Rewritten]:
-    """The plan's statements, made online-safe and assigned to phases, with their hazards."""
+            recreated: set[str], partitioned: set[str] = frozenset()) -> list[Rewritten]:  # type: ignore[assignment]
+    """The plan's statements, made online-safe and assigned to phases, with their hazards.
+    `partitioned`: live partitioned tables and indexes (schema.name), which PostgreSQL cannot build or
+    drop CONCURRENTLY: their index steps stay in the main transaction."""
     trees = [_parse(sql) for sql in statements]
     fk_targets = _fk_targets(trees)
     needs_not_null = _needs_not_null(trees)
     concurrent_indexes: set[str] = set()  # names built CONCURRENTLY in the post phase
-    replaced = _replaced_indexes(trees, new_tables)  # dropped and built again: swapped in, never missing
+    replaced = _replaced_indexes(trees, new_tables | set(partitioned))  # dropped and built again: swapped in
     out: list[Rewritten] = []
 
     def add(sql: str, phase: str, hazards: tuple[Hazard, ...] | None = None) -> None:
@@ -129,16 +131,19 @@ def rewrite(statements: list[str], new_tables: set[str], live_types: dict[tuple[
             for step, phase, hazards in swap_index(sql, s):
                 add(step, phase, hazards)
         elif isinstance(s, ast.IndexStmt) and not s.concurrent and _rel(s.relation) not in new_tables \
-                and not (s.unique and _rel(s.relation) in fk_targets):
+                and not (s.unique and _rel(s.relation) in fk_targets) and _rel(s.relation) not in partitioned:
             concurrent_indexes.add(s.idxname)
             add(concurrently(sql), POST)
         elif isinstance(s, ast.DropStmt) and s.removeType == ObjectType.OBJECT_INDEX and not s.concurrent \
                 and len(s.objects or ()) == 1 and s.behavior != 1 \
-                and s.objects[0][-1].sval not in _created_relations(trees[i + 1:]):
+                and s.objects[0][-1].sval not in _created_relations(trees[i + 1:]) \
+                and _dropped_name(s) not in partitioned:
             d = sqltree.fresh(sql)
             d.concurrent = True
             d.missing_ok = True
             add(_deparse(d), POST)
+        elif _attached_index(s) in concurrent_indexes:
+            add(sql, POST)  # ALTER INDEX parent ATTACH PARTITION child: after the child is built
         elif isinstance(s, ast.AlterTableStmt) and _rel(s.relation) not in new_tables and s.cmds \
                 and len(s.cmds) == 1:
             if s.cmds[0].subtype == AlterTableType.AT_SetNotNull and \
@@ -161,7 +166,10 @@ def _index_of(s: ast.IndexStmt) -> str:
 def _dropped_index(s: ast.DropStmt) -> str | None:
     if s.removeType != ObjectType.OBJECT_INDEX or len(s.objects or ()) != 1:
         return None
-    parts = [n.sval for n in s.objects[0]]
+    return _dropped_name(s)
+
+
+def _dropped_name(s: ast.DropStmt) -> str:
     return ".".join(parts) if len(parts) > 1 else f"public.{parts[0]}"
 
 
@@ -212,6 +220,14 @@ def _renamed_index(create_index_sql: str, name: str) -> str:
     d = sqltree.fresh(create_index_sql)
     d.idxname = name
     return _deparse(d)
+
+
+def _attached_index(s: ast.Node | None) -> str | None:
+    """The partition's index an `ALTER INDEX ... ATTACH PARTITION` attaches (bare name), else None."""
+    if isinstance(s, ast.AlterTableStmt) and s.objtype == ObjectType.OBJECT_INDEX and len(s.cmds or ()) == 1 \
+            and s.cmds[0].subtype == AlterTableType.AT_AttachPartition:
+        return s.cmds[0].def_.name.relname
+    return None
 
 
 def _alter_table(sql: str, s: ast.AlterTableStmt, concurrent_indexes: set[str],
@@ -310,7 +326,8 @@ def concurrently(create_index_sql: str) -> str:
 
 
 def rewrite_operations(ops: "list[Operation]", new_tables: set[str], live_types: dict[tuple[str, str], str],
-                       recreated: set[str], online: bool = True) -> "list[Operation]":
+                       recreated: set[str], online: bool = True,
+                       partitioned: set[str] = frozenset()) -> "list[Operation]":  # type: ignore[assignment]
     """`rewrite` (or `single_transaction`) on typed operations: each result is an operation with its
     phase and hazards; an operation the rewrite leaves as it is keeps its identity, one it turns into
     other statements (CONCURRENTLY, a NOT NULL proven by a CHECK, an index swapped in) is described
@@ -318,5 +335,7 @@ def rewrite_operations(ops: "list[Operation]", new_tables: set[str], live_types:
     from .engine.describe import describe
 
     by_sql = {op.sql: op for op in ops}
-    out = (rewrite if online else single_transaction)([op.sql for op in ops], new_tables, live_types, recreated)
+    statements = [op.sql for op in ops]
+    out = rewrite(statements, new_tables, live_types, recreated, partitioned) if online \
+        else single_transaction(statements, new_tables, live_types, recreated)
     return [(by_sql.get(r.sql) or describe(r.sql)).replace(phase=r.phase, hazards=r.hazards) for r in out]

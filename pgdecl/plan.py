@@ -274,7 +274,9 @@ def _steps_between(live_db: Database, live: sides.Side, desired: sides.Side, onl
     recreated = recreated_objects(statements)
     # indexes on tables and (materialized) views the plan creates are built in its transaction
     new_tables = created_tables(statements) | rebuilt | recreated
-    rewritten = rewrite_operations([describe(sql) for sql in statements], new_tables, types, recreated, online)
+    parts = live_extra.get("partitions") or {}
+    rewritten = rewrite_operations([describe(sql) for sql in statements], new_tables, types, recreated, online,
+                                   set(parts.get("tables", ())) | set(parts.get("indexes", ())))
     steps = [Step(sql, classify(sql), source="roles") for sql in live.roles]
     steps += [Step(sql, classify(sql), source="renames") for sql in rename_steps]
     steps += [Step(op.sql, op.hazards + _enum_loss(op.sql, enum_losses), op.phase) for op in rewritten]

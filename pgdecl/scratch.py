@@ -208,13 +208,29 @@ def _load(conn: psycopg.Connection, rendered: Rendered, bodies: list[str]) -> No
             # "\n;\n": a statement may end in a -- comment
             conn.execute("\n;\n".join(s.sql for s in rendered.statements).encode())
             # function bodies were not checked while loading (tables may come later): check them now
-            conn.execute("SET LOCAL check_function_bodies = on")
+            _check_bodies_on(conn)
             if bodies:
                 conn.execute("\n;\n".join(bodies).encode())
         return
     except psycopg.Error:
         pass
     _load_one_by_one(conn, rendered)
+
+
+# every schema the desired side has, after the default path
+_WIDE_PATH_SQL = """
+SELECT string_agg(quote_ident(nspname), ', ' ORDER BY nspname) FROM pg_namespace
+ WHERE nspname NOT LIKE 'pg\\_%' AND nspname NOT IN ('information_schema', 'public', 'pgdecl')"""
+
+
+def _check_bodies_on(conn: psycopg.Connection) -> None:
+    """Turn body checks on, with every schema of the desired side on the search_path after the
+    default one: a body that relies on its caller's search_path (Supabase's functions calling
+    extensions.gen_random_bytes() unqualified; pg_dump restores them with check_function_bodies
+    off) passes when each name it uses exists somewhere; a misspelt one still fails."""
+    conn.execute("SET LOCAL check_function_bodies = on")
+    others = conn.execute(_WIDE_PATH_SQL).fetchone()[0]  # type: ignore[index]
+    conn.execute(f'SET LOCAL search_path = "$user", public{", " + others if others else ""}')
 
 
 def _body_check(stmt: Any) -> str | None:
@@ -230,7 +246,7 @@ def _load_one_by_one(conn: psycopg.Connection, rendered: Rendered) -> None:
         with conn.transaction():
             for current in rendered.statements:
                 conn.execute(current.sql.encode())
-            conn.execute("SET LOCAL check_function_bodies = on")
+            _check_bodies_on(conn)
             for current in rendered.statements:
                 if body := _body_check(current):
                     conn.execute(body.encode())

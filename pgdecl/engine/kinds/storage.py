@@ -1,6 +1,7 @@
-"""Storage parameters (`WITH (fillfactor = 70)`, autovacuum settings) of tables and materialized
-views, and columns' statistics targets (`ALTER COLUMN c SET STATISTICS 500`): migra compares
-neither, so a plan used to drop them silently on a recreated table and never set them on a live one."""
+"""Columns' statistics targets (`ALTER COLUMN c SET STATISTICS 500`) of tables and materialized views:
+migra ignores them, so a plan used to lose them on a recreated table and never set them on a live
+one. (Storage parameters, `WITH (fillfactor = 70)`, are compared by
+pgdecl.catalog_diff.reloption_statements.)"""
 
 from __future__ import annotations
 
@@ -45,15 +46,6 @@ def _quote_ident(name: str) -> str:
     return ident(name)
 
 
-def _value(v: str) -> str:
-    """A storage parameter's value as SQL: numbers and words bare, anything else quoted."""
-    import re
-
-    if re.fullmatch(r"[A-Za-z0-9_.+-]+", v):
-        return v
-    return "'" + v.replace("'", "''") + "'"
-
-
 def compare(live: dict[str, Any], desired: dict[str, Any], planned: list[str]) -> list[str]:
     new = _created(planned)
     out: list[str] = []
@@ -61,13 +53,6 @@ def compare(live: dict[str, Any], desired: dict[str, Any], planned: list[str]) -
         want = desired[table]
         have = {"options": {}, "statistics": {}} if table in new or table not in live else live[table]
         what = "MATERIALIZED VIEW" if want["kind"] == "m" else "TABLE"
-        set_ = {k: v for k, v in want["options"].items() if have["options"].get(k) != v}
-        reset = sorted(k for k in have["options"] if k not in want["options"])
-        if set_:
-            pairs = ", ".join(f"{k} = {_value(v)}" for k, v in sorted(set_.items()))
-            out.append(f"ALTER {what} {table} SET ({pairs})")
-        if reset:
-            out.append(f"ALTER {what} {table} RESET ({', '.join(reset)})")
         for column in sorted(set(want["statistics"]) | set(have["statistics"])):
             target = want["statistics"].get(column, -1)
             if have["statistics"].get(column, -1) != target:

@@ -170,6 +170,7 @@ def _dropped_index(s: ast.DropStmt) -> str | None:
 
 
 def _dropped_name(s: ast.DropStmt) -> str:
+    parts = [n.sval for n in s.objects[0]]
     return ".".join(parts) if len(parts) > 1 else f"public.{parts[0]}"
 
 

@@ -162,7 +162,7 @@ def generate(tables: int, seed: int = 0, extra_column: bool = False) -> dict[str
         files.setdefault(fname, {"tables": {}})["tables"][name] = spec
 
     # views: about one per 25 tables, over one table or a child joined to its parent
-    for k, name in enumerate(names[::25]):
+    for name in names[::25]:
         cols = all_specs[name]["columns"]
         parents = [c for c in cols if c.endswith("_id") and c != "id"]
         picked = [c for c in ("name", "code", "status", "amount", "created_at") if c in cols][:3]

@@ -293,8 +293,7 @@ def exclude(snapshot: object) -> None:
     exts = getattr(snapshot, "extensions", None)
     if not exts or not any(e in exts or f'"{e}"' in exts for e in CITUS_EXTENSIONS):
         return
-    setattr(snapshot, "extensions", {k: v for k, v in exts.items()
-                                     if getattr(v, "name", k).strip('"') not in CITUS_EXTENSIONS})
+    snapshot.extensions = {k: v for k, v in exts.items() if getattr(v, "name", k).strip('"') not in CITUS_EXTENSIONS}
     for prop in _SNAPSHOT_PROPS:
         objs = getattr(snapshot, prop, None)
         if isinstance(objs, dict):

@@ -2076,7 +2076,7 @@ class Writer:
         """ALTER ... OWNER TO for every imported object another role than the importing one owns."""
         imp, out = self.imp, []
         me = imp.current_user
-        for oid, name, owner, _comment in imp.schema_rows:
+        for _oid, name, owner, _comment in imp.schema_rows:
             if name != "public" and owner and owner != me:
                 out.append(f"ALTER SCHEMA {quote_ident(name)} OWNER TO {quote_ident(owner)}")
         for key in sorted(imp.units, key=lambda k: imp.units[k].name):

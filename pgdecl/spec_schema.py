@@ -48,7 +48,7 @@ def input_schema() -> dict[str, Any]:
 
     schema = copy.deepcopy(json_schema())
     defs = schema.get("$defs", {})
-    for name, d in defs.items():
+    for d in defs.values():
         d.get("properties", {}).pop("origin", None)  # set by the loader, never written
     schema.get("properties", {}).pop("origin", None)
     schema = _walk(schema, _widen)

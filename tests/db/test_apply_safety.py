@@ -5,7 +5,6 @@ a failed concurrent index build is cleaned up; a saved plan is refused once the 
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -18,7 +17,7 @@ from conftest import fresh_database, run_sql
 from pgdecl.apply import FAULT_ENV, apply
 from pgdecl.catalog import live_fingerprint
 from pgdecl.db import connect
-from pgdecl.errors import ApplyError, PlanError
+from pgdecl.errors import ApplyError
 from pgdecl.plan import make_plan
 
 V1 = """

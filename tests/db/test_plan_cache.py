@@ -10,7 +10,6 @@ from conftest import ROOT, fresh_database
 
 from pgdecl import sides
 from pgdecl.apply import apply
-from pgdecl.db import Database
 from pgdecl.desired import desired_from_specs
 from pgdecl.plan import make_plan
 

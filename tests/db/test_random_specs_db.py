@@ -13,7 +13,7 @@ from conftest import fresh_database  # noqa: E402
 from strategies import spec_dir, spec_mutations, specs  # noqa: E402
 
 from pgdecl.apply import execute  # noqa: E402
-from pgdecl.db import Database, connect  # noqa: E402
+from pgdecl.db import Database  # noqa: E402
 from pgdecl.plan import make_plan  # noqa: E402
 
 # PGDECL_RANDOM_DB_EXAMPLES=200 for a longer hunt

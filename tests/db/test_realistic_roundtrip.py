@@ -16,7 +16,6 @@ A schema that cannot pass for a reason not fixed yet is a strict xfail naming th
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import subprocess

@@ -3,7 +3,6 @@ and early checks of the command line (no database)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest

@@ -38,6 +38,19 @@ EXTENSION_TYPES = {
 }
 
 
+# The statements each kind of rendered DDL may be (pglast node names): a value that smuggles SQL of its
+# own into a template shows as a statement of another kind, or as one too many.
+STATEMENT_NODES: dict[str, frozenset[str]] = {k: frozenset(v.split()) for k, v in {
+    "setting": "VariableSetStmt", "role": "DoStmt GrantRoleStmt", "schema": "CreateSchemaStmt",
+    "extension": "CreateExtensionStmt", "enum": "CreateEnumStmt", "domain": "CreateDomainStmt",
+    "sequence": "CreateSeqStmt AlterSeqStmt", "function": "CreateFunctionStmt", "table": "CreateStmt",
+    "foreign key": "AlterTableStmt", "index": "IndexStmt", "view": "ViewStmt",
+    "materialized view": "CreateTableAsStmt", "trigger": "CreateTrigStmt", "row level security": "AlterTableStmt",
+    "policy": "CreatePolicyStmt", "owner": "AlterOwnerStmt AlterTableStmt", "grant": "GrantStmt",
+    "default privileges": "AlterDefaultPrivilegesStmt", "comment": "CommentStmt",
+}.items()}
+
+
 def _walk(node: Any) -> Iterator[dict[str, Any]]:
     if isinstance(node, dict):
         if "@" in node:

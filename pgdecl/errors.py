@@ -25,6 +25,15 @@ class Origin:
             return self
 
 
+_LINE_BREAKS = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7f)} | {0x85: "\\x85", 0x2028: "\\u2028", 0x2029: "\\u2029"}
+
+
+def one_line(text: str) -> str:
+    """`text` fit for one line of output or a `--` SQL comment: control characters and line breaks
+    (a file or object name may hold them) written as escapes, so nothing can end the comment."""
+    return text.translate(_LINE_BREAKS)
+
+
 class PgdeclError(Exception):
     """Root of every error pgdecl reports to its user."""
 

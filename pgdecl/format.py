@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from .errors import PgdeclError, SpecErrors
+from .errors import PgdeclError, SpecErrors, one_line
 
 if TYPE_CHECKING:  # importing plan pulls in psycopg; `pgdecl lint` must start fast
     from .plan import Plan
@@ -22,28 +22,28 @@ def plan_text(plan: Plan) -> str:
         return "\n".join([head, said, *_notes(plan)]).rstrip("\n") + "\n"
     kinds = sorted(plan.hazard_kinds())
     lines = [head, f"{len(plan.steps)} statement(s); hazards: {', '.join(kinds) if kinds else 'none'}", ""]
-    lines += _notes(plan)
+    lines += [one_line(n) for n in _notes(plan)]
     notes = {"pre": " (before the transaction, committed on its own)",
              "post": " (after the transaction, on its own)"}
     for i, step in enumerate(plan.steps, 1):
         lines.append(f"-- [{i}]" + notes.get(step.phase, ""))
         for h in step.hazards:
-            lines.append(f"-- ! {h.kind}: {h.message}")
+            lines.append(f"-- ! {h.kind}: {one_line(h.message)}")
         lines.append(step.sql.rstrip() + ";")
         lines.append("")
     return "\n".join(lines)
 
 
 def plan_sql(plan: Plan) -> str:
-    out = [f"-- pgdecl plan for {plan.target}", f"-- live schema fingerprint {plan.live_fingerprint}", ""]
-    out += [f"-- note: {n}" for n in plan.notes]
+    out = [f"-- pgdecl plan for {one_line(plan.target)}", f"-- live schema fingerprint {plan.live_fingerprint}", ""]
+    out += [f"-- note: {one_line(n)}" for n in plan.notes]
     if plan.empty:
         out.append("-- no changes")
     for step in plan.steps:
         if step.phase != "main":
             out.append(f"-- {step.phase}: outside the main transaction")
         for h in step.hazards:
-            out.append(f"-- hazard {h.kind}: {h.message}")
+            out.append(f"-- hazard {h.kind}: {one_line(h.message)}")
         out.append(step.sql.rstrip() + ";\n")
     return "\n".join(out) + "\n"
 

@@ -6,12 +6,13 @@ All mistakes are collected and raised together as SpecErrors, each naming file, 
 from __future__ import annotations
 
 import difflib
+import re
 from functools import lru_cache
 from typing import Any, Iterator
 
 import pglast
 import pglast.enums
-from pglast.parser import ParseError, split
+from pglast.parser import ParseError, scan, split
 
 from . import sqltree
 from .errors import Origin, SpecError, SpecErrors
@@ -81,9 +82,80 @@ def _column_refs(tree: Any) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=_MEMO)
+def fragment_problem(text: str) -> str | None:
+    """Why a spec value cannot stay inside its slot of a DDL statement, or None: it must scan as SQL
+    tokens on its own (no unterminated quote or comment), hold no `;` and no `--` comment (which would
+    swallow the rest of the template's line), and keep its parentheses balanced (so it cannot close
+    the template's)."""
+    try:
+        tokens = scan(text)
+    except ParseError as e:
+        return str(e.args[0])
+    depth = 0
+    for t in tokens:
+        if t.name == "SQL_COMMENT":
+            return "a -- comment"
+        if t.name == "ASCII_59":
+            return "a semicolon"
+        if t.name == "ASCII_40":
+            depth += 1
+        elif t.name == "ASCII_41":
+            depth -= 1
+            if depth < 0:
+                return "a ')' without its '('"
+    return "a '(' without its ')'" if depth else None
+
+
+_SETTING = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$")
+
+
+@lru_cache(maxsize=_MEMO)
+def function_part_problem(part: str, text: str) -> str | None:
+    """Why a function's `args` or `returns` is not what its slot takes, or None: `args` must be a
+    parameter list and `returns` a type, SETOF type or TABLE(...), each adding nothing else to the
+    CREATE FUNCTION statement."""
+    problem = fragment_problem(text)
+    if problem is not None:
+        return problem
+    probe = (f"CREATE FUNCTION f({text}) RETURNS void LANGUAGE sql AS 'x'" if part == "args"
+             else f"CREATE FUNCTION f() RETURNS {text} LANGUAGE sql AS 'x'")
+    try:
+        stmts = pglast.parse_sql(probe)
+    except ParseError as e:
+        return str(e.args[0])
+    stmt = stmts[0].stmt if len(stmts) == 1 else None
+    if not isinstance(stmt, pglast.ast.CreateFunctionStmt) or len(stmt.options or ()) != 2:
+        return "SQL beyond a parameter list" if part == "args" else "SQL beyond a type"
+    if part == "args" and [n.sval for n in stmt.returnType.names] != ["void"]:
+        return "SQL beyond a parameter list"
+    return None
+
+
+@lru_cache(maxsize=_MEMO)
+def setting_problem(name: str, value: str) -> str | None:
+    """Why `SET name = value` of a function is not one setting to constants, or None."""
+    if not _SETTING.match(name):
+        return f"{name!r} is not a setting name"
+    problem = fragment_problem(value)
+    if problem is not None:
+        return problem
+    try:
+        stmts = pglast.parse_sql(f"SET {name} = {value}")
+    except ParseError as e:
+        return str(e.args[0])
+    stmt = stmts[0].stmt if len(stmts) == 1 else None
+    if (not isinstance(stmt, pglast.ast.VariableSetStmt) or stmt.kind != pglast.enums.VariableSetKind.VAR_SET_VALUE
+            or not all(isinstance(a, pglast.ast.A_Const) for a in stmt.args or ())):
+        return "the value must be constants (e.g. public, pg_temp)"
+    return None
+
+
+@lru_cache(maxsize=_MEMO)
 def _expression(text: str) -> tuple[str | None, str | None, tuple[str, ...]]:
     """How `text` reads as one SQL expression: (None, None, its column references), or the problem
     ("parse" with the parser's message, "not one", "list")."""
+    if fragment_problem(text) is not None:
+        return "not one", None, ()
     try:
         stmts = pglast.parse_sql(f"SELECT ({text})")
     except ParseError as e:
@@ -102,6 +174,8 @@ def _expression(text: str) -> tuple[str | None, str | None, tuple[str, ...]]:
 @lru_cache(maxsize=_MEMO)
 def _type_names(text: str) -> tuple[str, ...] | None:
     """The name parts of the type `text`; None when it is not one type."""
+    if fragment_problem(text) is not None:
+        return None
     try:
         stmts = pglast.parse_sql(f"SELECT NULL::{text}")
         val = stmts[0].stmt.targetList[0].val if len(stmts) == 1 else None
@@ -117,6 +191,9 @@ def _type_names(text: str) -> tuple[str, ...] | None:
 def _index_element(sql: str) -> tuple[str | None, str | None, tuple[str, ...] | None]:
     """One index element as SQL: (the parser's problem, None, None), or (None, the column it names, the
     column references of its expression)."""
+    problem = fragment_problem(sql)
+    if problem is not None:
+        return problem, None, None
     try:
         stmts = pglast.parse_sql(f"CREATE INDEX x ON t ({sql})")
         params = stmts[0].stmt.indexParams if len(stmts) == 1 else None
@@ -474,6 +551,17 @@ class Validator:
 
     def function(self, name: str, fn: Any) -> None:
         o = fn.origin
+        for part in ("args", "returns"):
+            problem = function_part_problem(part, getattr(fn, part))
+            if problem is not None:
+                self.error(f"function {part} {getattr(fn, part)!r:.120} is not a "
+                           f"{'parameter list' if part == 'args' else 'return type'}: {problem}", o)
+                return
+        for setting, value in fn.set.items():
+            problem = setting_problem(setting, value)
+            if problem is not None:
+                self.error(f"function set {setting}: {value!r:.120} is not one setting: {problem}", o)
+                return
         self.check_type(fn.returns.removeprefix("setof ").removeprefix("SETOF "), "function returns", o) \
             if not fn.returns.lower().startswith("table") else None
         lang = fn.language.lower()
@@ -494,6 +582,7 @@ class Validator:
 
     def view(self, name: str, view: Any) -> None:
         try:
+            scan(view.query)  # an unterminated quote or comment would run into the statements after it
             stmts = sqltree.parse(view.query)
         except ParseError as e:
             self.error(f"view query does not parse: {e.args[0]}", view.origin)
@@ -538,6 +627,11 @@ class Validator:
                 continue
             if n != 1:
                 self.error(f"{ddl.kind} {ddl.name} renders to {n} statements; a fragment contains SQL of its own",
+                           ddl.origin)
+                continue
+            node = sqltree.kind(ddl.sql) or "?"
+            if node not in STATEMENT_NODES.get(ddl.kind, (node,)):
+                self.error(f"{ddl.kind} {ddl.name} renders to a {node}; a fragment contains SQL of its own",
                            ddl.origin)
 
 

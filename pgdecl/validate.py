@@ -16,7 +16,7 @@ from pglast.parser import ParseError, scan, split
 
 from . import sqltree
 from .errors import Origin, SpecError, SpecErrors
-from .model import Project, Table, split_name
+from .model import _ROLE_KEYWORDS, Project, Table, split_name
 from .render import Rendered, foreign_keys, index_element, indexes, primary_key, qualify_in, uniques
 
 BUILTIN_TYPES = frozenset("""
@@ -321,7 +321,9 @@ class Validator:
         for name, role in p.roles.items():
             for parent in role.member_of:
                 if parent not in p.roles:
-                    self.error(f"member_of names role {parent!r}, which is not in the specs", role.origin)
+                    self.error(f"member_of names role {parent!r}, which is not in the specs"
+                               + self._role_hint(parent), role.origin)
+        self.role_names()
         self.names()
         self.renamed_from()
         self.raw_sql()
@@ -329,6 +331,40 @@ class Validator:
             self.statements(rendered)
         if self.errors:
             raise SpecErrors(self.errors)
+
+    def _role_hint(self, name: str) -> str:
+        same = [r for r in self.project.roles if r.lower() == name.lower() and r != name]
+        return f" (role names are case-sensitive: did you mean {same[0]!r}?)" if same else ""
+
+    def role_names(self) -> None:
+        """Role names PostgreSQL would truncate (over 63 bytes: apply would create another role and never
+        converge), and names in policies, grants and owners that differ from a role of the specs only
+        in case (PostgreSQL role names are case-sensitive)."""
+        p = self.project
+        for name, role in p.roles.items():
+            if len(name.encode()) > 63:
+                self.error(f"the role name {name!r} is longer than PostgreSQL's 63 bytes", role.origin)
+        uses: list[tuple[str, str, Origin | None]] = []
+        for kind, objs in (("table", p.tables), ("view", p.views), ("function", p.functions), ("enum", p.enums),
+                           ("domain", p.domains), ("sequence", p.sequences), ("schema", p.schemas)):
+            for oname, obj in objs.items():
+                uses += [(r, f"grants of {kind} {oname}", obj.origin) for r in obj.grants]
+                if obj.owner:
+                    uses.append((obj.owner, f"owner of {kind} {oname}", obj.origin))
+        for tname, t in p.tables.items():
+            for pname, pol in t.policies.items():
+                uses += [(r, f"policy {pname} to", pol.origin or t.origin) for r in pol.to]
+        for sname, schema in p.schemas.items():
+            uses += [(r, f"default_privileges of schema {sname}", schema.origin) for r in schema.default_privileges]
+        if p.database is not None:
+            uses += [(r, "database grants", p.database.origin) for r in p.database.grants]
+        for role, where, origin in uses:
+            if len(role.encode()) > 63:
+                self.error(f"{where}: the role name {role!r} is longer than PostgreSQL's 63 bytes", origin)
+            elif role not in p.roles and role.lower() not in _ROLE_KEYWORDS:
+                hint = self._role_hint(role)
+                if hint:
+                    self.error(f"{where}: role {role!r} is not in the specs{hint}", origin)
 
     def names(self) -> None:
         """Names PostgreSQL would refuse or silently change: longer than 63 bytes (truncated, so the plan

@@ -136,11 +136,11 @@ def _check_strings(doc: YamlDoc, node: Any, path: Path_) -> None:
 _BAD_CHARS = re.compile("[\x00\ud800-\udfff]")
 
 
-def _prescan(text: str, file: str) -> None:
+def _prescan(text: str, file: str, loader_class: type = _Loader) -> None:
     """Before the composer builds anything: refuse nesting deeper than MAX_DEPTH, recursive aliases, and
     aliases expanding to more than MAX_EXPANSION values beyond those written. One pass over the
     parser's events, no recursion; a YAML mistake is left to the composer to word."""
-    loader = _Loader(text)
+    loader = loader_class(text)
     sizes: dict[str, int] = {}
     stack: list[list[Any]] = []  # [anchor, values so far]
     written = expanded = 0
@@ -300,6 +300,7 @@ def _load_nodes(text: str, file: str) -> YamlDoc:
             node = loader.get_single_node()
         except yaml.YAMLError:
             loader.dispose()
+            _prescan(text, file, _PyLoader)  # libyaml may stop early where PyYAML's recursive composer goes on
             loader = _PyLoader(text)  # PyYAML's own wording of the mistake, the same with or without libyaml
             node = loader.get_single_node()
     except RecursionError:

@@ -386,7 +386,10 @@ def make_project(rng: random.Random, out: Path) -> str:
         elif roll < 0.9:
             what.append(_write_traits(rng, out, files))
         else:
-            did = _special_file(rng, out, files)
+            try:
+                did = _special_file(rng, out, files)
+            except FileExistsError:  # the same special file twice
+                continue
             if did.startswith("unreadable:"):
                 unreadable.append(did.split(":", 1)[1])
             what.append(did)

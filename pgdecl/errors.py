@@ -16,7 +16,7 @@ class Origin:
 
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
-        return f"{where}: {self.object}" if self.object else where
+        return one_line(f"{where}: {self.object}" if self.object else where)
 
     def relative_to(self, root: Path) -> "Origin":
         try:

@@ -154,14 +154,14 @@ def test_broken_trait_templates_are_clear_errors(tmp_path: Path, kind: str) -> N
 
 
 def _cli(args: list[str], limit_as: int | None = None, drop_dac: bool = False,
-         timeout: float = 60) -> subprocess.CompletedProcess[str]:
+         timeout: float = 60, env: dict[str, str] = ENV) -> subprocess.CompletedProcess[str]:
     def pre() -> None:
         if limit_as:
             resource.setrlimit(resource.RLIMIT_AS, (limit_as, limit_as))
         if drop_dac:
             hostile.drop_dac()
 
-    return subprocess.run([sys.executable, "-m", "pgdecl.cli", *args], capture_output=True, text=True, env=ENV,
+    return subprocess.run([sys.executable, "-m", "pgdecl.cli", *args], capture_output=True, text=True, env=env,
                           timeout=timeout, preexec_fn=pre)
 
 
@@ -172,14 +172,15 @@ def test_alias_bomb_bounded_in_time_and_memory(tmp_path: Path) -> None:
     assert r.stderr.startswith(f"error: {project}/bomb.yaml:") and "alias bomb" in r.stderr
 
 
-@pytest.mark.parametrize("cmd", ["validate", "render", "lint", "docs"])
-def test_commands_on_unreadable_and_odd_files(tmp_path: Path, cmd: str) -> None:
+@pytest.mark.parametrize("cmd,cache", [("validate", True), ("render", False), ("lint", False), ("docs", False)])
+def test_commands_on_unreadable_and_odd_files(tmp_path: Path, cmd: str, cache: bool) -> None:
     project = _project(tmp_path / "p", {"blog.yaml": STARTER, "secret.yaml": "tables: {}\n"})
     os.chmod(project / "secret.yaml", 0)
     (project / "dir.yaml").mkdir()
     os.mkfifo(project / "pipe.yaml")
     os.symlink("loop.yaml", project / "loop.yaml")
-    r = _cli([cmd, str(project)], drop_dac=True, timeout=60)
+    env = {k: v for k, v in ENV.items() if k != "PGDECL_NO_CACHE"} if cache else ENV
+    r = _cli([cmd, str(project)], drop_dac=True, timeout=60, env=env)
     assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
     assert f"error: {project}/secret.yaml: cannot read the file: Permission denied" in r.stderr
     assert f"error: {project}/loop.yaml: cannot read the file: Too many levels of symbolic links" in r.stderr

@@ -115,7 +115,12 @@ class YamlDoc:
 
 def load_yaml(text: str, file: str) -> YamlDoc:
     fast = _load_events(text, file)
-    doc = fast if fast is not None else _load_nodes(text, file)
+    return fast if fast is not None else _load_nodes(text, file)
+
+
+def load_spec_yaml(text: str, file: str) -> YamlDoc:
+    """`load_yaml` for a spec: no string may hold a lone surrogate or a NUL."""
+    doc = load_yaml(text, file)
     if "\\" in text:  # only an escape in a double-quoted scalar makes a lone surrogate or a NUL
         _check_strings(doc, doc.data, ())
     return doc
@@ -406,7 +411,7 @@ class Traits:
         if len(text) > MAX_FILE_BYTES:
             raise SpecError(f"trait {name!r} rendered more than {MAX_FILE_BYTES >> 20} MiB", origin)
         try:
-            data = load_yaml(text, f"{origin.file}: trait {name}").data or {}
+            data = load_spec_yaml(text, f"{origin.file}: trait {name}").data or {}
         except SpecError as e:
             raise SpecError(f"trait {name!r} rendered invalid YAML: {e.message}", origin) from None
         if not isinstance(data, dict):
@@ -681,7 +686,7 @@ def _load_project(project_dir: str | Path) -> Loaded:
             raw.append(RawSQL(path=display, sql=text, origin=Origin(display, 1, f"sql file {path.name}")))
             continue
         try:
-            doc = load_yaml(text, display)
+            doc = load_spec_yaml(text, display)
             if not isinstance(doc.data, dict):
                 raise SpecError("a spec file must be a mapping of kinds (tables, enums, ...)", Origin(display, 1))
             _expand_traits(doc, traits, required)

@@ -63,6 +63,7 @@ _MEMO_MAX = 200_000  # distinct plain scalars remembered per loader class
 MAX_FILE_BYTES = 64 << 20   # a spec file, a raw .sql file, a rendered trait
 MAX_DEPTH = 64              # nested mappings and lists (a spec needs about 8)
 MAX_EXPANSION = 1_000_000   # values that aliases may add beyond those written (a YAML "billion laughs")
+_PY_WORDING_MAX = 256 << 10  # above this, a YAML mistake is worded by libyaml, not re-parsed by PyYAML
 
 
 class _Loader(getattr(yaml, "CSafeLoader", _PyLoader)):  # type: ignore[misc]
@@ -304,6 +305,8 @@ def _load_nodes(text: str, file: str) -> YamlDoc:
         try:
             node = loader.get_single_node()
         except yaml.YAMLError:
+            if len(text) > _PY_WORDING_MAX:  # PyYAML's pure-Python parser takes about a second per MiB
+                raise
             loader.dispose()
             _prescan(text, file, _PyLoader)  # libyaml may stop early where PyYAML's recursive composer goes on
             loader = _PyLoader(text)  # PyYAML's own wording of the mistake, the same with or without libyaml

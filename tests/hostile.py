@@ -440,7 +440,7 @@ def check_rendered(project: Any, rendered: Any) -> list[str]:
     import pglast
     from pglast.parser import ParseError
 
-    from pgdecl.validate import STATEMENT_NODES
+    from pgdecl.fragments import STATEMENT_NODES
 
     text = rendered.text()
     try:

@@ -27,7 +27,7 @@ from pgdecl.errors import SpecError, SpecErrors  # noqa: E402
 
 STARTER = (hostile.BASES["starter"] / "blog.yaml").read_text()
 ENV = {**os.environ, "PGDECL_NO_CACHE": "1"}
-FUZZ = settings(max_examples=40, deadline=None, derandomize=True,
+FUZZ = settings(max_examples=100, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 

@@ -45,8 +45,11 @@ def _specs_key(root: Path) -> str | None:
     if not root.is_dir() or not cache.enabled():
         return None
     h = hashlib.sha256(str(root).encode())
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root)
-        if path.is_file() and not any(part.startswith(".") for part in rel.parts):
-            h.update(b"\0" + rel.as_posix().encode() + b"\0" + path.read_bytes())
+    try:
+        for path in sorted(root.rglob("*")):
+            rel = path.relative_to(root)
+            if path.is_file() and not any(part.startswith(".") for part in rel.parts):
+                h.update(b"\0" + rel.as_posix().encode() + b"\0" + path.read_bytes())
+    except OSError:  # an unreadable file or directory: no cache, and loading the specs names it
+        return None
     return cache.key("specs", h.hexdigest())

@@ -165,9 +165,21 @@ def _patch_schemainspect() -> None:
         return f"alter table {self.quoted_full_name} inherit {self.parent_table}"
 
     _si.InspectedSelectable.attach_statement = property(attach_statement)
+
+    policy_create = _si.InspectedRowPolicy.create_statement
+
+    def policy_create_quoted(self: Any) -> str:
+        """schemainspect writes a policy's roles unquoted, so `TO AppRole` named the role approle."""
+        from .render import role
+
+        same = copy.copy(self)
+        same.roles = [r if r == "public" else role(r) for r in self.roles or ()]
+        return str(policy_create.fget(same))
+
     _si.InspectedConstraint.__eq__ = constraint_eq
     _si.InspectedIndex.__eq__ = index_eq_canonical
     _si.InspectedRowPolicy.__eq__ = policy_eq_canonical
+    _si.InspectedRowPolicy.create_statement = property(policy_create_quoted)
 
 
 _patch_schemainspect()

@@ -16,13 +16,22 @@ class Origin:
 
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
-        return f"{where}: {self.object}" if self.object else where
+        return one_line(f"{where}: {self.object}" if self.object else where)
 
     def relative_to(self, root: Path) -> "Origin":
         try:
             return Origin(str(Path(self.file).resolve().relative_to(root.resolve())), self.line, self.object)
         except ValueError:
             return self
+
+
+_LINE_BREAKS = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7f)} | {0x85: "\\x85", 0x2028: "\\u2028", 0x2029: "\\u2029"}
+
+
+def one_line(text: str) -> str:
+    """`text` fit for one line of output or a `--` SQL comment: control characters and line breaks
+    (a file or object name may hold them) written as escapes, so nothing can end the comment."""
+    return text.translate(_LINE_BREAKS)
 
 
 class PgdeclError(Exception):

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .errors import PgdeclError, SpecErrors
+from .errors import PgdeclError, SpecErrors, one_line
 
 if TYPE_CHECKING:  # importing plan pulls in psycopg; `pgdecl lint` must start fast
     from .plan import Plan
@@ -71,7 +71,7 @@ def plan_text(plan: Plan, summary: bool = False, sql: bool = True) -> str:
     lines = [head, f"{len(plan.steps)} statement(s); hazards: {', '.join(kinds) if kinds else 'none'}", ""]
     if summary:
         lines[1:2] = plan_summary(plan)
-    lines += _notes(plan)
+    lines += [one_line(n) for n in _notes(plan)]
     if not sql:
         return "\n".join(lines).rstrip("\n") + "\n"
     notes = {"pre": " (before the transaction, committed on its own)",
@@ -79,7 +79,7 @@ def plan_text(plan: Plan, summary: bool = False, sql: bool = True) -> str:
     for i, step in enumerate(plan.steps, 1):
         lines.append(f"-- [{i}]" + notes.get(step.phase, ""))
         for h in step.hazards:
-            line = f"-- ! {h.kind}: {h.message}"
+            line = f"-- ! {h.kind}: {one_line(h.message)}"
             lines.append(click.style(line, fg=_HAZARD_COLOURS.get(h.kind, "yellow")) if summary else line)
         lines.append(step.sql.rstrip() + ";")
         lines.append("")
@@ -96,9 +96,9 @@ def plan_sql(plan: Plan) -> str:
     (concurrent index builds outside any transaction). Run it with `psql -v ON_ERROR_STOP=1 -f`."""
     from .apply import _needs_autocommit
 
-    out = [f"-- pgdecl plan for {plan.target}", f"-- live schema fingerprint {plan.live_fingerprint}",
+    out = [f"-- pgdecl plan for {one_line(plan.target)}", f"-- live schema fingerprint {plan.live_fingerprint}",
            "-- what `pgdecl apply` runs (without its history bookkeeping); run with psql -v ON_ERROR_STOP=1 -f", ""]
-    out += [f"-- note: {n}" for n in plan.notes]
+    out += [f"-- note: {one_line(n)}" for n in plan.notes]
     if plan.empty:
         out.append("-- no changes")
         return "\n".join(out) + "\n"
@@ -106,7 +106,7 @@ def plan_sql(plan: Plan) -> str:
              f"SET LOCAL statement_timeout = {_literal(plan.statement_timeout)};"]
 
     def stmt(step: Any) -> list[str]:
-        return [f"-- hazard {h.kind}: {h.message}" for h in step.hazards] + [step.sql.rstrip() + ";"]
+        return [f"-- hazard {h.kind}: {one_line(h.message)}" for h in step.hazards] + [step.sql.rstrip() + ";"]
 
     for i, step in enumerate(plan.phase("pre"), 1):
         out += [f"-- pre step {i}: committed on its own, before the main transaction", "BEGIN;", *local,

@@ -37,7 +37,20 @@ def _lower_list(v: Any) -> Any:
     return [x.lower().strip() if isinstance(x, str) else x for x in v] if isinstance(v, list) else v
 
 
+_ROLE_KEYWORDS = ("public", "current_user", "session_user", "current_role")
+
+
+def _role_list(v: Any) -> Any:
+    """Role names as written (PostgreSQL role names are case-sensitive: `AppRole` is "AppRole"); only the
+    keywords PUBLIC, CURRENT_USER, SESSION_USER and CURRENT_ROLE are case-insensitive."""
+    v = _str_list(v)
+    if not isinstance(v, list):
+        return v
+    return [x.strip().lower() if isinstance(x, str) and x.strip().lower() in _ROLE_KEYWORDS else x for x in v]
+
+
 LowerList = Annotated[list[str], BeforeValidator(_lower_list)]
+RoleList = Annotated[list[str], BeforeValidator(_role_list)]
 StrList = Annotated[list[str], BeforeValidator(_str_list)]
 Grants = dict[str, Annotated[list[Privilege], BeforeValidator(_lower_list)]]
 ColumnPrivilege = Literal["select", "insert", "update", "references"]
@@ -181,7 +194,7 @@ class RowLevelSecurity(Node):
 
 class Policy(Node):
     command: Literal["all", "select", "insert", "update", "delete"] = Field("all", alias="for")
-    to: LowerList = Field(default_factory=lambda: ["public"])
+    to: RoleList = Field(default_factory=lambda: ["public"])
     using: str | None = None
     with_check: str | None = None
     permissive: bool = True
@@ -322,7 +335,7 @@ class Role(Node):
     login: bool = False
     inherit: bool = True
     bypass_rls: bool = False
-    member_of: LowerList = Field(default_factory=list)
+    member_of: RoleList = Field(default_factory=list)
     comment: str | None = None
 
 

@@ -8,6 +8,7 @@ Traits (`traits: [uuid_pk, timestamps]`) expand through Jinja templates before v
 from __future__ import annotations
 
 import gc
+import os
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -57,6 +58,12 @@ _SPECIAL_KEYS = ("tag:yaml.org,2002:merge", "tag:yaml.org,2002:value")  # `<<` a
 _IMMUTABLE = frozenset(("tag:yaml.org,2002:bool", "tag:yaml.org,2002:null", "tag:yaml.org,2002:int",
                         "tag:yaml.org,2002:float"))
 _MEMO_MAX = 200_000  # distinct plain scalars remembered per loader class
+
+# Limits on what one file may make pgdecl build, so a hostile file fails fast instead of exhausting memory
+MAX_FILE_BYTES = 64 << 20   # a spec file, a raw .sql file, a rendered trait
+MAX_DEPTH = 64              # nested mappings and lists (a spec needs about 8)
+MAX_EXPANSION = 1_000_000   # values that aliases may add beyond those written (a YAML "billion laughs")
+_PY_WORDING_MAX = 256 << 10  # above this, a YAML mistake is worded by libyaml, not re-parsed by PyYAML
 
 
 class _Loader(getattr(yaml, "CSafeLoader", _PyLoader)):  # type: ignore[misc]
@@ -109,9 +116,82 @@ class YamlDoc:
 
 def load_yaml(text: str, file: str) -> YamlDoc:
     fast = _load_events(text, file)
-    if fast is not None:
-        return fast
-    return _load_nodes(text, file)
+    return fast if fast is not None else _load_nodes(text, file)
+
+
+def load_spec_yaml(text: str, file: str) -> YamlDoc:
+    """`load_yaml` for a spec: no string may hold a lone surrogate or a NUL."""
+    doc = load_yaml(text, file)
+    if "\\" in text:  # only an escape in a double-quoted scalar makes a lone surrogate or a NUL
+        _check_strings(doc, doc.data, ())
+    return doc
+
+
+def _check_strings(doc: YamlDoc, node: Any, path: Path_) -> None:
+    """No lone surrogate (it cannot be written as UTF-8) and no NUL (PostgreSQL cannot store it)."""
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for k, v in items:
+        for s in (k, v):
+            if isinstance(s, str) and (_BAD_CHARS.search(s)):
+                what = "a NUL character" if "\x00" in s else "a lone surrogate (not a character)"
+                raise SpecError(f"{what} in {s!r:.80}", doc.origin(path + (k,), _object_label(path + (k,))))
+        if isinstance(v, (dict, list)):
+            _check_strings(doc, v, path + (k,))
+
+
+_BAD_CHARS = re.compile("[\x00\ud800-\udfff]")
+
+
+def _prescan(text: str, file: str, loader_class: type = _Loader) -> None:
+    """Before the composer builds anything: refuse nesting deeper than MAX_DEPTH, recursive aliases, and
+    aliases expanding to more than MAX_EXPANSION values beyond those written. One pass over the
+    parser's events, no recursion; a YAML mistake is left to the composer to word."""
+    loader = loader_class(text)
+    sizes: dict[str, int] = {}
+    stack: list[list[Any]] = []  # [anchor, values so far]
+    written = expanded = 0
+    try:
+        while True:
+            event = loader.get_event()
+            kind = type(event)
+            if kind is yaml.StreamEndEvent:
+                return
+            if kind in (_MappingStart, _SequenceStart):
+                if len(stack) >= MAX_DEPTH:
+                    raise SpecError(f"nested deeper than {MAX_DEPTH} levels", Origin(file, event.start_mark.line + 1))
+                stack.append([event.anchor, 0])
+                continue
+            if kind in (_MappingEnd, _SequenceEnd):
+                anchor, n = stack.pop()
+                if anchor is not None:
+                    sizes[anchor] = n + 1
+                if stack:
+                    stack[-1][1] += n + 1
+                continue
+            if kind is _ScalarEvent:
+                n = 1
+                written += 1
+                if event.anchor is not None:
+                    sizes[event.anchor] = 1
+            elif kind is yaml.AliasEvent:
+                if event.anchor not in sizes:
+                    if any(a == event.anchor for a, _ in stack):
+                        raise SpecError(f"alias *{event.anchor} refers to the node that contains it (a recursive "
+                                        "alias)", Origin(file, event.start_mark.line + 1))
+                    return  # an undefined alias: the composer says so
+                n = sizes[event.anchor]
+                expanded += n
+                if expanded - written > MAX_EXPANSION:
+                    raise SpecError(f"aliases expand to more than {MAX_EXPANSION:,} values (a YAML alias bomb?)",
+                                    Origin(file, event.start_mark.line + 1))
+            else:
+                continue
+            if stack:
+                stack[-1][1] += n
+    except yaml.YAMLError:
+        return
+    finally:
+        loader.dispose()
 
 
 class _Unusual(Exception):
@@ -179,7 +259,7 @@ class _EventReader:
         kind = type(event)
         if kind is _ScalarEvent:
             return self.scalar(event)
-        if event.anchor is not None or getattr(event, "tag", None) is not None:
+        if event.anchor is not None or getattr(event, "tag", None) is not None or len(path) >= MAX_DEPTH:
             raise _Unusual
         get, marks, scalar = self.get, self.marks, self.scalar
         if kind is _MappingStart:
@@ -219,14 +299,20 @@ _SequenceStart, _SequenceEnd = yaml.SequenceStartEvent, yaml.SequenceEndEvent
 
 def _load_nodes(text: str, file: str) -> YamlDoc:
     """Through PyYAML's composer: anchors, aliases, tags, merge keys, and the wording of every mistake."""
+    _prescan(text, file)
     loader = _Loader(text)
     try:
         try:
             node = loader.get_single_node()
         except yaml.YAMLError:
+            if len(text) > _PY_WORDING_MAX:  # PyYAML's pure-Python parser takes about a second per MiB
+                raise
             loader.dispose()
+            _prescan(text, file, _PyLoader)  # libyaml may stop early where PyYAML's recursive composer goes on
             loader = _PyLoader(text)  # PyYAML's own wording of the mistake, the same with or without libyaml
             node = loader.get_single_node()
+    except RecursionError:
+        raise SpecError("nested too deeply", Origin(file)) from None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         raise SpecError(f"invalid YAML: {e.problem or e}", Origin(file, mark.line + 1 if mark else None)) from None
@@ -238,13 +324,25 @@ def _load_nodes(text: str, file: str) -> YamlDoc:
     if node is None:
         doc.data = {}
         return doc
-    doc.data = _build(loader, node, (), doc)
+    try:
+        doc.data = _build(loader, node, (), doc)
+    except yaml.YAMLError as e:  # a constructor's complaint: a bad merge key, an unknown tag, bad base64
+        mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
+        raise SpecError(f"invalid YAML: {getattr(e, 'problem', None) or e}",
+                        Origin(file, mark.line + 1 if mark else None)) from None
+    except (ValueError, TypeError, OverflowError) as e:  # a value the constructor cannot make (a bad date)
+        raise SpecError(f"invalid YAML value: {e}", Origin(file)) from None
     return doc
 
 
 def _build(loader: _Loader, node: yaml.Node, path: Path_, doc: YamlDoc) -> Any:
+    if len(path) > MAX_DEPTH:
+        raise SpecError(f"nested deeper than {MAX_DEPTH} levels", Origin(doc.file, node.start_mark.line + 1))
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)
+        if len(node.value) > MAX_EXPANSION:
+            raise SpecError(f"merge keys expand to more than {MAX_EXPANSION:,} keys",
+                            Origin(doc.file, node.start_mark.line + 1))
         out: dict[Any, Any] = {}
         for knode, vnode in node.value:
             key = loader.construct_object(knode, deep=True)
@@ -271,7 +369,9 @@ def _build(loader: _Loader, node: yaml.Node, path: Path_, doc: YamlDoc) -> Any:
 
 
 class Traits:
-    """Finds and renders trait templates: the project's own `traits/` first, then pgdecl's."""
+    """Finds and renders trait templates: the project's own `traits/` first, then pgdecl's. Templates run
+    sandboxed (no attribute tricks, bounded ranges and repetitions); whatever goes wrong in one is a
+    SpecError naming the table that uses it."""
 
     def __init__(self, project_dir: Path) -> None:
         self.dirs = [project_dir / TRAITS_DIR, templates_dir() / "traits"]
@@ -280,15 +380,15 @@ class Traits:
     def env(self) -> jinja2.Environment:  # Jinja is imported only by projects that use traits
         import jinja2
 
-        return jinja2.Environment(
-            loader=jinja2.FileSystemLoader([str(d) for d in self.dirs if d.is_dir()]),
-            undefined=jinja2.StrictUndefined,
-            keep_trailing_newline=True,
-            autoescape=False,
-        )
+        from .traits_sandbox import sandbox
+
+        return sandbox(jinja2.FileSystemLoader([str(d) for d in self.dirs if d.is_dir()]))
 
     def names(self) -> list[str]:
-        return sorted({n.removesuffix(".yaml.j2") for n in self.env.list_templates(extensions=["j2"])})
+        try:
+            return sorted({n.removesuffix(".yaml.j2") for n in self.env.list_templates(extensions=["j2"])})
+        except OSError:
+            return []
 
     def expand(self, name: str, context: dict[str, Any], origin: Origin) -> dict[str, Any]:
         import jinja2
@@ -297,14 +397,26 @@ class Traits:
             template = self.env.get_template(f"{name}.yaml.j2")
         except jinja2.TemplateNotFound:
             raise SpecError(f"unknown trait {name!r} (known: {', '.join(self.names())})", origin) from None
+        except jinja2.TemplateSyntaxError as e:
+            raise SpecError(f"trait {name!r}: template {e.filename or e.name}:{e.lineno}: {e.message}", origin) from None
+        except OSError as e:
+            raise SpecError(f"trait {name!r}: cannot read {e.filename}: {e.strerror}", origin) from None
+        except UnicodeDecodeError as e:
+            raise SpecError(f"trait {name!r}: the template is not UTF-8 ({e.reason} at byte {e.start})", origin) from None
         try:
             text = template.render(**context)
         except jinja2.TemplateError as e:
             raise SpecError(f"trait {name!r} failed to render: {e}", origin) from None
+        except RecursionError:
+            raise SpecError(f"trait {name!r} failed to render: it recurses without end", origin) from None
+        except Exception as e:  # noqa: BLE001 - the project's own template code: any failure is its mistake
+            raise SpecError(f"trait {name!r} failed to render: {type(e).__name__}: {e}", origin) from None
+        if len(text) > MAX_FILE_BYTES:
+            raise SpecError(f"trait {name!r} rendered more than {MAX_FILE_BYTES >> 20} MiB", origin)
         try:
-            data = yaml.load(text, Loader=_Loader) or {}
-        except yaml.YAMLError as e:
-            raise SpecError(f"trait {name!r} rendered invalid YAML: {e}", origin) from None
+            data = load_spec_yaml(text, f"{origin.file}: trait {name}").data or {}
+        except SpecError as e:
+            raise SpecError(f"trait {name!r} rendered invalid YAML: {e.message}", origin) from None
         if not isinstance(data, dict):
             raise SpecError(f"trait {name!r} must render a mapping", origin)
         return data
@@ -339,13 +451,29 @@ def _expand_traits(doc: YamlDoc, traits: Traits, required: dict[str, dict[str, A
                     raise SpecError(f"arguments of trait {tr_name!r} must be a mapping", origin)
             else:
                 raise SpecError("a trait is a name or {name: {arguments}}", origin)
+            if not isinstance(tr_name, str):
+                raise SpecError(f"a trait name must be a string, not {tr_name!r}", origin)
+            bad = [k for k in args if not isinstance(k, str) or not k.isidentifier()]
+            if bad:
+                raise SpecError(f"arguments of trait {tr_name!r} must be names, not {bad[0]!r}", origin)
             ctx = {"table": bare, "schema": schema or file_schema, "qualified": f"{schema or file_schema}.{bare}", **args}
             out = traits.expand(str(tr_name), ctx, origin)
             first = bool(out.pop("columns_first", False))
-            for key, value in (out.pop("requires", None) or {}).items():
+            requires = out.pop("requires", None) or {}
+            if not isinstance(requires, dict) or not all(isinstance(v, dict) or v is None for v in requires.values()):
+                raise SpecError(f"trait {tr_name!r}: requires must map kinds to objects, e.g. "
+                                "{functions: {name: {...}}}", origin)
+            for key, value in requires.items():
                 for oname, odata in (value or {}).items():
                     required.setdefault(key, {}).setdefault(oname, (odata, origin))
             for key, value in out.items():
+                want = dict if key in _TABLE_DICT_KEYS else list if key in _TABLE_LIST_KEYS else None
+                if want is not None and not isinstance(value, want):
+                    raise SpecError(f"trait {tr_name!r}: {key} must be a {'mapping' if want is dict else 'list'}, "
+                                    f"not {type(value).__name__}", origin)
+                if want is not None and not isinstance(new.get(key) or want(), want):
+                    raise SpecError(f"{key} must be a {'mapping' if want is dict else 'list'}",
+                                    doc.origin(("tables", tname, key), f"table {tname}"))
                 if key in _TABLE_DICT_KEYS:
                     mine = new.get(key) or {}
                     if first:
@@ -409,7 +537,7 @@ def _inject_origins(doc: YamlDoc) -> None:
         data["extensions"] = {str(e): {} for e in data["extensions"]}
         for e in data["extensions"]:
             doc.marks.setdefault(("extensions", e), doc.marks.get(("extensions",), 1))
-    for tname, table in (data.get("tables") or {}).items() if isinstance(data.get("tables"), dict) else ():
+    for _tname, table in (data.get("tables") or {}).items() if isinstance(data.get("tables"), dict) else ():
         cols = table.get("columns") if isinstance(table, dict) else None
         if isinstance(cols, dict):  # shorthand: `name: type`
             for cname, col in cols.items():
@@ -476,14 +604,42 @@ class Loaded:
 
 
 def spec_files(project_dir: Path) -> list[Path]:
-    """Spec and .sql files of a project, in a stable order; `traits/` holds templates, not specs."""
-    files = [
-        p for p in project_dir.rglob("*")
-        if p.is_file() and (p.suffix in SPEC_SUFFIXES or p.suffix == ".sql")
-        and TRAITS_DIR not in p.relative_to(project_dir).parts[:-1]
-        and not any(part.startswith(".") for part in p.relative_to(project_dir).parts)
-    ]
+    """Spec and .sql files of a project, in a stable order; `traits/` holds templates, not specs.
+    Symbolic links to directories are not followed (no loops); a directory that cannot be read is a
+    SpecError; a spec name that is a broken or looping link is listed, for read_spec to report."""
+    files = []
+
+    def refuse(e: OSError) -> None:
+        raise SpecError(f"cannot read directory: {e.strerror}", Origin(str(e.filename)))
+
+    for top, dirs, names in os.walk(project_dir, onerror=refuse):
+        dirs[:] = [d for d in dirs if not d.startswith(".") and d != TRAITS_DIR]
+        for n in names:
+            p = Path(top) / n
+            if n.startswith(".") or not (p.suffix in SPEC_SUFFIXES or p.suffix == ".sql"):
+                continue
+            if p.is_file() or (p.is_symlink() and not p.exists()):  # a broken link: read_spec says so
+                files.append(p)
     return sorted(files, key=lambda p: p.relative_to(project_dir).as_posix())
+
+
+def read_spec(path: Path, display: str) -> str:
+    """A spec or .sql file's text: UTF-8 (a BOM is dropped), at most MAX_FILE_BYTES, else a SpecError."""
+    try:
+        with path.open("rb") as f:
+            data = f.read(MAX_FILE_BYTES + 1)
+    except OSError as e:
+        raise SpecError(f"cannot read the file: {e.strerror}", Origin(display)) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise SpecError(f"the file is larger than {MAX_FILE_BYTES >> 20} MiB", Origin(display))
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise SpecError("the file is UTF-16; save it as UTF-8", Origin(display, 1))
+    try:
+        return data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise SpecError(f"the file is not UTF-8: byte 0x{data[e.start]:02x} ({e.reason}); save it as UTF-8",
+                        Origin(display, line)) from None
 
 
 def load_project(project_dir: str | Path) -> Loaded:
@@ -518,14 +674,22 @@ def _load_project(project_dir: str | Path) -> Loaded:
     files: list[tuple[YamlDoc, SpecFile]] = []
     raw: list[RawSQL] = []
     required: dict[str, dict[str, Any]] = {}
-    for path in spec_files(root):
+    try:
+        paths = spec_files(root)
+    except SpecError as e:
+        raise SpecErrors([e]) from None
+    for path in paths:
         display = str(Path(project_dir) / path.relative_to(root))
-        text = path.read_text(encoding="utf-8")
+        try:
+            text = read_spec(path, display)
+        except SpecError as e:
+            errors.append(e)
+            continue
         if path.suffix == ".sql":
             raw.append(RawSQL(path=display, sql=text, origin=Origin(display, 1, f"sql file {path.name}")))
             continue
         try:
-            doc = load_yaml(text, display)
+            doc = load_spec_yaml(text, display)
             if not isinstance(doc.data, dict):
                 raise SpecError("a spec file must be a mapping of kinds (tables, enums, ...)", Origin(display, 1))
             _expand_traits(doc, traits, required)
@@ -553,7 +717,7 @@ def _merge(files: list[tuple[YamlDoc, SpecFile]], raw: list[RawSQL], required: d
            errors: list[SpecError]) -> Project:
     merged: dict[str, dict[str, Any]] = {k: {} for k in KINDS}
     database = None
-    for doc, spec in files:
+    for _doc, spec in files:
         if spec.database is not None:
             if database is not None:
                 errors.append(SpecError(f"database is defined twice (also at {database.origin})", spec.database.origin))

@@ -11,11 +11,12 @@ from typing import Any, Iterator
 
 import pglast
 import pglast.enums
-from pglast.parser import ParseError, split
+from pglast.parser import ParseError, scan, split
 
 from . import citus_spec, sqltree
 from .errors import Origin, SpecError, SpecErrors
-from .model import Project, Table, split_name
+from .fragments import STATEMENT_NODES, fragment_problem, function_part_problem, setting_problem
+from .model import _ROLE_KEYWORDS, Project, Table, split_name
 from .render import Rendered, foreign_keys, index_element, indexes, primary_key, qualify_in, uniques
 
 BUILTIN_TYPES = frozenset("""
@@ -71,6 +72,8 @@ def _column_refs(tree: Any) -> tuple[str, ...]:
 def _expression(text: str) -> tuple[str | None, str | None, tuple[str, ...]]:
     """How `text` reads as one SQL expression: (None, None, its column references), or the problem
     ("parse" with the parser's message, "not one", "list")."""
+    if fragment_problem(text) is not None:
+        return "not one", None, ()
     try:
         stmts = pglast.parse_sql(f"SELECT ({text})")
     except ParseError as e:
@@ -89,6 +92,8 @@ def _expression(text: str) -> tuple[str | None, str | None, tuple[str, ...]]:
 @lru_cache(maxsize=_MEMO)
 def _type_names(text: str) -> tuple[str, ...] | None:
     """The name parts of the type `text`; None when it is not one type."""
+    if fragment_problem(text) is not None:
+        return None
     try:
         stmts = pglast.parse_sql(f"SELECT NULL::{text}")
         val = stmts[0].stmt.targetList[0].val if len(stmts) == 1 else None
@@ -104,6 +109,9 @@ def _type_names(text: str) -> tuple[str, ...] | None:
 def _index_element(sql: str) -> tuple[str | None, str | None, tuple[str, ...] | None]:
     """One index element as SQL: (the parser's problem, None, None), or (None, the column it names, the
     column references of its expression)."""
+    problem = fragment_problem(sql)
+    if problem is not None:
+        return problem, None, None
     try:
         stmts = pglast.parse_sql(f"CREATE INDEX x ON t ({sql})")
         params = stmts[0].stmt.indexParams if len(stmts) == 1 else None
@@ -217,7 +225,7 @@ class Validator:
             self.function(name, fn)
         for name, view in p.views.items():
             self.view(name, view)
-        for name, seq in p.sequences.items():
+        for seq in p.sequences.values():
             if seq.owned_by:
                 t, _, c = seq.owned_by.rpartition(".")
                 table = p.tables.get(qualify_in(t)) if t else None
@@ -228,10 +236,12 @@ class Validator:
                 self.error("enum values must be unique", enum.origin)
             if not enum.values:
                 self.error("an enum needs at least one value", enum.origin)
-        for name, role in p.roles.items():
+        for role in p.roles.values():
             for parent in role.member_of:
                 if parent not in p.roles:
-                    self.error(f"member_of names role {parent!r}, which is not in the specs", role.origin)
+                    self.error(f"member_of names role {parent!r}, which is not in the specs"
+                               + self._role_hint(parent), role.origin)
+        self.role_names()
         for message, origin in citus_spec.problems(p):
             self.error(message, origin)
         self.names()
@@ -241,6 +251,40 @@ class Validator:
             self.statements(rendered)
         if self.errors:
             raise SpecErrors(self.errors)
+
+    def _role_hint(self, name: str) -> str:
+        same = [r for r in self.project.roles if r.lower() == name.lower() and r != name]
+        return f" (role names are case-sensitive: did you mean {same[0]!r}?)" if same else ""
+
+    def role_names(self) -> None:
+        """Role names PostgreSQL would truncate (over 63 bytes: apply would create another role and never
+        converge), and names in policies, grants and owners that differ from a role of the specs only
+        in case (PostgreSQL role names are case-sensitive)."""
+        p = self.project
+        for name, role in p.roles.items():
+            if len(name.encode()) > 63:
+                self.error(f"the role name {name!r} is longer than PostgreSQL's 63 bytes", role.origin)
+        uses: list[tuple[str, str, Origin | None]] = []
+        for kind, objs in (("table", p.tables), ("view", p.views), ("function", p.functions), ("enum", p.enums),
+                           ("domain", p.domains), ("sequence", p.sequences), ("schema", p.schemas)):
+            for oname, obj in objs.items():
+                uses += [(r, f"grants of {kind} {oname}", obj.origin) for r in obj.grants]
+                if obj.owner:
+                    uses.append((obj.owner, f"owner of {kind} {oname}", obj.origin))
+        for _tname, t in p.tables.items():
+            for pname, pol in t.policies.items():
+                uses += [(r, f"policy {pname} to", pol.origin or t.origin) for r in pol.to]
+        for sname, schema in p.schemas.items():
+            uses += [(r, f"default_privileges of schema {sname}", schema.origin) for r in schema.default_privileges]
+        if p.database is not None:
+            uses += [(r, "database grants", p.database.origin) for r in p.database.grants]
+        for role, where, origin in uses:
+            if len(role.encode()) > 63:
+                self.error(f"{where}: the role name {role!r} is longer than PostgreSQL's 63 bytes", origin)
+            elif role not in p.roles and role.lower() not in _ROLE_KEYWORDS:
+                hint = self._role_hint(role)
+                if hint:
+                    self.error(f"{where}: role {role!r} is not in the specs{hint}", origin)
 
     def names(self) -> None:
         """Names PostgreSQL would refuse or silently change: longer than 63 bytes (truncated, so the plan
@@ -463,6 +507,17 @@ class Validator:
 
     def function(self, name: str, fn: Any) -> None:
         o = fn.origin
+        for part in ("args", "returns"):
+            problem = function_part_problem(part, getattr(fn, part))
+            if problem is not None:
+                self.error(f"function {part} {getattr(fn, part)!r:.120} is not a "
+                           f"{'parameter list' if part == 'args' else 'return type'}: {problem}", o)
+                return
+        for setting, value in fn.set.items():
+            problem = setting_problem(setting, value)
+            if problem is not None:
+                self.error(f"function set {setting}: {value!r:.120} is not one setting: {problem}", o)
+                return
         self.check_type(fn.returns.removeprefix("setof ").removeprefix("SETOF "), "function returns", o) \
             if not fn.returns.lower().startswith("table") else None
         lang = fn.language.lower()
@@ -483,6 +538,7 @@ class Validator:
 
     def view(self, name: str, view: Any) -> None:
         try:
+            scan(view.query)  # an unterminated quote or comment would run into the statements after it
             stmts = sqltree.parse(view.query)
         except ParseError as e:
             self.error(f"view query does not parse: {e.args[0]}", view.origin)
@@ -527,6 +583,11 @@ class Validator:
                 continue
             if n != 1:
                 self.error(f"{ddl.kind} {ddl.name} renders to {n} statements; a fragment contains SQL of its own",
+                           ddl.origin)
+                continue
+            node = sqltree.kind(ddl.sql) or "?"
+            if node not in STATEMENT_NODES.get(ddl.kind, (node,)):
+                self.error(f"{ddl.kind} {ddl.name} renders to a {node}; a fragment contains SQL of its own",
                            ddl.origin)
 
 

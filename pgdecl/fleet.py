@@ -251,6 +251,12 @@ class Fleet:
                  targets: list[Target] | None = None) -> None:
         self.env, self.opts, self.desired, self.server = env, opts, desired, server
         self.targets = targets if targets is not None else targets_of(env)
+        self.expected: dict[int, tuple[str, ...]] | None = None  # confirmed plans: apply only these
+
+    def confirmed(self, plans: "FleetResult") -> None:
+        """Apply only what was shown: a target whose plan differs when applied fails instead."""
+        self.expected = {o.target.index: tuple(s.sql for s in o.plan.steps) for o in plans.outcomes
+                         if o.plan is not None}
 
     def warm(self) -> None:
         """Build and inspect the desired side once (into pgdecl's cache) before the targets' plans
@@ -296,6 +302,9 @@ class Fleet:
                 if p.empty:
                     return Outcome(t, UNCHANGED, 0, live_fingerprint=p.live_fingerprint, plan=p)
                 check_hazards(p, set(self.opts.allowed))
+                if self.expected is not None and self.expected.get(t.index) != tuple(s.sql for s in p.steps):
+                    return Outcome(t, FAILED, steps, hazards, plan=p, error="its plan changed since it was shown; "
+                                   "nothing was applied; run the apply again")
                 try:
                     applied, hid = execute(p, live, conn)
                 except PgdeclError as e:

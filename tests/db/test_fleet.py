@@ -186,20 +186,19 @@ def test_urls_command_lists_the_fleet_and_its_failures_are_clear(tmp_path: Path,
     env = _env(server)
     with databases(admin, 3) as dbs:
         proj = _project(tmp_path, '[env.fleet]\nurls_command = "python3 list_dbs.py --env prod"\n'
-                                  'allow_hazards = ["drop"]\n')
+                                  'allow_hazards = ["data_loss"]\n')
         (proj / "list_dbs.py").write_text(
             "import sys\nassert sys.argv[1:] == ['--env', 'prod'], sys.argv\n"
             + "".join(f"print({_with_password(d)!r})\n" for d in dbs))
         r = pgdecl(["apply", "--env", "fleet", "--yes"], proj, env, expect=0)
         assert "3 applied" in r.stdout and all(d.dbname in r.stdout for d in dbs)
         assert all(_history(d) == [(1, "applied")] for d in dbs)
-        # the env's allow_hazards apply to every target: dropping a column (hazard drop) goes through
+        # the env's allow_hazards apply to every target: dropping a column (data_loss) goes through
         (proj / "schema" / "app.yaml").write_text(SPEC.replace("      body: {type: text, nullable: false, "
                                                                "default: \"''\"}\n", ""))
         r = pgdecl(["apply", "--env", "fleet", "--yes", "--format", "json"], proj, env, expect=0)
-        assert {(t["outcome"], tuple(t["hazards"])) for t in json.loads(r.stdout)["targets"]} == {("applied",
-                                                                                                    ("data_loss",))} \
-            or all(t["outcome"] == "applied" for t in json.loads(r.stdout)["targets"]), r.stdout
+        assert {(t["outcome"], tuple(t["hazards"])) for t in json.loads(r.stdout)["targets"]} == \
+            {("applied", ("data_loss",))}, r.stdout
 
         (proj / "list_dbs.py").write_text("import sys\nprint('postgresql://u:" + PASSWORD + "@nowhere/db "
                                           "refused', file=sys.stderr)\nsys.exit(3)\n")

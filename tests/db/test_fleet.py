@@ -132,7 +132,8 @@ def test_fifty_databases_converge_and_drift_shows_on_the_one_changed(tmp_path: P
 def test_a_failing_target_stops_the_fleet_and_continue_goes_past_it(tmp_path: Path, server, admin) -> None:
     env = _env(server)
     with databases(admin, 12) as dbs:
-        proj = _project(tmp_path, '[env.fleet]\nurls_file = "tenants.txt"\n')
+        # the unique constraint on the live table is built under its lock: the env allows long_lock
+        proj = _project(tmp_path, '[env.fleet]\nurls_file = "tenants.txt"\nallow_hazards = ["long_lock"]\n')
         _urls_file(proj, dbs)
         bad = 6  # 1-based: the 6th target holds duplicate emails, so the unique index cannot be built
         with psycopg.connect(dbs[bad - 1].conninfo, autocommit=True) as conn:
@@ -171,7 +172,7 @@ def test_a_failing_canary_stops_everything_even_with_continue(tmp_path: Path, se
             conn.execute("CREATE TABLE accounts (id bigint PRIMARY KEY, email text NOT NULL);"
                          "INSERT INTO accounts VALUES (1, 'x'), (2, 'x')")
         urls = ", ".join(json.dumps(_with_password(d)) for d in dbs)
-        proj = _project(tmp_path, f"[env.fleet]\nurls = [{urls}]\n")
+        proj = _project(tmp_path, f"[env.fleet]\nurls = [{urls}]\nallow_hazards = [\"long_lock\"]\n")
         r = pgdecl(["apply", "--env", "fleet", "--yes", "--canary", "2", "--continue", "--format", "json"], proj,
                    env, expect=1)
         out = _by_index(r.stdout)

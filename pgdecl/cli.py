@@ -558,7 +558,7 @@ def status_command(project_dir: str | None, env_name: str | None, database_url: 
             from .db import resolve_target
 
             live = resolve_target(s.database_url)
-            env = Env(name=env_name or "(default)", urls=(live.conninfo,))
+            env = Env(name=env_name or "default", urls=(live.conninfo,))
             return _run_fleet("status", env, project_dir, fmt, parallel, single=True, env_name=env_name,
                               database_url=database_url, dev_url=dev_url)
         return _run_fleet("status", env, project_dir, fmt, parallel, dev_url=dev_url)

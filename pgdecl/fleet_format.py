@@ -47,7 +47,7 @@ def fleet_text(r: FleetResult, sql: bool = True) -> str:
     def line(cells: list[str]) -> str:
         return "  ".join(c + " " * (w - len(click.unstyle(c))) for c, w in zip(cells, widths)).rstrip()
 
-    out = [click.style(f"Fleet {r.env}: {r.action} on {len(r.outcomes)} target(s)", bold=True), line(heads)]
+    out = [click.style(f"Env {r.env}: {r.action} on {len(r.outcomes)} target(s)", bold=True), line(heads)]
     out += [line(row) for row in rows]
     out.append("")
     if r.action in ("plan", "status") and sql:

@@ -210,6 +210,8 @@ def _parse_env(name: str, data: Any, text: str, display: str, root: Path | None 
         raise ConfigError(f"{display}:{_line_of(text, f'env.{name}', extra[0])}: env {name}: unknown key(s) "
                           f"{', '.join(extra)} (known: {', '.join(sorted(_ENV_KEYS))})")
     given = [k for k in _TARGET_KEYS if data.get(k)]
+    if given == ["url", "url_env"]:
+        raise ConfigError(f"{source}: env {name}: give url or url_env, not both")
     if len(given) > 1:
         raise ConfigError(f"{source}: env {name}: give one of {', '.join(_TARGET_KEYS)}, not {' and '.join(given)}")
     fleet = _fleet_keys(name, data, text, display)

@@ -162,8 +162,8 @@ def fleet_urls(env: Env) -> tuple[str, ...]:
             raise ConfigError(f"{where}: urls_file {env.urls_file}: {e.strerror}") from None
         urls = _url_lines(text, env.urls_file)
     elif env.urls_command:
-        urls = _url_lines(_run_command(env.urls_command, root, env.urls_timeout, where), f"urls_command of env "
-                                                                                          f"{env.name}, line")
+        urls = _url_lines(_run_command(env.urls_command, root, env.urls_timeout, where),
+                          f"env {env.name}: urls_command output")
     else:
         raise ConfigError(f"{where}: not a fleet (no urls, urls_file or urls_command)")
     if not urls:

@@ -7,7 +7,6 @@ import gc
 import json
 import os
 import sys
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -276,12 +275,14 @@ def plan(project_dir: str | None, env_name: str | None, database_url: str | None
 
     def run() -> int:
         _start_ui(machine=fmt != "text")
-        fleet = _fleet_env(env_name, database_url)
+        from .fleet_cli import fleet_env, run_fleet
+
+        fleet = fleet_env(env_name, database_url)
         if fleet is not None:
             if output or fmt == "sql":
                 raise PgdeclError(f"env {fleet.name} is a fleet: -o and --format sql are for one database "
                                   "(pass --database-url to plan one of its targets)")
-            return _run_fleet("plan", fleet, project_dir, fmt, parallel, online=not single_transaction,
+            return run_fleet("plan", fleet, project_dir, fmt, parallel, online=not single_transaction,
                               reorder_columns=reorder_columns, dev_url=dev_url, lock_timeout=lock_timeout,
                               statement_timeout=statement_timeout)
         s = _settings(project_dir, env_name, database_url, dev_url, lock_timeout, statement_timeout)
@@ -393,12 +394,14 @@ def apply(source: str | None, env_name: str | None, database_url: str | None, de
     def run() -> int:
         _start_ui(machine=fmt != "text")
         saved = source is not None and Path(source).is_file()
-        fleet = _fleet_env(env_name, database_url)
+        from .fleet_cli import fleet_env, run_fleet
+
+        fleet = fleet_env(env_name, database_url)
         if fleet is not None:
             if saved:
                 raise PgdeclError(f"env {fleet.name} is a fleet: a saved plan is for the one database it was made "
                                   "against (pass --database-url)")
-            return _run_fleet("apply", fleet, source, fmt, parallel, canary, keep_going, yes,
+            return run_fleet("apply", fleet, source, fmt, parallel, canary, keep_going, yes,
                               online=not single_transaction, reorder_columns=reorder_columns, dev_url=dev_url,
                               lock_timeout=lock_timeout, statement_timeout=statement_timeout, lock_wait=lock_wait,
                               allowed=allowed)
@@ -425,74 +428,6 @@ def apply(source: str | None, env_name: str | None, database_url: str | None, de
                        "a second plan is empty.")
         return EXIT_OK
     _run(run)
-
-
-def _fleet_env(env_name: str | None, database_url: str | None):  # type: ignore[no-untyped-def]
-    """The chosen environment when it is a fleet (urls, urls_file, urls_command) and no
-    --database-url names one database instead; else None."""
-    from .config import current_config
-
-    if database_url:
-        return None
-    outside = bool(os.environ.get("DATABASE_URL")) or any(os.environ.get(k) for k in _PG_ENV)
-    if env_name is None and outside:
-        return None
-    env = current_config().env(env_name)
-    return env if env is not None and env.fleet else None
-
-
-def _run_fleet(action: str, env, project_dir: str | None, fmt: str, parallel: int = 4,  # type: ignore[no-untyped-def]
-               canary: int = 1, keep_going: bool = False, yes: bool = False, online: bool = True,
-               reorder_columns: bool = False, single: bool = False, env_name: str | None = None,
-               **settings: Any) -> int:
-    """plan, apply or status on every target of a fleet environment (pgdecl.fleet)."""
-    from . import progress
-    from .desired import desired_from_specs
-    from .fleet import Fleet, FleetOptions, targets_of
-    from .fleet_format import fleet_json, fleet_text, outcome_line
-    from .server import LocalServer
-
-    if single:  # status of one database
-        s = _settings(project_dir, env_name, **settings)
-    else:  # the targets are listed once below (urls_command runs once): no URL is resolved here
-        s = _settings(project_dir, env.name, database_url="(fleet)", **settings)
-    opts = FleetOptions(specs=s.specs, dev_url=s.dev_url, lock_timeout=s.lock_timeout,
-                        statement_timeout=s.statement_timeout, lock_wait=s.lock_wait, allowed=frozenset(s.allowed),
-                        online=online, reorder_columns=reorder_columns, parallel=parallel, canary=canary,
-                        keep_going=keep_going)
-    with progress.step(f"loading the specs and the targets of env {env.name}"):
-        desired = desired_from_specs(s.specs)
-        targets = targets_of(env)
-    fleet = Fleet(env, opts, desired, LocalServer(), targets)
-    shown = progress.enabled()
-    lock = threading.Lock()
-
-    def report(o) -> None:  # type: ignore[no-untyped-def]
-        if shown:
-            with lock:
-                click.echo(outcome_line(o, len(targets)), err=True, color=_color())
-
-    progress.enable(False)  # the steps of many targets at once would interleave: one line per target instead
-    try:
-        if action == "apply" and not yes:
-            if not sys.stdin.isatty():
-                raise PgdeclError("not applied: no terminal to confirm on; pass --yes to apply without asking")
-            planned = fleet.run("plan", report)
-            _echo(fleet_text(planned, sql=not _UI["quiet"]), nl=False)
-            if planned.exit_code != 2:
-                return planned.exit_code
-            if not click.confirm(f"Apply to {planned.count('changes')} target(s) of env {env.name}?", default=False):
-                click.echo("Not applied.")
-                return EXIT_ERROR
-            fleet.confirmed(planned)
-        result = fleet.run(action, report)
-    finally:
-        progress.enable(shown, _color())
-    if fmt == "json":
-        click.echo(fleet_json(result), nl=False)
-    else:
-        _echo(fleet_text(result, sql=not _UI["quiet"]), nl=False)
-    return result.exit_code
 
 
 def _matching_specs(plan_file: str, specs: str) -> str | None:
@@ -549,19 +484,20 @@ def status_command(project_dir: str | None, env_name: str | None, database_url: 
     """Drift of the env's databases (every target of a fleet): live fingerprint, statements a plan
     would take, last pgdecl.history row. Exit 0: all match the specs; 2: drift; 1: a target failed."""
     from .config import Env
+    from .fleet_cli import fleet_env, run_fleet
 
     def run() -> int:
         _start_ui(machine=fmt != "text")
-        env = _fleet_env(env_name, database_url)
+        env = fleet_env(env_name, database_url)
         if env is None:  # one database: a fleet of one
             s = _settings(project_dir, env_name, database_url, dev_url)
             from .db import resolve_target
 
             live = resolve_target(s.database_url)
             env = Env(name=env_name or "default", urls=(live.conninfo,))
-            return _run_fleet("status", env, project_dir, fmt, parallel, single=True, env_name=env_name,
-                              database_url=database_url, dev_url=dev_url)
-        return _run_fleet("status", env, project_dir, fmt, parallel, dev_url=dev_url)
+            return run_fleet("status", env, project_dir, fmt, parallel, single=True, env_name=env_name,
+                             database_url=database_url, dev_url=dev_url)
+        return run_fleet("status", env, project_dir, fmt, parallel, dev_url=dev_url)
     _run(run)
 
 

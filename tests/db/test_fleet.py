@@ -67,6 +67,7 @@ def _env(server) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if k not in ("DATABASE_URL", "PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER", "PGSERVICE")}
     env.update(PGDECL_HOME=str(server._home), PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}")
+    env["PGDECL_PROGRESS"] = "1"  # progress lines on standard error too: checked for passwords
     return env
 
 
@@ -217,6 +218,7 @@ def test_a_password_is_never_printed_even_when_a_target_cannot_be_reached(tmp_pa
                         + json.dumps(gone) + "]\n")
         r = pgdecl(["plan", "--env", "fleet"], proj, env, expect=1)  # pgdecl() asserts the password is absent
         assert "fleet_no_such_db" in r.stdout and "failed" in r.stdout, r.stdout
+        assert "[2/2] " in r.stderr and "fleet_no_such_db" in r.stderr, r.stderr  # its progress line too
         pgdecl(["apply", "--env", "fleet", "--yes", "--canary", "0", "--continue"], proj, env, expect=1)
         pgdecl(["status", "--env", "fleet", "--format", "json"], proj, env, expect=1)
 

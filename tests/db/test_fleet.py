@@ -233,3 +233,37 @@ def test_fleet_config_mistakes_are_clear(tmp_path: Path, server, toml: str, mess
     proj = _project(tmp_path, toml)
     r = pgdecl(["plan", "--env", "f"], proj, _env(server), expect=1)
     assert message in r.stderr and "pgdecl.toml" in r.stderr or message in r.stderr, r.stderr
+
+
+def _on_a_terminal(args: list[str], proj: Path, env: dict[str, str], answer: str) -> subprocess.CompletedProcess[str]:
+    """pgdecl with a terminal as standard input, answering the confirmation with `answer`."""
+    import pty
+
+    master, slave = pty.openpty()
+    try:
+        os.write(master, answer.encode() + b"\n")
+        r = subprocess.run([str(BIN / "pgdecl"), *args], cwd=proj, env=env, stdin=slave, capture_output=True,
+                           text=True, timeout=300)
+    finally:
+        os.close(slave)
+        os.close(master)
+    assert "Traceback" not in r.stderr and PASSWORD not in r.stdout + r.stderr, r.stderr
+    return r
+
+
+def test_without_yes_the_fleet_is_planned_shown_and_confirmed_once(tmp_path: Path, server, admin) -> None:
+    env = _env(server)
+    with databases(admin, 3) as dbs:
+        proj = _project(tmp_path, '[env.fleet]\nurls_file = "tenants.txt"\n')
+        _urls_file(proj, dbs)
+        refused = _on_a_terminal(["apply", "--env", "fleet"], proj, env, "n")
+        assert refused.returncode == 1 and "Plan 1 of 1, for 3 target(s) (#1, #2, #3)" in refused.stdout
+        assert "Apply to 3 target(s) of env fleet?" in refused.stdout and "Not applied." in refused.stdout
+        for d in dbs:
+            with psycopg.connect(d.conninfo) as conn:
+                assert conn.execute("SELECT to_regclass('pgdecl.history')").fetchone()[0] is None
+        ok = _on_a_terminal(["apply", "--env", "fleet"], proj, env, "y")
+        assert ok.returncode == 0 and "3 applied" in ok.stdout, ok.stdout
+        assert all(_history(d) == [(1, "applied")] for d in dbs)
+        no_tty = pgdecl(["apply", "--env", "fleet"], proj, env, expect=1)
+        assert "pass --yes" in no_tty.stderr

@@ -33,6 +33,8 @@ lock_opt = click.option("--lock-timeout", default=None, help="lock_timeout for e
 single_opt = click.option("--single-transaction", is_flag=True,
                           help="Run every step in one transaction, as written: no CONCURRENTLY index builds, "
                                "constraints validated under their lock (fine for small or idle databases).")
+parallel_opt = click.option("--parallel", default=4, show_default=True, type=click.IntRange(1, 64),
+                            help="Fleet: how many targets are worked on at once.")
 stmt_opt = click.option("--statement-timeout", default=None,
                         help="statement_timeout for each statement (0: none)  [default: 0]")
 
@@ -304,17 +306,28 @@ def lint(project_dir: str | None, fmt: str, select: tuple[str, ...], ignore: tup
 @stmt_opt
 @single_opt
 @reorder_opt
+@parallel_opt
 @no_cache_opt
 @ui_opts
 def plan(project_dir: str | None, env_name: str | None, database_url: str | None, dev_url: str | None, fmt: str,
          output: str | None, lock_timeout: str | None, statement_timeout: str | None, single_transaction: bool,
-         reorder_columns: bool) -> None:
+         reorder_columns: bool, parallel: int) -> None:
     """Show what it takes to make the database match the specs. Exit 0: nothing to do (or the plan
-    was saved with -o); 2: changes."""
+    was saved with -o); 2: changes. A fleet env is planned on every target (1: any failed)."""
     from .plan import make_plan
 
     def run() -> int:
         _start_ui(machine=fmt != "text")
+        from .fleet_cli import fleet_env, run_fleet
+
+        fleet = fleet_env(env_name, database_url)
+        if fleet is not None:
+            if output or fmt == "sql":
+                raise PgdeclError(f"env {fleet.name} is a fleet: -o and --format sql are for one database "
+                                  "(pass --database-url to plan one of its targets)")
+            return run_fleet("plan", fleet, project_dir, fmt, parallel, online=not single_transaction,
+                              reorder_columns=reorder_columns, dev_url=dev_url, lock_timeout=lock_timeout,
+                              statement_timeout=statement_timeout)
         s = _settings(project_dir, env_name, database_url, dev_url, lock_timeout, statement_timeout)
         from . import progress
 
@@ -393,11 +406,19 @@ def diff_command(project_dir: str | None, from_ref: str | None, to_ref: str | No
 @click.option("--lock-wait", default=None, type=float,
               help="Seconds to wait for another apply to finish  [default: 300]")
 @reorder_opt
+@parallel_opt
+@click.option("--canary", default=1, show_default=True, type=click.IntRange(0),
+              help="Fleet: apply this many targets first; stop if any of them fails or does not converge.")
+@click.option("--continue", "keep_going", is_flag=True,
+              help="Fleet: after the canary, go on past failed targets (default: stop starting new ones).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Fleet: the table of outcomes as text or JSON.")
 @no_cache_opt
 @ui_opts
 def apply(source: str | None, env_name: str | None, database_url: str | None, dev_url: str | None, yes: bool,
           allowed: tuple[str, ...], lock_timeout: str | None, statement_timeout: str | None,
-          single_transaction: bool, specs_dir: str | None, lock_wait: float | None, reorder_columns: bool) -> None:
+          single_transaction: bool, specs_dir: str | None, lock_wait: float | None, reorder_columns: bool,
+          parallel: int, canary: int, keep_going: bool, fmt: str) -> None:
     """Plan (or load a plan saved with `plan -o`), confirm, apply, and check that a second plan is empty.
 
     SOURCE is a spec directory (default: the project's, else schema) or a saved plan file (.json),
@@ -414,8 +435,19 @@ def apply(source: str | None, env_name: str | None, database_url: str | None, de
         return click.confirm(f"Apply {len(p.steps)} statement(s) to {p.target}?", default=False)
 
     def run() -> int:
-        _start_ui()
+        _start_ui(machine=fmt != "text")
         saved = source is not None and Path(source).is_file()
+        from .fleet_cli import fleet_env, run_fleet
+
+        fleet = fleet_env(env_name, database_url)
+        if fleet is not None:
+            if saved:
+                raise PgdeclError(f"env {fleet.name} is a fleet: a saved plan is for the one database it was made "
+                                  "against (pass --database-url)")
+            return run_fleet("apply", fleet, source, fmt, parallel, canary, keep_going, yes,
+                              online=not single_transaction, reorder_columns=reorder_columns, dev_url=dev_url,
+                              lock_timeout=lock_timeout, statement_timeout=statement_timeout, lock_wait=lock_wait,
+                              allowed=allowed)
         s = _settings(None if saved else source, env_name, database_url, dev_url, lock_timeout, statement_timeout,
                       lock_wait, allowed)
         if saved:
@@ -478,6 +510,37 @@ def test_command(project_dir: str | None, env_name: str | None, dev_url: str | N
         report = run_tests(s.specs, s.dev_url, seed)
         click.echo(REPORT_FORMATS[fmt](report, verbose), nl=False)
         return EXIT_OK if report.ok and not (strict and report.count("unproved")) else EXIT_ERROR
+    _run(run)
+
+
+@main.command("status")
+@project_arg
+@env_opt
+@database_opt
+@dev_opt
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@parallel_opt
+@no_cache_opt
+@ui_opts
+def status_command(project_dir: str | None, env_name: str | None, database_url: str | None, dev_url: str | None,
+                   fmt: str, parallel: int) -> None:
+    """Drift of the env's databases (every target of a fleet): live fingerprint, statements a plan
+    would take, last pgdecl.history row. Exit 0: all match the specs; 2: drift; 1: a target failed."""
+    from .config import Env
+    from .fleet_cli import fleet_env, run_fleet
+
+    def run() -> int:
+        _start_ui(machine=fmt != "text")
+        env = fleet_env(env_name, database_url)
+        if env is None:  # one database: a fleet of one
+            s = _settings(project_dir, env_name, database_url, dev_url)
+            from .db import resolve_target
+
+            live = resolve_target(s.database_url)
+            env = Env(name=env_name or "default", urls=(live.conninfo,))
+            return run_fleet("status", env, project_dir, fmt, parallel, single=True, env_name=env_name,
+                             database_url=database_url, dev_url=dev_url)
+        return run_fleet("status", env, project_dir, fmt, parallel, dev_url=dev_url)
     _run(run)
 
 

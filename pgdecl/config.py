@@ -21,6 +21,10 @@ lock_timeout = "5s"
 statement_timeout = "0"
 lock_wait = 300
 allow_hazards = ["drop"]
+
+[env.tenants]              # a fleet: the same schema on many databases (pgdecl.fleet)
+urls_file = "tenants.txt"       # one URL per line, # comments; or urls = [...], or
+                                # urls_command = "list-dbs --env prod" (one URL per line on stdout)
 ```
 
 Each `[env.NAME]` is parsed into an `Env`; a target is one URL today, and `Env.targets()` returns
@@ -42,7 +46,9 @@ from .errors import PgdeclError
 CONFIG_NAME = "pgdecl.toml"
 _PROJECT_KEYS = {"name", "specs", "default_env"}
 _LINT_KEYS = {"select", "ignore", "fail_on"}
-_ENV_KEYS = {"url", "url_env", "dev_url", "lock_timeout", "statement_timeout", "lock_wait", "allow_hazards"}
+_ENV_KEYS = {"url", "url_env", "dev_url", "lock_timeout", "statement_timeout", "lock_wait", "allow_hazards",
+             "urls", "urls_file", "urls_command", "urls_timeout"}
+_TARGET_KEYS = ("url", "url_env", "urls", "urls_file", "urls_command")
 _TOP_KEYS = {"project", "lint", "env"}
 
 
@@ -63,10 +69,24 @@ class Env:
     lock_wait: float | None = None
     allow_hazards: tuple[str, ...] = ()
     source: str = CONFIG_NAME  # file:line of its table, for messages
+    urls: tuple[str, ...] = ()          # a fleet: these databases
+    urls_file: str | None = None        # a fleet: one URL per line of this file (relative to root)
+    urls_command: str | None = None     # a fleet: one URL per line printed by this command (run in root)
+    urls_timeout: float = 60.0          # seconds urls_command may take
+    root: str | None = None             # the directory of pgdecl.toml (urls_file, urls_command)
+
+    @property
+    def fleet(self) -> bool:
+        """Declared with urls, urls_file or urls_command: planned and applied as a fleet."""
+        return bool(self.urls or self.urls_file or self.urls_command)
 
     def targets(self) -> list[str | None]:
         """The database URLs of this environment; [None] means the project's local database.
-        (A fleet would return several.)"""
+        A fleet's come from urls, urls_file or urls_command (pgdecl.fleet.fleet_urls)."""
+        if self.fleet:
+            from .fleet import fleet_urls
+
+            return list(fleet_urls(self))
         if self.url:
             return [self.url]
         if self.url_env:
@@ -181,7 +201,7 @@ def _unknown(keys: set[str], known: set[str], where: str) -> None:
         raise ConfigError(f"{where}: unknown key(s) {', '.join(extra)} (known: {', '.join(sorted(known))})")
 
 
-def _parse_env(name: str, data: Any, text: str, display: str) -> Env:
+def _parse_env(name: str, data: Any, text: str, display: str, root: Path | None = None) -> Env:
     source = f"{display}:{_line_of(text, f'env.{name}')}"
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: [env.{name}] must be a table")
@@ -189,8 +209,12 @@ def _parse_env(name: str, data: Any, text: str, display: str) -> Env:
     if extra:
         raise ConfigError(f"{display}:{_line_of(text, f'env.{name}', extra[0])}: env {name}: unknown key(s) "
                           f"{', '.join(extra)} (known: {', '.join(sorted(_ENV_KEYS))})")
-    if data.get("url") and data.get("url_env"):
+    given = [k for k in _TARGET_KEYS if data.get(k)]
+    if given == ["url", "url_env"]:
         raise ConfigError(f"{source}: env {name}: give url or url_env, not both")
+    if len(given) > 1:
+        raise ConfigError(f"{source}: env {name}: give one of {', '.join(_TARGET_KEYS)}, not {' and '.join(given)}")
+    fleet = _fleet_keys(name, data, text, display)
     wait = data.get("lock_wait")
     if wait is not None and (isinstance(wait, bool) or not isinstance(wait, (int, float)) or wait < 0):
         raise ConfigError(f"{display}:{_line_of(text, f'env.{name}', 'lock_wait')}: env {name}: lock_wait must be "
@@ -211,7 +235,33 @@ def _parse_env(name: str, data: Any, text: str, display: str) -> Env:
                url_env=_opt_str(data.get("url_env"), f"{source}: url_env"),
                dev_url=_opt_str(data.get("dev_url"), f"{source}: dev_url"),
                lock_timeout=timeouts["lock_timeout"], statement_timeout=timeouts["statement_timeout"],
-               lock_wait=float(wait) if wait is not None else None, allow_hazards=hazards, source=source)
+               lock_wait=float(wait) if wait is not None else None, allow_hazards=hazards, source=source,
+               root=str(root) if root is not None else None, **fleet)
+
+
+def _fleet_keys(name: str, data: dict[str, Any], text: str, display: str) -> dict[str, Any]:
+    """urls, urls_file, urls_command and urls_timeout of a fleet environment, checked."""
+    def where(key: str) -> str:
+        return f"{display}:{_line_of(text, f'env.{name}', key)}: env {name}: {key}"
+    out: dict[str, Any] = {}
+    if "urls" in data:
+        urls = data["urls"]
+        if not isinstance(urls, list) or not urls or not all(isinstance(u, str) and u.strip() for u in urls):
+            raise ConfigError(f"{where('urls')} must be a non-empty list of database URLs")
+        out["urls"] = tuple(u.strip() for u in urls)
+    for key in ("urls_file", "urls_command"):
+        if key in data:
+            if not isinstance(data[key], str) or not data[key].strip():
+                raise ConfigError(f"{where(key)} must be a non-empty string")
+            out[key] = data[key]
+    if "urls_timeout" in data:
+        t = data["urls_timeout"]
+        if isinstance(t, bool) or not isinstance(t, (int, float)) or t <= 0:
+            raise ConfigError(f"{where('urls_timeout')} must be a positive number of seconds")
+        if "urls_command" not in data:
+            raise ConfigError(f"{where('urls_timeout')} is only for urls_command")
+        out["urls_timeout"] = float(t)
+    return out
 
 
 def load_config(path: Path) -> Config:
@@ -243,7 +293,7 @@ def load_config(path: Path) -> Config:
         name=_opt_str(project.get("name"), f"{display}: [project] name") or root.name,
         specs=_opt_str(project.get("specs"), f"{display}: [project] specs") or "schema",
         default_env=_opt_str(project.get("default_env"), f"{display}: [project] default_env"),
-        envs={name: _parse_env(name, value, text, display) for name, value in envs.items()},
+        envs={name: _parse_env(name, value, text, display, root) for name, value in envs.items()},
         lint_select=_strings(lint.get("select", []), f"{display}: [lint] select"),
         lint_ignore=_strings(lint.get("ignore", []), f"{display}: [lint] ignore"),
         lint_fail_on=fail_on,

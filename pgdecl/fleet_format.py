@@ -80,7 +80,7 @@ def _plans(r: FleetResult) -> list[str]:
         if o.plan is not None and o.plan.steps:
             groups.setdefault(tuple(s.sql for s in o.plan.steps), []).append(o)
     out: list[str] = []
-    for i, (sqls, members) in enumerate(groups.items(), 1):
+    for i, (_sqls, members) in enumerate(groups.items(), 1):
         who = ", ".join(f"#{o.target.index}" for o in members)
         out.append(click.style(f"Plan {i} of {len(groups)}, for {len(members)} target(s) ({who}):", bold=True))
         for step in members[0].plan.steps:  # type: ignore[union-attr]

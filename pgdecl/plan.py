@@ -293,6 +293,8 @@ def _typed(steps: list[Step], project: Any) -> list[Step]:
     from .engine.describe import describe
     from .engine.origins import origin_of, origins
 
+    if not steps:
+        return steps
     known = origins(project)
     out = []
     for step in steps:

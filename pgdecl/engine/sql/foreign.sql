@@ -7,11 +7,11 @@ SELECT 'server', quote_ident(s.srvname),
  WHERE NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = 'pg_foreign_server'::regclass
                                                AND e.objid = s.oid AND e.deptype = 'e')
 UNION ALL
-SELECT 'mapping', CASE WHEN um.umuser = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END || ' SERVER '
-                  || quote_ident(s.srvname),
+-- (pg_user_mappings, not the catalog: any role may read it; options show only to those allowed)
+SELECT 'mapping', CASE WHEN um.umuser = 0 THEN 'PUBLIC' ELSE quote_ident(um.usename) END || ' SERVER '
+                  || quote_ident(um.srvname),
        json_build_object('options', coalesce(um.umoptions, '{}'))
-  FROM pg_user_mapping um JOIN pg_foreign_server s ON s.oid = um.umserver
-  LEFT JOIN pg_roles r ON r.oid = um.umuser
+  FROM pg_user_mappings um
 UNION ALL
 SELECT 'table', quote_ident(n.nspname) || '.' || quote_ident(c.relname),
        json_build_object(

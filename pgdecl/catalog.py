@@ -133,7 +133,7 @@ def role_statements(conn: psycopg.Connection, project: Project) -> list[str]:
                 out.append(f"GRANT {ident(parent)} TO {ident(name)}")
         # member_of is the whole list: a membership the specs no longer name goes
         for member, parent in sorted(members):
-            if member == name and parent.lower() not in role.member_of:
+            if member == name and parent not in role.member_of:  # names are case-sensitive as written
                 out.append(f"REVOKE {ident(parent)} FROM {ident(name)}")
     return out
 

@@ -48,18 +48,25 @@ def read(db: Database, project: Project | None = None, live: bool = True) -> Sid
     role statements `project` needs; the desired side only what the diff compares."""
     with ThreadPoolExecutor(max_workers=2) as pool:
         schema = pool.submit(inspect, db)
-        fingerprint = pool.submit(_fingerprint, db) if live else None
+        # the live side's fingerprint, or the desired side's dependency graph, on a connection of its own
+        other = pool.submit(_fingerprint if live else _graph, db)
         with connect(db) as conn:
             side = Side(schema=None, extra=catalog_diff.snapshot(conn), checks=check_constraints(conn))
             if live:
                 side.types, side.invalid = column_types(conn), invalid_indexes(conn)
                 side.roles = role_statements(conn, project) if project is not None else []
-            else:
-                side.graph = depgraph.read(conn)
             conn.rollback()
         side.schema = schema.result()
-        side.fingerprint = fingerprint.result() if fingerprint else ""
+        if live:
+            side.fingerprint = other.result()
+        else:
+            side.graph = other.result()
     return side
+
+
+def _graph(db: Database) -> Graph:
+    with connect(db) as conn:
+        return depgraph.read(conn)
 
 
 def server_version(db: Database, sweep_scratch: bool = False) -> str:

@@ -161,6 +161,10 @@ def make_plan(project_dir: str | Path = "schema", database_url: str | None = Non
                                   reorder_columns)
             # Citus: distributed and reference tables (pgdecl.citus); nothing when neither side uses it
             steps = citus.merge(steps, citus.live_calls(live.conninfo, desired.project), desired.project)
+            untyped = [s for s in steps if not s.action]  # Citus's calls and what it moved: typed too
+            if untyped:
+                typed = dict(zip(map(id, untyped), _typed(untyped, desired.project)))
+                steps = tuple(typed.get(id(s), s) for s in steps)
             notes = reorder.notes([s.sql for s in steps], live_side.schema, desired_read.schema)
     violations.refuse(live, [s.sql for s in steps])  # rows that would make the apply fail: refused now
     notes = _unseen(live, notes)

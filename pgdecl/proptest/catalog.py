@@ -31,13 +31,13 @@ def load_tables(r: Prover) -> None:
                    for cn, c in spec.columns.items() if c.check]
         tab = Tab(name, spec, cols, checks, _keys(name, spec, cols, pk), _fkeys(r, name, spec))
         _catalog_names(r, tab)
-        for c in cols.values():
-            _candidates(r, tab, c)
+        for col in cols.values():
+            _candidates(r, tab, col)
         r.tables[name] = tab
-        for cname, c in spec.columns.items():
+        for cname, sc in spec.columns.items():
             if cname not in cols:
                 r.add("column", f"{name}.{cname}", name, "failed", "declared in the specs but not in the "
-                      "database", origin_of(c.origin or spec.origin))
+                      "database", origin_of(sc.origin or spec.origin))
 
 
 def _columns(r: Prover, name: str, spec: Table, pk: list[str]) -> dict[str, Col] | None:

@@ -4,6 +4,8 @@ display helpers the proofs share."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import re
 from dataclasses import dataclass, field
 
@@ -108,8 +110,8 @@ class Tab:
     db_names: set[str] = field(default_factory=set)
     triggers: list[str] = field(default_factory=list)        # user triggers (catalog)
     before_insert: list[str] = field(default_factory=list)   # BEFORE INSERT ... FOR EACH ROW ones
-    base_assign: dict | None = None
-    base_row: dict | None = None
+    base_assign: dict[str, Any] | None = None
+    base_row: dict[str, Any] | None = None
     base_reason: str | None = None
 
     @property
@@ -128,11 +130,11 @@ class Tab:
 @dataclass
 class Attempt:
     outcome: str                   # accepted, rejected, unsat
-    assign: dict = field(default_factory=dict)
-    stored: dict | None = None
+    assign: dict[str, Any] = field(default_factory=dict)
+    stored: dict[str, Any] | None = None
     error: Err | None = None
     reason: str = ""
-    first: dict | None = None      # unique tests: the first row
+    first: dict[str, Any] | None = None      # unique tests: the first row
     expected: bool = False         # rejected with the error the caller expected
     triggers_off: bool = False     # made with the table's own triggers disabled
 
@@ -153,7 +155,7 @@ def origin_of(o: object) -> str | None:
 
 
 
-def values_of(values: dict | None) -> str:
+def values_of(values: dict[str, Any] | None) -> str:
     """`col='value', ...` for a detail line (long values cut)."""
     def one(v: object) -> str:
         s = show(v)

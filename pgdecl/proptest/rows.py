@@ -4,6 +4,8 @@ referenced, a parent row updated) and retried."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from collections.abc import Callable
 
 import psycopg
@@ -16,8 +18,8 @@ from .search import Search
 class Rows(Search):
     """Finding, inserting and repairing rows."""
 
-    def insert(self, tab: Tab, assign: dict, keep: bool, override: dict | None = None) \
-            -> tuple[dict | None, Err | None]:
+    def insert(self, tab: Tab, assign: dict[str, Any], keep: bool, override: dict[str, Any] | None = None) \
+            -> tuple[dict[str, Any] | None, Err | None]:
         vals = {**assign, **(override or {})}
         cols = [c for c, v in vals.items() if v is not DEFAULT and tab.cols[c].writable]
         returning = ", ".join(f"CAST({ident(c)} AS text)" for c in tab.cols)
@@ -37,9 +39,9 @@ class Rows(Search):
             return None, SKIPPED
         return dict(zip(tab.cols, rows[0])), None
 
-    def find_row(self, tab: Tab, fixed: dict | None = None, nonnull: set | None = None,
-                 expect: Callable[[Err], bool] | None = None, keep: bool = False, override: dict | None = None,
-                 want_false: str | None = None, extra: tuple = (), depth: int = 0) -> Attempt:
+    def find_row(self, tab: Tab, fixed: dict[str, Any] | None = None, nonnull: set[Any] | None = None,
+                 expect: Callable[[Err], bool] | None = None, keep: bool = False, override: dict[str, Any] | None = None,
+                 want_false: str | None = None, extra: tuple[Any, ...] = (), depth: int = 0) -> Attempt:
         """Find and insert a row: `fixed` columns as given, `nonnull` columns not NULL, every CHECK true
         (but `want_false`). Errors other than the expected one are repaired and the insert retried."""
         fixed = dict(fixed or {})
@@ -60,15 +62,16 @@ class Rows(Search):
                 assign[c] = parent.base_row.get(rc)
                 frozen.add(c)
                 fk_of[c] = fk
-        for c in tab.cols.values():
-            if c.name in assign or c.generated or c.identity == "a":
+        for col in tab.cols.values():
+            if col.name in assign or col.generated or col.identity == "a":
                 continue
-            if c.name in nonnull or (c.notnull and c.default is None and not c.identity):
-                opts = self.options(tab, c.name, {}, nonnull | {c.name}, False)
+            if col.name in nonnull or (col.notnull and col.default is None and not col.identity):
+                opts = self.options(tab, col.name, {}, nonnull | {col.name}, False)
                 if not opts:
-                    return Attempt("unsat", assign, reason=f"no value of type {c.type.name} known for column {c.name}")
-                assign[c.name] = opts[0]
-        avoid: dict[str, set] = {}
+                    return Attempt("unsat", assign,
+                                   reason=f"no value of type {col.type.name} known for column {col.name}")
+                assign[col.name] = opts[0]
+        avoid: dict[str, set[Any]] = {}
         refreshed: set[str] = set()
         err: Err | None = None
         for _ in range(MAX_ATTEMPTS):
@@ -100,7 +103,7 @@ class Rows(Search):
             "AND x.indrelid = to_regclass(%s)", (name, tab.sql))
         return [r[0] for r in rows]
 
-    def fresh_parent(self, assign: dict, fk: FKey, depth: int) -> bool:
+    def fresh_parent(self, assign: dict[str, Any], fk: FKey, depth: int) -> bool:
         """Reference a new row of the parent instead of its base row."""
         parent = self.tables.get(fk.parent)
         if parent is None or depth >= MAX_DEPTH:
@@ -112,8 +115,8 @@ class Rows(Search):
             assign[fc] = att.stored.get(rc)
         return True
 
-    def repair(self, tab: Tab, assign: dict, fixed: dict, frozen: set, fk_of: dict, avoid: dict, err: Err,
-               depth: int, refreshed: set) -> bool:  # refreshed: what this find_row already tried
+    def repair(self, tab: Tab, assign: dict[str, Any], fixed: dict[str, Any], frozen: set[Any], fk_of: dict[str, Any], avoid: dict[str, Any], err: Err,
+               depth: int, refreshed: set[Any]) -> bool:  # refreshed: what this find_row already tried
         """Change the row (or what it references) so that `err` goes away; False if nothing can."""
         same_table = err.table == tab.bare and (err.schema in (None, tab.schema))
         if err.sqlstate == "23505" and same_table:
@@ -161,7 +164,7 @@ class Rows(Search):
                 return True
         return False
 
-    def repair_parent(self, tab: Tab, assign: dict, err: Err, tried: set) -> bool:
+    def repair_parent(self, tab: Tab, assign: dict[str, Any], err: Err, tried: set[Any]) -> bool:
         """A trigger of this row changed a parent row, which broke the parent's CHECK: give the
         referenced parent row other values for that CHECK's columns (kept: later attempts see them)."""
         parent = next((t for t in self.tables.values() if t.bare == err.table

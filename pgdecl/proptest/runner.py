@@ -97,7 +97,7 @@ def run_tests(project_dir: str | Path = "schema", dev_url: str | None = None, se
               server: LocalServer | None = None) -> TestReport:  # type: ignore[name-defined] # noqa: F821
     """Load the specs into a scratch database (the local server, or `dev_url`'s server) and prove
     each of their constraints there. The scratch database is dropped afterwards."""
-    from ..plan import desired_from_specs
+    from ..desired import desired_from_specs
     from ..scratch import drop_roles, load, scratch_database, sweep
     from ..server import LocalServer
 

@@ -3,6 +3,8 @@ local search over the free columns until every CHECK holds (or just one is false
 
 from __future__ import annotations
 
+from typing import Any
+
 from collections.abc import Callable
 
 from ..render import ident
@@ -14,7 +16,7 @@ from .values import expr_facts
 class Search(Session):
     """Evaluating CHECK expressions and searching for rows that satisfy them."""
 
-    def full(self, tab: Tab, assign: dict) -> dict:
+    def full(self, tab: Tab, assign: dict[str, Any]) -> dict[str, Any]:
         out = {}
         for c in tab.cols.values():
             if c.generated:
@@ -25,7 +27,7 @@ class Search(Session):
             out[c.name] = v
         return out
 
-    def eval(self, tab: Tab, rows: list[dict], exprs: list[str]) -> list[list | None]:
+    def eval(self, tab: Tab, rows: list[dict[str, Any]], exprs: list[str]) -> list[list[Any] | None]:
         """Each expression on each (full) row: True, False or None (NULL); None for a row that errs."""
         if not rows:
             return []
@@ -33,7 +35,7 @@ class Search(Session):
             return [[] for _ in rows]
         cols = [c for c in tab.cols.values() if not c.generated]
         gens = [c for c in tab.cols.values() if c.generated]
-        out: list[list | None] = [None] * len(rows)
+        out: list[list[Any] | None] = [None] * len(rows)
 
         def run(lo: int, hi: int) -> None:
             vals = ", ".join(
@@ -57,9 +59,9 @@ class Search(Session):
             run(lo, min(lo + 400, len(rows)))
         return out
 
-    def options(self, tab: Tab, col: str, avoid: dict, nonnull: set, mutation: bool) -> list:
+    def options(self, tab: Tab, col: str, avoid: dict[str, Any], nonnull: set[Any], mutation: bool) -> list[Any]:
         c = tab.cols[col]
-        opts: list = list(c.fk_values)
+        opts: list[Any] = list(c.fk_values)
         if mutation or not c.fk_values:
             opts += c.candidates
         if not c.notnull and col not in nonnull:
@@ -69,8 +71,8 @@ class Search(Session):
         bad = avoid.get(col, ())
         return [o for o in dict.fromkeys(opts) if o not in bad]
 
-    def solve(self, tab: Tab, assign: dict, frozen: set, want_false: str | None = None, extra: tuple = (),
-              avoid: dict | None = None, nonnull: set | None = None) -> dict | None:
+    def solve(self, tab: Tab, assign: dict[str, Any], frozen: set[Any], want_false: str | None = None, extra: tuple[Any, ...] = (),
+              avoid: dict[str, Any] | None = None, nonnull: set[Any] | None = None) -> dict[str, Any] | None:
         """Change free columns until every CHECK (and `extra` expression) holds, except `want_false`,
         which must be false. Local search; the database evaluates every candidate row."""
         avoid, nonnull = avoid or {}, nonnull or set()
@@ -80,7 +82,7 @@ class Search(Session):
         exprs.sort(key=lambda x: x[0] != want_false)
         texts = [e for _, e, _ in exprs]
 
-        def violated(res: list) -> list[int]:
+        def violated(res: list[Any]) -> list[int]:
             return [i for i, r in enumerate(res) if (r is not False if exprs[i][0] == want_false else r is False)]
 
         cur = dict(assign)
@@ -122,8 +124,8 @@ class Search(Session):
             cur, res = best
         return None
 
-    def _best(self, tab: Tab, neigh: list[dict], texts: list[str], violated: Callable, bad: list[int]) \
-            -> tuple[dict, list] | None:
+    def _best(self, tab: Tab, neigh: list[dict[str, Any]], texts: list[str], violated: Callable[..., Any], bad: list[int]) \
+            -> tuple[dict[str, Any], list[Any]] | None:
         results = self.eval(tab, [self.full(tab, n) for n in neigh], texts)
         best, best_key = None, (len(bad), True)
         for n, r in zip(neigh, results):

@@ -3,6 +3,8 @@ and the types of the catalog (`TypeInfo`) with the literals each one accepts, bo
 
 from __future__ import annotations
 
+from typing import Any
+
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -30,7 +32,7 @@ class Session:
 
     # --- plumbing ---------------------------------------------------------------------------
 
-    def q(self, sql: str, params: tuple = ()) -> list[tuple]:
+    def q(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         self.statements += 1
         cur = self.conn.execute(sql.encode() if not params else sql, params or None)  # type: ignore[arg-type]
         return cur.fetchall() if cur.description else []
@@ -43,7 +45,7 @@ class Session:
             if not keep:
                 raise psycopg.Rollback(tx)
 
-    def tryq(self, sql: str, params: tuple = ()) -> tuple[list[tuple] | None, Err | None]:
+    def tryq(self, sql: str, params: tuple[Any, ...] = ()) -> tuple[list[tuple[Any, ...]] | None, Err | None]:
         try:
             with self.savepoint(keep=True):
                 return self.q(sql, params), None

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from typing import Any, TypeVar, cast
 
 import pglast
 from pglast import ast
@@ -186,9 +187,12 @@ def _array_elem(v: str) -> str:
     return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _dedupe(values: Iterable[str | None]) -> list:
-    seen: set = set()
-    out = []
+_T = TypeVar("_T")
+
+
+def _dedupe(values: Iterable[_T]) -> list[_T]:
+    seen: set[_T] = set()
+    out: list[_T] = []
     for v in values:
         if v not in seen:
             seen.add(v)
@@ -232,7 +236,7 @@ def _colname(node: object) -> str | None:
     if isinstance(node, ast.TypeCast):
         return _colname(node.arg)
     if isinstance(node, ast.ColumnRef) and node.fields and isinstance(node.fields[-1], ast.String):
-        return node.fields[-1].sval
+        return cast(str, node.fields[-1].sval)
     return None
 
 
@@ -261,9 +265,9 @@ def _const(node: object) -> str | None:
         if isinstance(v, ast.Integer):
             return str(v.ival)
         if isinstance(v, ast.Float):
-            return v.fval
+            return cast(str, v.fval)
         if isinstance(v, ast.String):
-            return v.sval
+            return cast(str, v.sval)
         if isinstance(v, ast.Boolean):
             return "true" if v.boolval else "false"
     return None
@@ -391,7 +395,7 @@ def _to_python(pattern: str) -> str:
 _PREFERRED = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
-def _charset(items: list) -> tuple[bool, list[str]]:
+def _charset(items: list[Any]) -> tuple[bool, list[str]]:
     negate, chars = False, []
     for op, av in items:
         if op is _sre_c.NEGATE:
@@ -419,7 +423,7 @@ def _category(cat: object) -> list[str]:
     return list("abcxyz019_")
 
 
-def _gen(items: list, rng: random.Random | None) -> str:
+def _gen(items: list[Any], rng: random.Random | None) -> str:
     out: list[str] = []
     for op, av in items:
         if op is _sre_c.LITERAL:

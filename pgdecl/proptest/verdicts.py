@@ -4,6 +4,8 @@ triggers on and then off (`judge`), and the common reasons a constraint cannot b
 
 from __future__ import annotations
 
+from typing import Any
+
 from collections.abc import Callable
 
 from .model import NAMED_CONSTRAINTS, Attempt, Err, Tab, show, values_of
@@ -15,7 +17,7 @@ class Prover(Rows):
     """Everything a proof (`pgdecl.proptest.proofs`) works with."""
 
     def add(self, kind: str, name: str, table: str | None, status: str, detail: str, origin: str | None = None,
-            sqlstate: str | None = None, accepted: dict | None = None, rejected: dict | None = None,
+            sqlstate: str | None = None, accepted: dict[str, Any] | None = None, rejected: dict[str, Any] | None = None,
             triggers_off: bool = False) -> None:
         tab = self.tables.get(table or "")
         if tab is not None and kind in NAMED_CONSTRAINTS and name not in tab.db_names:
@@ -65,7 +67,7 @@ class Prover(Rows):
         who = f" by {e.constraint}" if e.constraint else ""
         return f"rejected{who} instead: {e.text()}" + (f" [{a.reason}]" if a.reason else "")
 
-    def expect(self, sqlstate: str | tuple, constraint: str | None = None, column: str | None = None) \
+    def expect(self, sqlstate: str | tuple[Any, ...], constraint: str | None = None, column: str | None = None) \
             -> Callable[[Err], bool]:
         states = (sqlstate,) if isinstance(sqlstate, str) else sqlstate
 
@@ -81,7 +83,7 @@ class Prover(Rows):
         return False
 
     def finish(self, kind: str, name: str, tab: Tab, status: str, how: str, last: Attempt, origin: str | None,
-               accepted: dict | None, rejected: dict | None, extra: str = "", proved: str = "") -> None:
+               accepted: dict[str, Any] | None, rejected: dict[str, Any] | None, extra: str = "", proved: str = "") -> None:
         if status == "proved":
             e = last.error
             assert e is not None

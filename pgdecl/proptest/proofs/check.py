@@ -23,8 +23,8 @@ def prove_check(p: Prover, tab: Tab, chk: Check) -> None:
     if mut is None:
         tried = ", ".join(f"{len(p.options(tab, c, {}, set(), True))} values of {c}" for c in chk.columns)
         p.add("check", chk.name, tab.name, "unproved",
-                 f"no candidate row makes it false while the other checks hold (tried {tried})", chk.origin,
-                 accepted={c: accepted_row.get(c) for c in chk.columns} if accepted_row else None)
+              f"no candidate row makes it false while the other checks hold (tried {tried})", chk.origin,
+              accepted={c: accepted_row.get(c) for c in chk.columns} if accepted_row else None)
         return
     fixed = {c: mut.get(c, DEFAULT if tab.cols[c].default is not None else None)
              for c in chk.columns if tab.cols[c].writable}
@@ -36,12 +36,12 @@ def prove_check(p: Prover, tab: Tab, chk: Check) -> None:
     def violates(a: Attempt) -> bool:
         row = {c: a.stored.get(c) for c in tab.cols if tab.cols[c].writable} if a.stored else {}
         res = p.eval(tab, [row], [chk.expr])[0] if row else None
-        return bool(res) and res[0] is False
+        return res is not None and bool(res) and res[0] is False
 
     status, how, last = p.judge(tab, attempt, violates)
     p.finish("check", chk.name, tab, status, how, last, chk.origin,
-                accepted={c: accepted_row.get(c) for c in chk.columns} if accepted_row else None,
-                rejected=fixed)
+             accepted={c: accepted_row.get(c) for c in chk.columns} if accepted_row else None,
+             rejected=fixed)
 
 
 

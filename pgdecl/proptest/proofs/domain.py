@@ -3,6 +3,8 @@ that check rejected by it (23514); a NOT NULL domain rejects NULL (23502)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from ...render import qname
 from ..model import lit, origin_of
 from ..values import expr_facts, type_candidates, type_info
@@ -24,7 +26,7 @@ def prove_domain(p: Prover, name: str) -> None:
     derived = [v for _, e in checks for v in expr_facts(e, p.seed).literals.get("value", [])]
     cands = p.valid_literals(base, derived + type_candidates(base, p.seed))
     exprs = [e for _, e in checks]
-    results: list[list | None] = []
+    results: list[list[Any]] = []
     if exprs and cands:
         vals = ", ".join(f"({i}, CAST({lit(v)} AS {base.name}))" for i, v in enumerate(cands))
         res, _ = p.tryq(f"SELECT i, {', '.join(f'({e})' for e in exprs)} FROM (VALUES {vals}) AS v(i, value) "
@@ -44,20 +46,20 @@ def prove_domain(p: Prover, name: str) -> None:
         _, e = p.tryq(f"SELECT CAST({lit(bad)} AS {t})")
         if ok is None and e is not None and e.sqlstate == "23514" and e.constraint == cname:
             p.add("domain check", cname, None, "proved",
-                     f"domain {name}: {valid!r} accepted, {bad!r} rejected (23514 {cname})", origin, "23514",
-                     {"value": valid}, {"value": bad})
+                  f"domain {name}: {valid!r} accepted, {bad!r} rejected (23514 {cname})", origin, "23514",
+                  {"value": valid}, {"value": bad})
         elif e is None:
             p.add("domain check", cname, None, "failed", f"domain {name}: {bad!r} was accepted", origin,
-                     rejected={"value": bad})
+                  rejected={"value": bad})
         else:
             p.add("domain check", cname, None, "unproved",
-                     f"domain {name}: {(ok or e).text()}", origin)
+                  f"domain {name}: {(ok or e).text()}", origin)
     if not spec.nullable:
         _, e = p.tryq(f"SELECT CAST(NULL AS {t})")
         status = "proved" if e is not None and e.sqlstate == "23502" else "failed" if e is None else "unproved"
         detail = "NULL rejected (23502)" if status == "proved" else "NULL was accepted" if e is None else e.text()
         p.add("domain not null", name, None, status, f"domain {name}: {detail}", origin,
-                 e.sqlstate if e else None)
+              e.sqlstate if e else None)
 
 
 

@@ -13,11 +13,11 @@ def prove_enum(p: Prover, name: str) -> None:
     spec = p.project.enums[name]
     origin = origin_of(spec.origin)
     rows = p.q("SELECT enumlabel FROM pg_enum WHERE enumtypid = to_regtype(%s) ORDER BY enumsortorder",
-                  (qname(name),))
+               (qname(name),))
     labels = [r[0] for r in rows]
     if labels != list(spec.values):
         p.add("enum", name, None, "failed", f"the database has {labels}, the specs say {list(spec.values)}",
-                 origin)
+              origin)
         return
     bad = "pgdecl_not_a_value"
     while bad in labels:
@@ -27,7 +27,7 @@ def prove_enum(p: Prover, name: str) -> None:
     _, err2 = p.tryq(f"SELECT CAST({lit(bad)} AS {t})")
     if err is None and err2 is not None and err2.sqlstate == "22P02":
         p.add("enum", name, None, "proved", f"its {len(labels)} values accepted, {bad!r} rejected (22P02)",
-                 origin, "22P02", None, {"value": bad})
+              origin, "22P02", None, {"value": bad})
     elif err2 is None:
         p.add("enum", name, None, "failed", f"{bad!r} was accepted", origin)
     else:

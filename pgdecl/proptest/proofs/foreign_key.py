@@ -24,7 +24,7 @@ def prove_fk(p: Prover, tab: Tab, fk: FKey) -> None:
     missing_ref = [c for c in fk.refcolumns if c not in parent.cols]
     if missing_ref:
         p.add("foreign key", fk.name, tab.name, "failed",
-                 f"{fk.parent} has no column {', '.join(missing_ref)} in the database", fk.origin)
+              f"{fk.parent} has no column {', '.join(missing_ref)} in the database", fk.origin)
         return
     with p.savepoint():
         acc = p.find_row(tab, nonnull=set(fk.columns))
@@ -46,7 +46,7 @@ def prove_fk(p: Prover, tab: Tab, fk: FKey) -> None:
             break
     if missing is None:
         p.add("foreign key", fk.name, tab.name, "unproved", f"found no value of {col} absent from {fk.parent}",
-                 fk.origin)
+              fk.origin)
         return
 
     def attempt() -> Attempt:
@@ -56,7 +56,7 @@ def prove_fk(p: Prover, tab: Tab, fk: FKey) -> None:
         if not a.stored or any(a.stored.get(c) is None for c in fk.columns):
             return False
         rows, _ = p.tryq(f"SELECT EXISTS (SELECT 1 FROM {parent.sql} WHERE {cond})",
-                            tuple(a.stored.get(c) for c in fk.columns))
+                         tuple(a.stored.get(c) for c in fk.columns))
         return rows is not None and not rows[0][0]
 
     status, how, last = p.judge(tab, attempt, violates)
@@ -65,7 +65,7 @@ def prove_fk(p: Prover, tab: Tab, fk: FKey) -> None:
         status, how = "unproved", (f"the missing parent was rejected, but no row referencing {fk.parent} "
                                    f"was accepted: {p.describe(acc)}")
     p.finish("foreign key", fk.name, tab, status, how, last, fk.origin, accepted, missing,
-                proved=f"accepted {values_of(accepted)} (a row of {fk.parent}); rejected {values_of(missing)} "
+             proved=f"accepted {values_of(accepted)} (a row of {fk.parent}); rejected {values_of(missing)} "
                        f"(not in {fk.parent})")
 
 

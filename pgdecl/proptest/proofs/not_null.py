@@ -19,11 +19,14 @@ def prove_not_null(p: Prover, tab: Tab, col: Col) -> None:
     def attempt() -> Attempt:
         return p.find_row(tab, fixed={col.name: None}, expect=p.expect("23502", column=col.name))
 
-    status, how, last = p.judge(tab, attempt, lambda a: bool(a.stored) and a.stored.get(col.name) is None)
+    def violates(a: Attempt) -> bool:
+        return bool(a.stored) and a.stored is not None and a.stored.get(col.name) is None
+
+    status, how, last = p.judge(tab, attempt, violates)
     if status == "proved":
         detail = "NULL rejected (23502)" + (f" {how}" if how else "")
         p.add("not null", name, tab.name, status, detail, origin, "23502", None, {col.name: None},
-                 last.triggers_off)
+              last.triggers_off)
     else:
         p.finish("not null", name, tab, status, how, last, origin, None, {col.name: None})
 

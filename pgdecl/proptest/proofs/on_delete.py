@@ -5,6 +5,8 @@ each foreign key's own proof."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from ...render import ident, primary_key
 from ..model import Err, FKey, Tab, lit, values_of
 from ..verdicts import Prover
@@ -24,11 +26,11 @@ def _delete_parent(p: Prover, tab: Tab, parent: Tab, fk: FKey, pk: list[str]) ->
     if any(child.stored.get(c) != v for c, v in ref.items()):
         return "other", f"a trigger changed the reference to {values_of({c: child.stored.get(c) for c in ref})}", \
             None
-    where = " AND ".join(f"{ident(rc)} = {lit(ref[c])}" for c, rc in zip(fk.columns, fk.refcolumns))
+    where = " AND ".join(f"{ident(rc)} = {lit(cast(str, ref[c]))}" for c, rc in zip(fk.columns, fk.refcolumns))
     _, err = p.tryq(f"DELETE FROM {parent.sql} WHERE {where}")
-    find = " AND ".join(f"{ident(c)} = {lit(child.stored[c])}" for c in pk)
+    find = " AND ".join(f"{ident(c)} = {lit(cast(str, child.stored[c]))}" for c in pk)
     rows = p.q(f"SELECT {', '.join(f'CAST({ident(c)} AS text)' for c in fk.columns)} FROM {tab.sql} "
-                  f"WHERE {find}")
+               f"WHERE {find}")
     after = dict(zip(fk.columns, rows[0])) if rows else None
     refused = err is not None and err.sqlstate == "23503" and err.constraint == fk.name
     if action in ("restrict", "no action"):
@@ -58,7 +60,7 @@ def prove_on_delete(p: Prover, tab: Tab, fk: FKey) -> None:
     pk = primary_key(tab.spec)
     if not pk:
         p.add("on delete", fk.name, tab.name, "unproved", f"{action}: {tab.name} has no primary key to find "
-                 "the referencing row again", fk.origin)
+              "the referencing row again", fk.origin)
         return
     with p.savepoint():
         status, detail, err = _delete_parent(p, tab, parent, fk, pk)
@@ -75,5 +77,5 @@ def prove_on_delete(p: Prover, tab: Tab, fk: FKey) -> None:
         else:
             status, detail = "unproved", f"{detail}; with the tables' triggers disabled: {detail2}"
     p.add("on delete", fk.name, tab.name, status, f"{action}: {detail}", fk.origin,
-             err.sqlstate if err else None, triggers_off=off)
+          err.sqlstate if err else None, triggers_off=off)
 

@@ -23,10 +23,10 @@ def prove_type(p: Prover, tab: Tab, col: Col) -> None:
     shown = bad if len(bad) <= 24 else f"{len(bad)} characters"
     if a.outcome == "rejected" and a.error and a.error.sqlstate in states:
         p.add("type", name, tab.name, "proved", f"{declared.name}: {shown} rejected ({a.error.sqlstate})",
-                 origin, a.error.sqlstate, None, {col.name: bad})
+              origin, a.error.sqlstate, None, {col.name: bad})
     elif a.outcome == "accepted":
         p.add("type", name, tab.name, "failed", f"{declared.name}: {shown} was accepted (the database "
-                 f"has {col.type.name})", origin, None, None, {col.name: bad})
+              f"has {col.type.name})", origin, None, None, {col.name: bad})
     else:
         p.add("type", name, tab.name, "unproved", f"{declared.name}: {p.describe(a, tab)}", origin)
 

@@ -287,9 +287,10 @@ def _neighbours(c: str) -> list[str]:
 
 @lru_cache(maxsize=4096)
 def expr_facts(expr: str, seed: int = 0) -> ExprFacts:
-    """(Cached: treat the result as read-only.) Columns an expression reads and literals worth trying for each: its constants and the values
-    around them, strings matching (and not matching) its regular expressions and LIKE patterns,
-    strings of the lengths it compares with."""
+    """(Cached: treat the result as read-only.) Columns an expression reads and literals worth trying for
+    each: its constants and the values around them, strings matching (and not matching) its regular
+    expressions and LIKE patterns, strings of the lengths it compares with. Long because it is one walk
+    over the parse tree with a branch per kind of comparison node; the branches share its state."""
     facts = ExprFacts()
     root = _parse_expr(expr)
     if root is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 Status = Literal["proved", "failed", "unproved"]
 KINDS = ("table", "column", "primary key", "unique", "unique index", "foreign key", "on delete", "check", "not null", "type", "enum",
@@ -71,7 +71,7 @@ class TestReport:
     def by_name(self, name: str, kind: str | None = None) -> list[ConstraintResult]:
         return [r for r in self.results if r.name == name and (kind is None or r.kind == kind)]
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         d = asdict(self)
         d["summary"] = {s: self.count(s) for s in ("proved", "failed", "unproved")}
         return d

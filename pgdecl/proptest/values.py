@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from typing import Any, TypeVar, cast
 
 import pglast
 from pglast import ast
@@ -186,9 +187,12 @@ def _array_elem(v: str) -> str:
     return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _dedupe(values: Iterable[str | None]) -> list:
-    seen: set = set()
-    out = []
+_T = TypeVar("_T")
+
+
+def _dedupe(values: Iterable[_T]) -> list[_T]:
+    seen: set[_T] = set()
+    out: list[_T] = []
     for v in values:
         if v not in seen:
             seen.add(v)
@@ -232,7 +236,7 @@ def _colname(node: object) -> str | None:
     if isinstance(node, ast.TypeCast):
         return _colname(node.arg)
     if isinstance(node, ast.ColumnRef) and node.fields and isinstance(node.fields[-1], ast.String):
-        return node.fields[-1].sval
+        return cast(str, node.fields[-1].sval)
     return None
 
 
@@ -261,9 +265,9 @@ def _const(node: object) -> str | None:
         if isinstance(v, ast.Integer):
             return str(v.ival)
         if isinstance(v, ast.Float):
-            return v.fval
+            return cast(str, v.fval)
         if isinstance(v, ast.String):
-            return v.sval
+            return cast(str, v.sval)
         if isinstance(v, ast.Boolean):
             return "true" if v.boolval else "false"
     return None
@@ -283,9 +287,10 @@ def _neighbours(c: str) -> list[str]:
 
 @lru_cache(maxsize=4096)
 def expr_facts(expr: str, seed: int = 0) -> ExprFacts:
-    """(Cached: treat the result as read-only.) Columns an expression reads and literals worth trying for each: its constants and the values
-    around them, strings matching (and not matching) its regular expressions and LIKE patterns,
-    strings of the lengths it compares with."""
+    """(Cached: treat the result as read-only.) Columns an expression reads and literals worth trying for
+    each: its constants and the values around them, strings matching (and not matching) its regular
+    expressions and LIKE patterns, strings of the lengths it compares with. Long because it is one walk
+    over the parse tree with a branch per kind of comparison node; the branches share its state."""
     facts = ExprFacts()
     root = _parse_expr(expr)
     if root is None:
@@ -391,7 +396,7 @@ def _to_python(pattern: str) -> str:
 _PREFERRED = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
-def _charset(items: list) -> tuple[bool, list[str]]:
+def _charset(items: list[Any]) -> tuple[bool, list[str]]:
     negate, chars = False, []
     for op, av in items:
         if op is _sre_c.NEGATE:
@@ -419,7 +424,7 @@ def _category(cat: object) -> list[str]:
     return list("abcxyz019_")
 
 
-def _gen(items: list, rng: random.Random | None) -> str:
+def _gen(items: list[Any], rng: random.Random | None) -> str:
     out: list[str] = []
     for op, av in items:
         if op is _sre_c.LITERAL:

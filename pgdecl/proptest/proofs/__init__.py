@@ -1,0 +1,54 @@
+"""The proofs of `pgdecl test`, one kind of constraint per module, each declaring a `Proof`.
+
+A proof runs once per run (`project`: enums, domains; before the tables are read) or once per table
+(`table`: parents first, after every table has its base row). Proofs run in `order`, which fixes the
+order of the results; each records its results with `Prover.add` / `Prover.finish`."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..model import Tab
+    from ..verdicts import Prover
+
+
+@dataclass(frozen=True)
+class Proof:
+    name: str                                               # the kinds of constraint it proves
+    order: int                                              # proofs run by order
+    project: Callable[[Prover], None] | None = None         # once per run
+    table: Callable[[Prover, Tab], None] | None = None      # once per table
+
+
+@lru_cache(maxsize=1)
+def _proofs() -> tuple[Proof, ...]:
+    found: dict[str, Proof] = {}
+    for mod in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{__name__}.{mod.name}")
+        for value in vars(module).values():
+            if isinstance(value, Proof):
+                if value.name in found:
+                    raise RuntimeError(f"proof {value.name} is declared twice")
+                found[value.name] = value
+    return tuple(sorted(found.values(), key=lambda p: (p.order, p.name)))
+
+
+def all_proofs() -> list[Proof]:
+    """Every proof, in the order they run."""
+    return list(_proofs())
+
+
+def project_proofs() -> list[Proof]:
+    """The proofs that run once per run, in order."""
+    return [p for p in _proofs() if p.project is not None]
+
+
+def table_proofs() -> list[Proof]:
+    """The proofs that run once per table, in order."""
+    return [p for p in _proofs() if p.table is not None]

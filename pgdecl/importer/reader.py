@@ -450,9 +450,9 @@ class Importer:
                 continue
             self.deps.setdefault(uk, set()).add(rk)
         # a part depends on its table
-        for key, u in self.units.items():
-            if u.parent is not None:
-                self.deps.setdefault(key, set()).add(u.parent)
+        for key, part in self.units.items():
+            if part.parent is not None:
+                self.deps.setdefault(key, set()).add(part.parent)
         # identity sequences are part of their table
         for seq in self.identity_seq:
             self.units.pop(("rel", seq), None)

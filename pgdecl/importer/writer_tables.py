@@ -225,8 +225,7 @@ class TableWriter(WriterBase):
         return fk
 
     def _yaml_indexes(self, oid: int, table: str) -> list[dict[str, Any]]:
-        from ..model import Index
-        from ..render import default_index_name
+        from ..model import Index, default_index_name
 
         imp = self.imp
         out = []
@@ -258,7 +257,7 @@ class TableWriter(WriterBase):
                 ix["nulls_not_distinct"] = True
             if row[12] is not None:
                 ix["comment"] = row[12]
-            model = Index(columns=elements, unique=bool(unique))
+            model = Index(columns=elements, unique=bool(unique), where=None)
             if name != default_index_name(table, model):
                 ix = {"name": name, **ix}
             out.append(ix)

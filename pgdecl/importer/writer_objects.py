@@ -35,7 +35,7 @@ class ObjectWriter(TableWriter):
 
     # types
     def _type(self, u: Unit, per_schema: dict[str, dict[str, Any]]) -> None:
-        """An enum or a domain as YAML, or any type as raw SQL. Kept whole (65 lines): one branch per kind of
+        """An enum or a domain as YAML, or any type as raw SQL. Kept whole (~65 lines): one branch per kind of
         type, each short, reading the same row."""
         t = u.data["row"]
         oid, schema, name, typtype = t[0], t[1], t[2], t[3]

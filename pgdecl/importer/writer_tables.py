@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Callable
 
 
 from .. import citus
@@ -130,19 +130,11 @@ class TableWriter(WriterBase):
         idx = self._yaml_indexes(oid, f"{schema}.{name}")
         if idx:
             t["indexes"] = idx
-        triggers = {}
-        for k, p in sorted(parts.items(), key=lambda kv: kv[1].name):
-            if k[0] == "trg" and p.raw is None:
-                triggers[p.data["row"][2]] = self._trigger(oid, p.data["row"])
-        if triggers:
+        if triggers := _yaml_parts(parts, "trg", lambda row: self._trigger(oid, row)):
             t["triggers"] = triggers
         if r[6] or r[7]:
             t["rls"] = True if r[6] and not r[7] else "force" if r[6] else {"enabled": False, "force": True}
-        policies = {}
-        for k, p in sorted(parts.items(), key=lambda kv: kv[1].name):
-            if k[0] == "pol" and p.raw is None:
-                policies[p.data["row"][2]] = self._policy(p.data["row"])
-        if policies:
+        if policies := _yaml_parts(parts, "pol", self._policy):
             t["policies"] = policies
         if grants:
             t["grants"] = grants
@@ -351,3 +343,10 @@ class TableWriter(WriterBase):
         if r[7]:
             out.append(f"ALTER TABLE {target} FORCE ROW LEVEL SECURITY")
         return out
+
+
+def _yaml_parts(parts: dict[tuple[str, int], Unit], kind: str, make: Callable[[tuple[Any, ...]], dict[str, Any]]
+                ) -> dict[str, Any]:
+    """name -> spec of a table's YAML parts of one kind (triggers, policies), in the order of their names."""
+    return {p.data["row"][2]: make(p.data["row"]) for k, p in sorted(parts.items(), key=lambda kv: kv[1].name)
+            if k[0] == kind and p.raw is None}

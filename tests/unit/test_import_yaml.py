@@ -252,3 +252,16 @@ def test_summary_lists_raw_objects_and_statements() -> None:
     assert statements[0] in text and statements[-1] not in text and "... and 3 more in 90_raw.sql" in text
     empty = summary_text(ImportResult(Path("out"), "x", counts={"tables": 1}))
     assert "raw SQL: none" in empty
+
+
+def test_catalog_queries_loaded_from_sql_file() -> None:
+    """pgdecl/importer/catalog.sql: every section becomes a query, with its placeholders expanded."""
+    from pathlib import Path
+
+    import pgdecl.importer.queries as q
+
+    text = (Path(q.__file__).with_name("catalog.sql")).read_text()
+    assert len(q._NAMED) == text.count("\n-- name: ") and len(q.UNCOVERED_SQL) == text.count("\n-- uncovered: ")
+    for sql in [*q._NAMED.values(), *q.UNCOVERED_SQL.values()]:
+        assert sql.strip() and "@not_ext" not in sql and "\n-- " not in sql
+    assert q._not_ext("pg_type", "t.oid") in q.TYPES_SQL and q.SCHEMAS_SQL.lstrip().startswith("SELECT n.oid")

@@ -5,7 +5,6 @@ operations of a plan."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
@@ -19,26 +18,53 @@ def sql(name: str) -> str:
     return (Path(__file__).parent / "sql" / f"{name}.sql").read_text()
 
 
-@dataclass
 class Graph:
     """`uses[x]`: the objects x depends on; `used_by[y]`: the objects that depend on y; `members[e]`:
     the objects extension e holds. Only normal dependencies count: an automatic one (a sequence owned
-    by a column, a constraint on its columns) goes with what it depends on and never blocks a drop."""
+    by a column, a constraint on its columns) goes with what it depends on and never blocks a drop.
 
-    uses: dict[ObjectId, set[ObjectId]] = field(default_factory=dict)
-    used_by: dict[ObjectId, set[ObjectId]] = field(default_factory=dict)
-    members: dict[ObjectId, set[ObjectId]] = field(default_factory=dict)
+    Kept as the rows it was read from (plain tuples: cheap to pickle with the cached desired side)
+    and indexed on first use: a plan with nothing to order never builds the maps."""
+
+    def __init__(self, rows: Iterable[tuple[Any, ...]] = ()) -> None:
+        self._rows = [tuple(r) for r in rows]
+        self._maps: tuple[dict[ObjectId, set[ObjectId]], ...] | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"_rows": self._rows, "_maps": None}
+
+    def _index(self) -> tuple[dict[ObjectId, set[ObjectId]], ...]:
+        if self._maps is None:
+            self._maps = ({}, {}, {})
+            rows, self._rows = self._rows, []
+            for kind, schema, name, rkind, rschema, rname, deptype in rows:
+                self.add(ObjectId(kind, schema, name), ObjectId(rkind, rschema, rname), deptype == "e")
+            self._rows = rows
+        return self._maps
+
+    @property
+    def uses(self) -> dict[ObjectId, set[ObjectId]]:
+        return self._index()[0]
+
+    @property
+    def used_by(self) -> dict[ObjectId, set[ObjectId]]:
+        return self._index()[1]
+
+    @property
+    def members(self) -> dict[ObjectId, set[ObjectId]]:
+        return self._index()[2]
 
     def add(self, obj: ObjectId, ref: ObjectId, member: bool = False) -> None:
+        uses, used_by, members = self._index()
         if member:
-            self.members.setdefault(ref, set()).add(obj)
+            members.setdefault(ref, set()).add(obj)
             return
-        self.uses.setdefault(obj, set()).add(ref)
-        self.used_by.setdefault(ref, set()).add(obj)
+        uses.setdefault(obj, set()).add(ref)
+        used_by.setdefault(ref, set()).add(obj)
         if ref.kind == COLUMN:  # what uses a column uses its table
             table = ObjectId(RELATION, ref.schema, ref.name.split(".", 1)[0])
             if table != obj:
-                self.used_by.setdefault(table, set()).add(obj)
+                used_by.setdefault(table, set()).add(obj)
 
     def dependants(self, obj: ObjectId) -> set[ObjectId]:
         """Objects that depend on `obj` directly (on a table: also through its columns)."""
@@ -49,10 +75,7 @@ class Graph:
 
 
 def from_rows(rows: Iterable[tuple[Any, ...]]) -> Graph:
-    g = Graph()
-    for kind, schema, name, rkind, rschema, rname, deptype in rows:
-        g.add(ObjectId(kind, schema, name), ObjectId(rkind, rschema, rname), deptype == "e")
-    return g
+    return Graph(rows)
 
 
 def read(conn: Any) -> Graph:

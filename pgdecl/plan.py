@@ -299,10 +299,10 @@ def _typed(steps: list[Step], project: Any) -> list[Step]:
 
     if not steps:
         return steps
-    known = origins(project)
+    ops = [describe(step.sql) for step in steps]
+    known = origins(project, {o for op in ops for o in (*op.touches, *op.provides, op.obj) if o is not None})
     out = []
-    for step in steps:
-        op = describe(step.sql)
+    for step, op in zip(steps, ops):
         where = origin_of([*sorted(op.touches), *sorted(op.provides), op.obj], known) if known else None
         out.append(replace(step, action=op.action, object=str(op.obj) if op.obj else "", lock=op.lock,
                            origin=where))

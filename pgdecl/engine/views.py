@@ -15,6 +15,7 @@ from pglast import ast
 from pglast.enums import AlterTableType, ObjectType
 
 from .. import sqltree
+from ..render import ident, literal
 from .describe import describe, relation_id
 from .graph import Graph
 from .ops import COLUMN, RELATION, ObjectId
@@ -115,18 +116,8 @@ def _matview_indexes(statements: list[str], recreated: set[ObjectId], live_schem
         oid = ObjectId(RELATION, ix.schema, ix.name)
         if on_matview(ix) and oid not in created:
             out.append(ix.definition)
-            target = f'INDEX {_quote(ix.schema)}.{_quote(ix.name)}'
+            target = f'INDEX {ident(ix.schema)}.{ident(ix.name)}'
             comment = desired_comments.get(target)
             if comment and comment[0] is not None:
-                out.append(f"COMMENT ON {target} IS {_literal(comment[0])}")
+                out.append(f"COMMENT ON {target} IS {literal(comment[0])}")
     return out
-
-
-def _quote(name: str) -> str:
-    from ..render import ident
-
-    return ident(name)
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"

@@ -8,6 +8,20 @@ from dataclasses import dataclass
 
 
 
+def _quoted_end(text: str, i: int) -> int:
+    """Index of the quote closing the string or identifier opened at `i` (doubled quotes skipped);
+    len(text) when it is never closed."""
+    ch, j, n = text[i], i + 1, len(text)
+    while j < n:
+        if text[j] == ch:
+            if j + 1 < n and text[j + 1] == ch:
+                j += 2
+                continue
+            break
+        j += 1
+    return j
+
+
 def matching_paren(text: str, start: int) -> int:
     """Index of the parenthesis closing the one at `start`, skipping quoted strings and identifiers."""
     assert text[start] == "("
@@ -15,14 +29,7 @@ def matching_paren(text: str, start: int) -> int:
     while i < n:
         ch = text[i]
         if ch in ("'", '"'):
-            j = i + 1
-            while j < n:
-                if text[j] == ch:
-                    if j + 1 < n and text[j + 1] == ch:
-                        j += 2
-                        continue
-                    break
-                j += 1
+            j = _quoted_end(text, i)
             i = j
         elif ch == "(":
             depth += 1
@@ -40,14 +47,7 @@ def split_top_level(text: str, sep: str = ",") -> list[str]:
     while i < n:
         ch = text[i]
         if ch in ("'", '"'):
-            j = i + 1
-            while j < n:
-                if text[j] == ch:
-                    if j + 1 < n and text[j + 1] == ch:
-                        j += 2
-                        continue
-                    break
-                j += 1
+            j = _quoted_end(text, i)
             cur.append(text[i:j + 1])
             i = j + 1
             continue

@@ -7,6 +7,7 @@ from typing import Any
 
 import psycopg
 
+from ...render import ident, literal
 from ..graph import sql
 
 NAME = "event_triggers"
@@ -18,14 +19,8 @@ def read(conn: psycopg.Connection[Any]) -> dict[str, Any]:
             for name, event, function, tags, enabled in conn.execute(sql("event_triggers")).fetchall()}
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def create(name: str, t: dict[str, Any]) -> list[str]:
-    from ...render import ident
-
-    when = f" WHEN TAG IN ({', '.join(map(_literal, t['tags']))})" if t["tags"] else ""
+    when = f" WHEN TAG IN ({', '.join(map(literal, t['tags']))})" if t["tags"] else ""
     out = [f"CREATE EVENT TRIGGER {ident(name)} ON {t['event']}{when} EXECUTE FUNCTION {t['function']}()"]
     if t["enabled"] != "O":
         out.append(f"ALTER EVENT TRIGGER {ident(name)} {_ENABLE[t['enabled']]}")
@@ -33,8 +28,6 @@ def create(name: str, t: dict[str, Any]) -> list[str]:
 
 
 def compare(live: dict[str, Any], desired: dict[str, Any], planned: list[str]) -> list[str]:
-    from ...render import ident
-
     out: list[str] = []
     for name in sorted(set(live) | set(desired)):
         have, want = live.get(name), desired.get(name)

@@ -13,6 +13,7 @@ from typing import Any
 
 import psycopg
 
+from ...render import literal
 from ..graph import sql
 
 NAME = "foreign"
@@ -37,18 +38,14 @@ def read(conn: psycopg.Connection[Any]) -> dict[str, Any]:
     return out
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _opts(options: dict[str, str]) -> str:
-    return f" OPTIONS ({', '.join(f'{k} {_literal(v)}' for k, v in sorted(options.items()))})" if options else ""
+    return f" OPTIONS ({', '.join(f'{k} {literal(v)}' for k, v in sorted(options.items()))})" if options else ""
 
 
 def _opts_change(have: dict[str, str], want: dict[str, str]) -> str:
     """OPTIONS (ADD k 'v', SET k 'v', DROP k), or "" when they are equal."""
     parts = [f"DROP {k}" for k in sorted(set(have) - set(want))]
-    parts += [f"{'SET' if k in have else 'ADD'} {k} {_literal(v)}" for k, v in sorted(want.items())
+    parts += [f"{'SET' if k in have else 'ADD'} {k} {literal(v)}" for k, v in sorted(want.items())
               if have.get(k) != v]
     return f"OPTIONS ({', '.join(parts)})" if parts else ""
 
@@ -65,8 +62,8 @@ def _create_table(name: str, t: dict[str, Any]) -> str:
 
 
 def _create_server(name: str, s: dict[str, Any]) -> str:
-    typ = f" TYPE {_literal(s['type'])}" if s["type"] else ""
-    version = f" VERSION {_literal(s['version'])}" if s["version"] else ""
+    typ = f" TYPE {literal(s['type'])}" if s["type"] else ""
+    version = f" VERSION {literal(s['version'])}" if s["version"] else ""
     return f"CREATE SERVER {name}{typ}{version} FOREIGN DATA WRAPPER {s['fdw']}{_opts(s['options'])}"
 
 
@@ -112,7 +109,7 @@ def compare(live: dict[str, Any], desired: dict[str, Any], planned: list[str]) -
             out.append(_create_server(name, want))
             continue
         if have["version"] != want["version"] and want["version"]:
-            out.append(f"ALTER SERVER {name} VERSION {_literal(want['version'])}")
+            out.append(f"ALTER SERVER {name} VERSION {literal(want['version'])}")
         change = _opts_change(have["options"], want["options"])
         if change:
             out.append(f"ALTER SERVER {name} {change}")

@@ -8,6 +8,7 @@ from typing import Any
 
 import psycopg
 
+from ...render import ident
 from ..graph import sql
 
 NAME = "publications"
@@ -36,8 +37,6 @@ def _options(p: dict[str, Any]) -> str:
 
 
 def compare(live: dict[str, Any], desired: dict[str, Any], planned: list[str]) -> list[str]:
-    from ...render import ident
-
     out: list[str] = []
     for name in sorted(set(live) | set(desired)):
         have, want = live.get(name), desired.get(name)

@@ -7,6 +7,7 @@ from typing import Any
 
 import psycopg
 
+from ...render import ident
 from ..graph import sql
 
 NAME = "rules"
@@ -18,17 +19,11 @@ def read(conn: psycopg.Connection[Any]) -> dict[str, Any]:
             for table, name, definition in conn.execute(sql("rules")).fetchall()}
 
 
-def _quote(name: str) -> str:
-    from ...render import ident
-
-    return ident(name)
-
-
 def compare(live: dict[str, Any], desired: dict[str, Any], planned: list[str]) -> list[str]:
     out: list[str] = []
     for key in sorted(set(live) - set(desired)):
         r = live[key]
-        out.append(f"DROP RULE {_quote(r['name'])} ON {r['table']}")
+        out.append(f"DROP RULE {ident(r['name'])} ON {r['table']}")
     for key in sorted(desired):
         want, have = desired[key], live.get(key)
         if have is None or have["sql"] != want["sql"]:

@@ -10,6 +10,7 @@ from typing import Any
 import psycopg
 
 from ... import sqltree
+from ...render import ident
 from ..graph import sql
 
 NAME = "storage"
@@ -28,8 +29,6 @@ def _created(planned: list[str]) -> set[str]:
     """Quoted names of the tables and materialized views the plan creates (from nothing)."""
     from pglast import ast
 
-    from ...render import ident
-
     out: set[str] = set()
     for text in planned:
         s = sqltree.statement(text)
@@ -38,12 +37,6 @@ def _created(planned: list[str]) -> set[str]:
         if rv is not None:
             out.add(f"{ident(rv.schemaname or 'public')}.{ident(rv.relname)}")
     return out
-
-
-def _quote_ident(name: str) -> str:
-    from ...render import ident
-
-    return ident(name)
 
 
 def compare(live: dict[str, Any], desired: dict[str, Any], planned: list[str]) -> list[str]:
@@ -56,5 +49,5 @@ def compare(live: dict[str, Any], desired: dict[str, Any], planned: list[str]) -
         for column in sorted(set(want["statistics"]) | set(have["statistics"])):
             target = want["statistics"].get(column, -1)
             if have["statistics"].get(column, -1) != target:
-                out.append(f"ALTER {what} {table} ALTER COLUMN {_quote_ident(column)} SET STATISTICS {target}")
+                out.append(f"ALTER {what} {table} ALTER COLUMN {ident(column)} SET STATISTICS {target}")
     return out

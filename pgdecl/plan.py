@@ -19,6 +19,7 @@ from .db import Database, connect, resolve_target
 from .desired import Desired, desired_from_specs
 from .engine import checks, kinds, views
 from .engine.describe import describe
+from .engine.ops import Operation
 from .errors import PgdeclError, PlanError
 from .hazards import DATA_LOSS, TABLE_REWRITE, Hazard, classify, created_tables, recreated_objects
 from .online import MAIN, POST, PRE, constraint_names, rewrite_operations
@@ -112,16 +113,13 @@ class LiveGraph:
         return self._graph
 
 
-def dependency_order(statements: list[str], desired_graph: Any, live_graph: Callable[[], Any]) -> list[str]:
-    """The statements as typed operations (pgdecl.engine), sorted by what they need, provide and drop:
-    the desired side's pg_depend for creates, the live side's (read only when the plan drops
-    something) for drops."""
-    from .engine.describe import describe
+def dependency_order(ops: list[Operation], desired_graph: Any, live_graph: Callable[[], Any]) -> list[Operation]:
+    """Operations sorted by what they need, provide and drop: the desired side's pg_depend for
+    creates, the live side's (read only when the plan drops something) for drops."""
     from .engine.order import order
 
-    ops = [describe(sql) for sql in statements]
     live = live_graph() if any(op.removes for op in ops) else None
-    return [op.sql for op in order(ops, desired_graph, live)]
+    return order(ops, desired_graph, live)
 
 
 def _scratch_admin(live: Database, dev_url: str | None, roles: bool, server: LocalServer) -> Database:
@@ -252,40 +250,42 @@ def _steps_between(live_db: Database, live: sides.Side, desired: sides.Side, onl
 
     live_schema, live_extra, types = live.schema, live.extra, live.types
     desired_schema, desired_extra = desired.schema, desired.extra
-    rename_steps: list[str] = []
+    rename_ops: list[Operation] = []
     if desired_project is not None and desired_scratch is not None:
-        rename_steps, live_schema, live_extra, types = renames.prepare(
+        rename_ops, live_schema, live_extra, types = renames.prepare(
             desired_project, live_db, desired_scratch, live_schema, desired_schema, live_extra, desired_extra, types)
     # enums that only gain values get ADD VALUE; enum_changes updates the live snapshot (read for this
     # plan only; the cached desired side is never changed) so migra sees them as they will be
     enum_adds, enum_losses = enum_changes(live_schema, desired_schema) if online else ([], {})
+    # tables whose live columns are rebuilt into the specs' order: known before the diff, which then
+    # runs once against the live side as the rebuilds leave it
+    rebuilt = reorder.rebuilds(live_schema, desired_schema, live_extra, desired_extra) if reorder_columns \
+        else reorder.Rebuilds((), live_schema, live_extra)
 
     live_graph = LiveGraph(live_db)
-
-    def diff(live_schema: Any, live_extra: dict[str, Any]) -> list[str]:
-        statements = changes(live_schema, desired_schema, privileges=False)
-        statements = views.minimal(statements, live_schema, desired_schema, live_graph, desired_extra["comments"])
-        statements = catalog_diff.merge(statements, live_extra, desired_extra, desired_project)
-        statements += kinds.compare(live_extra.get("kinds", {}), desired_extra.get("kinds", {}), statements)
-        return dependency_order(statements, desired.graph, live_graph)
-
-    statements, rebuilt = reorder.columns(  # the diff again against another live snapshot, when columns move
-        diff(live_schema, live_extra), live_schema, desired_schema, live_extra, desired_extra, diff, reorder_columns)
-    if any(sqltree.kind(sql) == "AlterExtensionStmt" for sql in statements):
+    statements = changes(rebuilt.live_schema, desired_schema, privileges=False)
+    statements = views.minimal(statements, rebuilt.live_schema, desired_schema, live_graph, desired_extra["comments"])
+    statements = catalog_diff.merge(statements, rebuilt.live_extra, desired_extra, desired_project)
+    statements += kinds.compare(rebuilt.live_extra.get("kinds", {}), desired_extra.get("kinds", {}), statements)
+    # SQL enters the plan here: from now on every stage reads and replaces typed operations
+    ops = dependency_order([describe(sql) for sql in statements], desired.graph, live_graph)
+    ops = reorder.columns(ops, rebuilt, live_schema, desired_schema, live_extra, desired_extra)
+    if any(op.sql and sqltree.kind(op.sql) == "AlterExtensionStmt" for op in ops):
         with connect(live_db) as conn:
-            checks.extension_updates(statements, conn)
-    statements = enum_adds + _without_indexes(_not_valid_kept(statements, desired.checks), live.invalid)
-    recreated = recreated_objects(statements)
+            checks.extension_updates([op.sql for op in ops], conn)
+    ops = [describe(sql) for sql in enum_adds] + _without_indexes(_not_valid_kept(ops, desired.checks), live.invalid)
+    recreated = recreated_objects([op.sql for op in ops])
     # indexes on tables and (materialized) views the plan creates are built in its transaction
-    new_tables = created_tables(statements) | rebuilt | recreated
+    new_tables = created_tables([op.sql for op in ops]) | rebuilt.tables | recreated
     parts = live_extra.get("partitions") or {}
-    rewritten = rewrite_operations([describe(sql) for sql in statements], new_tables, types, recreated, online,
+    rewritten = rewrite_operations(ops, new_tables, types, recreated, online,
                                    set(parts.get("tables", ())) | set(parts.get("indexes", ())))
     steps = [Step(sql, classify(sql), source="roles") for sql in live.roles]
-    steps += [Step(sql, classify(sql), source="renames") for sql in rename_steps]
+    steps += [Step(op.sql, op.hazards or classify(op.sql), source=op.source, origin=op.origin) for op in rename_ops]
     steps += [Step(op.sql, op.hazards + _enum_loss(op.sql, enum_losses), op.phase) for op in rewritten]
     steps += _rebuild_invalid(live.invalid, index_definitions(desired_schema))
-    steps += [Step(sql, (), POST) for sql in _validations(live.checks, desired.checks, statements)]
+    touched = constraint_names([op.sql for op in ops])
+    steps += [Step(sql, (), POST) for sql in _validations(live.checks, desired.checks, touched)]
     return tuple(_typed(_ordered(steps), desired_project))
 
 
@@ -305,11 +305,11 @@ def _typed(steps: list[Step], project: Any) -> list[Step]:
     for step, op in zip(steps, ops):
         where = origin_of([*sorted(op.touches), *sorted(op.provides), op.obj], known) if known else None
         out.append(replace(step, action=op.action, object=str(op.obj) if op.obj else "", lock=op.lock,
-                           origin=where))
+                           origin=step.origin or where))
     return out
 
 
-def _not_valid_kept(statements: list[str], desired_checks: dict[tuple[str, str], bool]) -> list[str]:
+def _not_valid_kept(ops: list[Operation], desired_checks: dict[tuple[str, str], bool]) -> list[Operation]:
     """Constraints the desired side holds NOT VALID (they bind new rows only) are added so and never
     validated: migra validates every constraint it adds."""
     from pglast import ast
@@ -317,26 +317,26 @@ def _not_valid_kept(statements: list[str], desired_checks: dict[tuple[str, str],
 
     keep = {(t, n) for (t, n), valid in desired_checks.items() if not valid}
     if not keep:
-        return statements
+        return ops
     out = []
-    for sql in statements:
-        s = sqltree.statement(sql)
+    for op in ops:
+        s = sqltree.statement(op.sql)
         if isinstance(s, ast.AlterTableStmt) and len(s.cmds or ()) == 1:
             cmd = s.cmds[0]
             table = f"{ident(s.relation.schemaname or 'public')}.{ident(s.relation.relname)}"
             if cmd.subtype == AlterTableType.AT_ValidateConstraint and (table, cmd.name) in keep:
                 continue
-            if cmd.subtype == AlterTableType.AT_AddConstraint and sql.endswith(" NOT VALID not valid"):
-                sql = sql[: -len(" not valid")]
-        out.append(sql)
+            if cmd.subtype == AlterTableType.AT_AddConstraint and op.sql.endswith(" NOT VALID not valid"):
+                op = describe(op.sql[: -len(" not valid")], op.source, op.origin)
+        out.append(op)
     return out
 
 
 def _validations(live: dict[tuple[str, str], bool], desired: dict[tuple[str, str], bool],
-                 statements: list[str]) -> list[str]:
+                 touched: set[str]) -> list[str]:
     """VALIDATE for constraints left NOT VALID on the live side (say, by an apply killed before its
-    post phase) that the desired side has validated, unless the plan adds, drops or validates them."""
-    touched = constraint_names(statements)
+    post phase) that the desired side has validated, unless the plan adds, drops or validates them
+    (`touched`: the constraint names it names)."""
     return [f"ALTER TABLE {table} VALIDATE CONSTRAINT {ident(name)}" for (table, name), valid in sorted(live.items())
             if not valid and desired.get((table, name)) and name not in touched]
 
@@ -368,13 +368,13 @@ def _enum_loss(sql: str, losses: dict[str, list[str]]) -> tuple[Hazard, ...]:
     return ()
 
 
-def _without_indexes(statements: list[str], names: dict[str, str]) -> list[str]:
-    """The statements minus those creating or dropping the given indexes (rebuilt separately)."""
+def _without_indexes(ops: list[Operation], names: dict[str, str]) -> list[Operation]:
+    """The operations minus those creating or dropping the given indexes (rebuilt separately)."""
     if not names:
-        return statements
+        return ops
     from .online import index_name
 
-    return [sql for sql in statements if index_name(sql) not in names]
+    return [op for op in ops if index_name(op.sql) not in names]
 
 
 def _rebuild_invalid(live_invalid: dict[str, str], desired_defs: dict[str, str]) -> list[Step]:

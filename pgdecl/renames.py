@@ -22,6 +22,8 @@ import psycopg
 
 from . import catalog_diff
 from .db import Database, connect
+from .engine.describe import describe
+from .engine.ops import Operation
 from .errors import Origin, PlanError, SpecError
 from .model import Project, Table, Unique, default_fk_name, default_index_name, default_unique_name, split_name
 from .render import foreign_keys, ident, primary_key, qname
@@ -56,6 +58,13 @@ class Rename:
     @property
     def sql(self) -> str:
         return self._sql(self.old, self.new)
+
+    @property
+    def operation(self) -> Operation:
+        """The rename as a typed operation, with the spec line of its hint."""
+        o = self.origin
+        where = None if o is None else o.file if o.line is None else f"{o.file}:{o.line}"
+        return describe(self.sql, source="renames", origin=where)
 
     @property
     def undo_sql(self) -> str:
@@ -345,8 +354,8 @@ def rename_types(types: dict[tuple[str, str], str], maps: _Maps) -> dict[tuple[s
 
 def prepare(project: Project, live: Database, scratch: Callable[[], ContextManager[Database]], live_schema: Any,
             desired_schema: Any, live_extra: dict[str, Any], desired_extra: dict[str, Any],
-            types: dict[tuple[str, str], str]) -> tuple[list[str], Any, dict[str, Any], dict[tuple[str, str], str]]:
-    """The rename steps a plan starts with, and the live schema, catalog snapshot and column types as
+            types: dict[tuple[str, str], str]) -> tuple[list[Operation], Any, dict[str, Any], dict[tuple[str, str], str]]:
+    """The rename operations a plan starts with (each with the spec line of its hint), and the live schema, catalog snapshot and column types as
     they will be after them (what the rest of the plan is diffed against). `scratch()` gives a
     database holding the desired schema (already inspected as `desired_schema`), only asked for when
     a rename is due: the renames are undone there."""
@@ -375,4 +384,4 @@ def prepare(project: Project, live: Database, scratch: Callable[[], ContextManag
     live_schema = renamed(live_schema, desired_schema, desired_old, maps.relations, maps.columns, maps.constraints,
                           maps.triggers)
     live_extra = rename_snapshot(live_extra, desired_extra, desired_old_extra, maps)
-    return [r.sql for r in todo], live_schema, live_extra, rename_types(types, maps)
+    return [r.operation for r in todo], live_schema, live_extra, rename_types(types, maps)

@@ -27,7 +27,7 @@ pgdecl.hazards (REORDER_MARK).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import pglast
 from pglast import ast
@@ -37,6 +37,8 @@ from pglast.stream import RawStream
 from pglast.visitors import Visitor
 
 from . import sqltree
+from .engine.describe import describe
+from .engine.ops import Operation
 from .hazards import REORDER_MARK
 from .render import ident, literal
 
@@ -153,6 +155,37 @@ def moves(statements: list[str], live: Tables, desired: Tables) -> list[Move]:
     single: dict[str, set[str]] = {}  # columns added by an ALTER TABLE of their own
     for found in filter(None, map(_single_add, map(_column_statement, statements))):
         single.setdefault(found[0], set()).add(found[1].colname)
+    return _moves(after, added, single, live, desired)
+
+
+def predicted(live: Tables, desired: Tables, readded: dict[str, dict[str, bool]]) -> list[Move]:
+    """The moves the plan will make, known before the diff from the two sides alone: a column the
+    desired side has and the live one lacks is added by an ALTER TABLE of its own (as migra writes
+    it), one that only the live side has is dropped, and `readded` columns are dropped and added
+    again at the end (column -> whether by an ALTER TABLE of its own: migra's for a column that
+    becomes generated; pgdecl's, for a generated column whose expression changes before
+    PostgreSQL 17, is not). The same moves as `moves` gives on the plan's statements, so the diff
+    runs once."""
+    after: dict[str, list[str]] = {}
+    added: dict[str, set[str]] = {}
+    single: dict[str, set[str]] = {}
+    for table, info in live.items():
+        if table not in desired:
+            continue
+        want, again = desired[table]["columns"], dict(readded.get(table, {}))
+        for c, d in want.items():  # migra cannot make a column generated: it drops and adds it
+            if d["generated"] and c in info["columns"] and not info["columns"][c]["generated"]:
+                again.setdefault(c, True)
+        kept = [c for c in info["columns"] if c in want and c not in again]
+        new = [c for c in want if c not in info["columns"] or c in again]
+        after[table] = kept + sorted(new)
+        added[table] = set(new)
+        single[table] = {c for c in new if again.get(c, True)}
+    return _moves(after, added, single, live, desired)
+
+
+def _moves(after: dict[str, list[str]], added: dict[str, set[str]], single: dict[str, set[str]],
+           live: Tables, desired: Tables) -> list[Move]:
     out = []
     for table in sorted(set(after) & set(desired)):
         have, want = after[table], list(desired[table]["columns"])
@@ -300,38 +333,38 @@ def rebuild(move: Move, live: dict[str, Any], desired: dict[str, Any], pulled: d
     return out + renames
 
 
-def _free(statements: list[str], move: Move) -> list[str]:
-    """The plan's ADD COLUMN statements of a table put in the desired order, in the same slots."""
-    trees = [_parse(sql) for sql in statements]
+def _free(ops: list[Operation], move: Move) -> list[Operation]:
+    """The plan's ADD COLUMN operations of a table put in the desired order, in the same slots."""
     slots = {}
-    for i, s in enumerate(trees):
-        found = _single_add(s)
+    for i, op in enumerate(ops):
+        found = _single_add(_column_statement(op.sql))
         if found and found[0] == move.table and found[1].colname in move.added:
             slots[found[1].colname] = i
     if set(slots) != set(move.added):
-        return statements
-    out = list(statements)
+        return ops
+    out = list(ops)
     for i, c in zip(sorted(slots.values()), move.added):
-        out[i] = statements[slots[c]]
+        out[i] = ops[slots[c]]
     return out
 
 
-def _pull(statements: list[str], move: Move) -> tuple[list[str], dict[str, str]]:
-    """The statements without the ADD COLUMN statements of the columns `move` adds, and those
+def _pull(ops: list[Operation], move: Move) -> tuple[list[Operation], dict[str, str]]:
+    """The operations without the ADD COLUMN statements of the columns `move` adds, and those
     columns' definitions."""
     out, pulled = [], {}
-    for sql in statements:
-        found = _single_add(_parse(sql))
+    for op in ops:
+        found = _single_add(_column_statement(op.sql))
         if found and found[0] == move.table and found[1].colname in move.added:
             pulled[found[1].colname] = RawStream()(found[1])
         else:
-            out.append(sql)
+            out.append(op)
     return out, pulled
 
 
-def _dropped_triggers(statements: list[str], table: str) -> set[str]:
+def _dropped_triggers(ops: list[Operation], table: str) -> set[str]:
     out = set()
-    for s in map(_parse, statements):
+    for op in ops:
+        s = _column_statement(op.sql)
         if isinstance(s, ast.DropStmt) and s.removeType == ObjectType.OBJECT_TRIGGER:
             for obj in s.objects or ():
                 names = [n.sval for n in obj]
@@ -340,11 +373,12 @@ def _dropped_triggers(statements: list[str], table: str) -> set[str]:
     return out
 
 
-def _position(statements: list[str], table: str) -> int:
+def _position(ops: list[Operation], table: str) -> int:
     """Where a table's rebuild goes: after migra has changed its columns and dropped what depends
-    on them, before the first statement that creates a dependant again."""
-    prep, first_creation = -1, len(statements)
-    for i, s in enumerate(map(_parse, statements)):
+    on them, before the first operation that creates a dependant again."""
+    prep, first_creation = -1, len(ops)
+    for i, op in enumerate(ops):
+        s = _parse(op.sql)
         creates = isinstance(s, (ast.IndexStmt, ast.ViewStmt, ast.CreateTableAsStmt, ast.CreatePolicyStmt,
                                  ast.CreateTrigStmt, ast.CommentStmt, ast.GrantStmt))
         prepares = isinstance(s, ast.DropStmt)
@@ -387,33 +421,68 @@ def _live_extra(live_extra: dict[str, Any], desired_extra: dict[str, Any], moves
     return out
 
 
-Rediff = Callable[[Any, dict[str, Any]], list[str]]
+def _readded(live_extra: dict[str, Any], desired_extra: dict[str, Any]) -> dict[str, dict[str, bool]]:
+    """Generated columns whose expression changes on a server before PostgreSQL 17: the plan drops
+    and adds them again (pgdecl.catalog_diff), at the end of their table."""
+    from .diff import canonical
+
+    out: dict[str, dict[str, bool]] = {}
+    if live_extra.get("version", 170000) >= 170000:
+        return out
+    live_generated = live_extra.get("generated", {})
+    for key, want in desired_extra.get("generated", {}).items():
+        have = live_generated.get(key)
+        if have is not None and have["expr"] != want["expr"] \
+                and canonical(have["expr"], "SELECT {}") != canonical(want["expr"], "SELECT {}"):
+            out.setdefault(want["name"], {})[want["attname"]] = False
+    return out
 
 
-def columns(statements: list[str], live_schema: Any, desired_schema: Any, live_extra: dict[str, Any],
-            desired_extra: dict[str, Any], rediff: Rediff, reorder: bool = False) -> tuple[list[str], set[str]]:
-    """The plan's statements with columns put in the desired order: added ones always, existing
-    ones (rebuilt) with `reorder`. `rediff(live_schema, live_extra)` is the plan's diff against
-    another live snapshot. Returns the statements and the tables rebuilt (`schema.table`), which
-    the rest of the plan treats as new: they are locked until the commit anyway."""
+@dataclass(frozen=True)
+class Rebuilds:
+    """The tables --reorder-columns rebuilds, and the live side as the diff must see it then."""
+
+    moves: tuple[Move, ...]
+    live_schema: Any
+    live_extra: dict[str, Any]
+
+    @property
+    def tables(self) -> set[str]:
+        return {m.table for m in self.moves}
+
+
+def rebuilds(live_schema: Any, desired_schema: Any, live_extra: dict[str, Any],
+             desired_extra: dict[str, Any]) -> Rebuilds:
+    """The rebuilds a plan with reorder_columns makes, worked out before its diff (`predicted`): the
+    diff then runs once, against the live side as the rebuilds leave it (pgdecl.diff.reordered)."""
     from .diff import reordered, table_columns
 
+    found = predicted(table_columns(live_schema), table_columns(desired_schema), _readded(live_extra, desired_extra))
+    heavy = tuple(m for m in found if m.moved and not m.blocked)
+    if not heavy:
+        return Rebuilds((), live_schema, live_extra)
+    after_schema, comments = reordered(live_schema, {m.table: set(m.moved) for m in heavy}, desired_schema)
+    return Rebuilds(heavy, after_schema, _live_extra(live_extra, desired_extra, list(heavy), comments))
+
+
+def columns(ops: list[Operation], rebuilt: Rebuilds, live_schema: Any, desired_schema: Any,
+            live_extra: dict[str, Any], desired_extra: dict[str, Any]) -> list[Operation]:
+    """The plan's operations with columns put in the desired order: added ones always (their ADD
+    COLUMN operations swap places), the `rebuilt` tables' existing ones by the rebuild statements,
+    placed after what drops their dependants and before what creates them again. `live_schema` and
+    `live_extra` are the live side as read (before the rebuilds)."""
+    from .diff import table_columns
+
     live, desired = table_columns(live_schema), table_columns(desired_schema)
-    found = moves(statements, live, desired)
-    if not found:
-        return statements, set()
-    heavy = [m for m in found if reorder and m.moved and not m.blocked]
-    if heavy:
-        live_schema, comments = reordered(live_schema, {m.table: set(m.moved) for m in heavy}, desired_schema)
-        statements = rediff(live_schema, _live_extra(live_extra, desired_extra, heavy, comments))
-    for m in found:
-        if m.free:
-            statements = _free(statements, m)
-    for m in heavy:
-        statements, pulled = _pull(statements, m)
-        at = _position(statements, m.table)
+    for m in moves([op.sql for op in ops], live, desired):
+        if m.free and m.table not in rebuilt.tables:
+            ops = _free(ops, m)
+    for m in rebuilt.moves:
+        ops, pulled = _pull(ops, m)
+        at = _position(ops, m.table)
         paused = {t: state for t, state in live[m.table]["triggers"].items()
                   if t in desired[m.table]["triggers"] and state in _ENABLE
-                  and t not in _dropped_triggers(statements[:at], m.table)}
-        statements[at:at] = rebuild(m, live[m.table], desired[m.table], pulled, desired_extra, live_extra, paused)
-    return statements, {m.table for m in heavy}
+                  and t not in _dropped_triggers(ops[:at], m.table)}
+        ops[at:at] = [describe(sql, source="reorder")
+                      for sql in rebuild(m, live[m.table], desired[m.table], pulled, desired_extra, live_extra, paused)]
+    return ops

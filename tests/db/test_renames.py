@@ -65,6 +65,11 @@ def test_rows_survive_renames_and_second_plan_is_empty(tmp_path, empty_db, admin
     assert sqls[:2] == ["ALTER TABLE public.users RENAME TO customers",
                         "ALTER TABLE public.customers RENAME COLUMN name TO full_name"]
     assert all(s.source == "renames" for s in plan.steps), sqls  # nothing else changes
+    # typed: each rename step names its object and the spec line of its hint
+    assert [(s.action, s.object) for s in plan.steps[:2]] == [("rename", "relation public.users"),
+                                                              ("rename", "column public.customers.name")]
+    assert plan.steps[0].origin == f"{specs / 'spec.yaml'}:3", plan.steps[0]
+    assert plan.steps[1].origin == f"{specs / 'spec.yaml'}:7", plan.steps[1]
     assert plan.hazard_kinds() == {DROP}
     # applied with only `drop` (renames) allowed: no data loss could run
     result = apply(str(specs), empty_db.conninfo, admin.conninfo, {DROP}, server=server)

@@ -8,7 +8,8 @@ from typing import Any
 import pglast
 
 from pgdecl.hazards import LONG_LOCK, TABLE_REWRITE, classify
-from pgdecl.reorder import Move, _free, _position, moves, note, rebuild, simulate
+from pgdecl.engine.describe import describe
+from pgdecl.reorder import Move, _free, _position, moves, note, predicted, rebuild, simulate
 
 
 def column(type_: str = "integer", **kw: Any) -> dict[str, Any]:
@@ -58,7 +59,8 @@ def test_added_columns_only_are_free_and_put_in_order() -> None:
                   "select 1"]
     [m] = moves(statements, {"public.t": plain("id")}, {"public.t": plain("id", "z", "a")})
     assert m.free and m.moved == () and m.added == ("z", "a")
-    assert _free(statements, m) == [statements[1], statements[0], "select 1"]
+    ops = [describe(sql) for sql in statements]
+    assert _free(ops, m) == [ops[1], ops[0], ops[2]]
 
 
 def test_a_table_in_order_or_being_dropped_has_no_move() -> None:
@@ -145,5 +147,45 @@ def test_the_rebuild_goes_after_drops_and_column_changes_before_creations() -> N
         'create or replace view "public"."v" as SELECT 1',
         'drop schema if exists "old"',
     ]
-    assert _position(statements, "public.t") == 4
-    assert _position(statements[5:], "public.t") == 0
+    ops = [describe(sql) for sql in statements]
+    assert _position(ops, "public.t") == 4
+    assert _position(ops[5:], "public.t") == 0
+
+
+def test_the_moves_are_known_before_the_diff() -> None:
+    """`predicted` (from the two sides alone) gives the moves `moves` finds in migra's statements,
+    so a plan that rebuilds columns diffs once."""
+    live = {"public.t": plain("id", "email", "gone", "status"), "public.u": plain("b", "a"),
+            "public.ok": plain("a", "b"), "public.dropped": plain("x")}
+    desired = {"public.t": plain("email", "id", "status", "nick", "code"), "public.u": plain("a", "b", "c"),
+               "public.ok": plain("a", "b", "c"), "public.new": plain("q")}
+    statements = ['alter table "public"."t" drop column "gone"', 'alter table "public"."t" add column "code" text',
+                  'alter table "public"."t" add column "nick" text', 'alter table "public"."u" add column "c" text',
+                  'alter table "public"."ok" add column "c" text', 'drop table "public"."dropped"']
+    found = predicted(live, desired, {})
+    assert [(m.table, m.prefix, m.moved, m.added) for m in found] == [
+        ("public.t", ("email",), ("id", "status"), ("nick", "code")), ("public.u", ("a",), ("b",), ("c",))]
+    assert [(m.table, m.prefix, m.moved, m.added) for m in found if not m.free] == \
+        [(m.table, m.prefix, m.moved, m.added) for m in moves(statements, live, desired) if not m.free]
+
+
+def test_a_readded_generated_column_is_rebuilt_not_added() -> None:
+    """Before PostgreSQL 17 a generated column whose expression changes is dropped and added again
+    in one ALTER TABLE (not an ADD COLUMN of its own): it moves with the rebuild."""
+    live = {"public.t": plain("id", "g", "b")}
+    desired = {"public.t": plain("b", "id", "g")}
+    [m] = predicted(live, desired, {"public.t": {"g": False}})
+    statements = ['ALTER TABLE public.t DROP COLUMN g, ADD COLUMN g integer GENERATED ALWAYS AS (1) STORED']
+    [real] = moves(statements, live, desired)
+    assert (m.prefix, m.moved, m.added) == (real.prefix, real.moved, real.added) == (("b",), ("id", "g"), ())
+
+
+def test_a_column_made_generated_is_added_again_by_its_own_statement() -> None:
+    """migra cannot make a column generated: it drops it and adds it (an ADD COLUMN of its own)."""
+    live = {"public.t": table({"id": column(), "g": column(), "b": column()})}
+    desired = {"public.t": table({"b": column(), "id": column(), "g": column(generated="1")})}
+    [m] = predicted(live, desired, {})
+    statements = ['alter table "public"."t" drop column "g"',
+                  'alter table "public"."t" add column "g" integer generated always as (1) stored']
+    [real] = moves(statements, live, desired)
+    assert (m.prefix, m.moved, m.added) == (real.prefix, real.moved, real.added) == (("b",), ("id",), ("g",))

@@ -1,0 +1,1 @@
+CREATE TABLE public.counter (id integer PRIMARY KEY, n integer NOT NULL);

@@ -140,7 +140,14 @@ def mark_interrupted(conn: psycopg.Connection) -> None:
 
 
 def steps_json(steps: Any) -> str:
-    return json.dumps([{"sql": s.sql, "phase": s.phase, "hazards": [h.kind for h in s.hazards]} for s in steps])
+    """The steps as history keeps them: SQL, phase and hazard kinds, and the operation each carries
+    (action, object, lock, spec origin) where it has one."""
+    out = []
+    for s in steps:
+        step = {"sql": s.sql, "phase": s.phase, "hazards": [h.kind for h in s.hazards]}
+        step.update({k: v for k in ("action", "object", "lock", "origin") if (v := getattr(s, k, None))})
+        out.append(step)
+    return json.dumps(out)
 
 
 class Row:

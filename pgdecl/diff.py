@@ -110,8 +110,9 @@ def _literal(text: str) -> str:
 
 def _patch_schemainspect() -> None:
     """Fixes to schemainspect's objects, kept here because this is the one module that may touch migra:
-    enum labels are escaped (a label with `'` gave invalid SQL), and constraints, partial index
-    predicates and policy expressions compare by their parse trees instead of their texts."""
+    enum labels are escaped (a label with `'` gave invalid SQL), constraints, partial index
+    predicates and policy expressions compare by their parse trees instead of their texts, and an
+    index's clustering is not part of it (a changed CLUSTER ON made migra rebuild the index)."""
 
     def quoted_elements(self: Any) -> str:
         return ", ".join(_literal(e) for e in self.elements)
@@ -144,6 +145,9 @@ def _patch_schemainspect() -> None:
                 canonical(self.partial_predicate, "SELECT WHERE {}") == canonical(other.partial_predicate, "SELECT WHERE {}"):
             other = copy.copy(other)
             other.partial_predicate = self.partial_predicate
+        if self.is_clustered != other.is_clustered:  # set in place (pgdecl.engine.kinds.clustering)
+            other = copy.copy(other)
+            other.is_clustered = self.is_clustered
         return bool(index_eq(self, other))
 
     policy_eq = _si.InspectedRowPolicy.__eq__

@@ -234,7 +234,7 @@ def _attached_index(s: ast.Node | None) -> str | None:
 def _alter_table(sql: str, s: ast.AlterTableStmt, concurrent_indexes: set[str],
                  add: Callable[..., None]) -> None:
     """ALTER TABLE on a live table: VALIDATE after the commit; SET NOT NULL through a validated CHECK;
-    a constraint USING an index built concurrently after that index."""
+    a constraint USING an index (or CLUSTER ON one) built concurrently after that index."""
     cmd = s.cmds[0]
     target = f"{ident(s.relation.schemaname or 'public')}.{ident(s.relation.relname)}"
     if cmd.subtype == AlterTableType.AT_ValidateConstraint:
@@ -242,6 +242,8 @@ def _alter_table(sql: str, s: ast.AlterTableStmt, concurrent_indexes: set[str],
     elif cmd.subtype == AlterTableType.AT_AddConstraint and isinstance(cmd.def_, ast.Constraint) \
             and cmd.def_.indexname in concurrent_indexes:
         add(sql, POST)
+    elif cmd.subtype == AlterTableType.AT_ClusterOn and cmd.name in concurrent_indexes:
+        add(sql, POST)  # CLUSTER ON an index built concurrently: after it is built
     elif cmd.subtype == AlterTableType.AT_SetNotNull:
         col = cmd.name
         check = ident(f"{col[:40]}{NOT_NULL_HELPER_SUFFIX}")

@@ -44,7 +44,9 @@ _COLUMN_CMDS = {
 _WEAK_LOCK_CMDS = {AlterTableType.AT_SetStatistics: SHARE_UPDATE_EXCLUSIVE,
                    AlterTableType.AT_ValidateConstraint: SHARE_UPDATE_EXCLUSIVE,
                    AlterTableType.AT_SetRelOptions: SHARE_UPDATE_EXCLUSIVE,
-                   AlterTableType.AT_ResetRelOptions: SHARE_UPDATE_EXCLUSIVE}
+                   AlterTableType.AT_ResetRelOptions: SHARE_UPDATE_EXCLUSIVE,
+                   AlterTableType.AT_ClusterOn: SHARE_UPDATE_EXCLUSIVE,
+                   AlterTableType.AT_DropCluster: SHARE_UPDATE_EXCLUSIVE}
 
 
 def _qualified(names: Iterable[Any]) -> tuple[str, str]:
@@ -230,6 +232,9 @@ def _alter_table(s: ast.AlterTableStmt) -> tuple[set[ObjectId], set[ObjectId], s
             needs |= references(cmd.def_)
             needs |= {ObjectId(COLUMNS, r.schema, r.name) for r in references(cmd.def_) if r.kind == RELATION}
             needs.add(ObjectId(COLUMNS, schema, rv.relname))
+            touches.add(relation_id(rv))
+        elif sub == AlterTableType.AT_ClusterOn and cmd.name:
+            needs.add(ObjectId(RELATION, schema, cmd.name))  # the index it clusters on
             touches.add(relation_id(rv))
         elif sub == AlterTableType.AT_DetachPartition:
             touches |= references(cmd.def_)

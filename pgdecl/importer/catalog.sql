@@ -78,7 +78,7 @@ SELECT i.indexrelid, i.indrelid, c.relname, pg_get_indexdef(i.indexrelid), i.ind
        c.reltablespace <> 0, obj_description(c.oid, 'pg_class'), i.indisvalid,
        EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.conrelid = i.indrelid
                   AND k.contype IN ('p', 'u', 'x')),
-       (SELECT h.inhparent FROM pg_inherits h WHERE h.inhrelid = i.indexrelid), c.relkind
+       (SELECT h.inhparent FROM pg_inherits h WHERE h.inhrelid = i.indexrelid), c.relkind, i.indisclustered
   FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam
  WHERE i.indrelid = ANY(%(rels)s)
  ORDER BY c.relname
@@ -247,16 +247,6 @@ SELECT n.nspname || '.' || o.opfname FROM pg_opfamily o JOIN pg_namespace n
                            ON n.oid = o.opfnamespace WHERE n.nspname = ANY(%(schemas)s)
                            AND @not_ext(pg_opfamily, o.oid)@
 
--- uncovered: text search configuration
-SELECT n.nspname || '.' || c.cfgname FROM pg_ts_config c JOIN pg_namespace n
-                                     ON n.oid = c.cfgnamespace WHERE n.nspname = ANY(%(schemas)s)
-                                     AND @not_ext(pg_ts_config, c.oid)@
-
--- uncovered: text search dictionary
-SELECT n.nspname || '.' || d.dictname FROM pg_ts_dict d JOIN pg_namespace n
-                                  ON n.oid = d.dictnamespace WHERE n.nspname = ANY(%(schemas)s)
-                                  AND @not_ext(pg_ts_dict, d.oid)@
-
 -- uncovered: conversion
 SELECT n.nspname || '.' || c.conname FROM pg_conversion c JOIN pg_namespace n
                       ON n.oid = c.connamespace WHERE n.nspname = ANY(%(schemas)s)
@@ -274,9 +264,6 @@ SELECT w.fdwname FROM pg_foreign_data_wrapper w
 -- uncovered: foreign server
 SELECT s.srvname FROM pg_foreign_server s
                           WHERE @not_ext(pg_foreign_server, s.oid)@
-
--- uncovered: publication
-SELECT p.pubname FROM pg_publication p
 
 -- uncovered: language
 SELECT l.lanname FROM pg_language l WHERE l.oid >= 16384

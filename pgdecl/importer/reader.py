@@ -141,6 +141,7 @@ class Importer:
         self._rules()
         self._statistics()
         self._event_triggers()
+        self._kinds()
         self._dependencies()
         self.propagate()
 
@@ -311,11 +312,15 @@ class Importer:
     def _indexes(self) -> None:
         for row in self.indexes:
             (oid, rel, name, _idef, _unique, _nnd, _nkey, _indkey, am, _pred, reloptions, tablespace, _comment,
-             valid, constraint, _parent, _relkind) = row
-            if constraint or rel not in self.rels:
-                continue
+             valid, constraint, _parent, _relkind, clustered) = row
             owner = self.units.get(("rel", rel))
-            if owner is None:
+            if owner is None or rel not in self.rels:
+                continue
+            if clustered:  # ALTER TABLE ... CLUSTER ON, after the index
+                c = self.unit(("clu", oid), "clustering", f"{owner.name} on {name}", 12, parent=owner.key,
+                              owner_kind=owner.kind, index=name, table=self.rel_sql(rel))
+                c.raw = "the spec format has no CLUSTER ON"
+            if constraint:
                 continue
             u = self.unit(("idx", oid), "index", f"{owner.name}.{name}", 8, parent=owner.key, row=row)
             if not valid:
@@ -381,6 +386,48 @@ class Importer:
         for row in self.event_triggers:
             u = self.unit(("evt", row[0]), "event trigger", row[1], 12, row=row)
             u.raw = "the spec format has no event triggers"
+
+    # kinds the plan engine compares (pgdecl.engine.kinds) that the spec format has no keys for: imported as
+    # the statements their own comparer writes to make them from nothing (label, phase, schema-filter)
+    RAW_KINDS: tuple[tuple[str, str, int], ...] = (
+        ("text_search", "text search objects", 1),
+        ("publications", "publication", 12),
+    )
+
+    def _kinds(self) -> None:
+        import importlib
+
+        for i, (name, label, phase) in enumerate(self.RAW_KINDS):
+            module = importlib.import_module(f"...engine.kinds.{name}", __name__)
+            data = getattr(self, f"_only_{name}")(module.read(self.conn))
+            statements = module.compare({}, data, [])
+            if statements:
+                u = self.unit(("kind", i), label, ", ".join(self._kind_names(data)), phase, statements=statements)
+                u.raw = "the spec format has no keys for them"
+
+    @staticmethod
+    def _kind_names(data: dict[str, Any]) -> list[str]:
+        if all(isinstance(v, dict) and all(isinstance(x, dict) for x in v.values()) for v in data.values()):
+            return sorted(n for v in data.values() for n in v)  # sections of named objects
+        return sorted(data)
+
+    def _in_schemas(self, qualified_name: str) -> bool:
+        """Whether a quoted `schema.name` is in an imported schema."""
+        import re
+
+        m = re.match(r'("(?:[^"]|"")*"|[^."]+)\.', qualified_name)
+        schema = m.group(1) if m else ""
+        return (schema[1:-1].replace('""', '"') if schema.startswith('"') else schema) in self.schemas
+
+    def _only_text_search(self, data: dict[str, Any]) -> dict[str, Any]:
+        return {section: {n: v for n, v in objects.items() if self._in_schemas(n)} for section, objects in data.items()}
+
+    def _only_publications(self, data: dict[str, Any]) -> dict[str, Any]:
+        """The publications of the imported schemas' tables (all of them when no schema is chosen)."""
+        if not self.wanted:
+            return data
+        return {n: p for n, p in data.items() if not p["all_tables"]
+                and all(self._in_schemas(t[0]) for t in p["tables"]) and all(s in self.schemas for s in p["schemas"])}
 
     # -- dependencies ------------------------------------------------------------------------------------
 

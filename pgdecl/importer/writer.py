@@ -123,8 +123,19 @@ class Writer(ObjectWriter, DatabaseWriter):
 
 
 # unit kind (the first part of its key) -> the method that writes it
+def _clu(self: Writer, u: Unit, per_schema: dict[str, dict[str, Any]]) -> None:
+    self.note_raw(u)
+    what = "MATERIALIZED VIEW" if u.data["owner_kind"] == "materialized view" else "TABLE"
+    self.raw(u, f"ALTER {what} {u.data['table']} CLUSTER ON {quote_ident(u.data['index'])}")
+
+
+def _kind(self: Writer, u: Unit, per_schema: dict[str, dict[str, Any]]) -> None:
+    self.note_raw(u)
+    self.raw(u, *u.data["statements"])
+
+
 HANDLERS: dict[str, Callable[[Writer, Unit, PerSchema], None]] = {
     "coll": Writer._coll, "type": Writer._type, "fn": Writer._fn, "rel": Writer._rel, "def": Writer._def,
     "con": Writer._con, "idx": Writer._idx, "trg": Writer._trg, "pol": Writer._pol, "tx": Writer._tx,
-    "rule": Writer._rule, "stat": Writer._stat, "evt": Writer._evt,
+    "rule": Writer._rule, "stat": Writer._stat, "evt": Writer._evt, "kind": _kind, "clu": _clu,
 }

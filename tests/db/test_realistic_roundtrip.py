@@ -46,6 +46,7 @@ SCHEMAS: dict[str, tuple[str | None, tuple[str, ...], tuple[str, str]]] = {
     "partitioned": ("gitlab_partitioned.sql", (), ("public", "audit_events")),
     "pagila": ("pagila-schema.sql", (), ("public", "actor")),
     "multi500": (None, ("app_reader", "app_writer"), ("sales", "t0001")),
+    "every_kind": ("every_kind.sql", (), ("app", "rooms")),
 }
 
 # schema -> reason: strict xfails, so a fix shows up as XPASS and the entry must go

@@ -1,0 +1,46 @@
+"""The index a table is clustered on (`ALTER TABLE t CLUSTER ON i`, which CLUSTER without an index
+name uses): schemainspect counts it part of the index, so migra dropped and made the index again;
+here it is set or cleared in place (SHARE UPDATE EXCLUSIVE, no rewrite). CLUSTER itself is left to
+the operator: it rewrites the table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+
+from ..describe import describe
+from ..graph import sql
+from ..ops import RELATION, ObjectId
+
+NAME = "clustering"
+
+
+def read(conn: psycopg.Connection[Any]) -> dict[str, Any]:
+    """relation -> {"kind": "TABLE" or "MATERIALIZED VIEW", "index": bare quoted index name}."""
+    return {rel: {"kind": "MATERIALIZED VIEW" if kind == "m" else "TABLE", "index": index}
+            for rel, kind, index in conn.execute(sql("clustering")).fetchall()}
+
+
+def _unquote(part: str) -> str:
+    return part[1:-1].replace('""', '"') if part.startswith('"') else part
+
+
+def _dropped(rel: str, planned: list[str], index: str | None = None) -> bool:
+    """Whether the plan drops the relation, or with `index` that index of its schema (its
+    clustering goes with it)."""
+    schema, _, name = rel.partition(".")
+    target = ObjectId(RELATION, _unquote(schema), _unquote(index if index is not None else name))
+    return any(target in describe(s).removes for s in planned if s.lstrip()[:4].upper() == "DROP")
+
+
+def compare(live: dict[str, Any], desired: dict[str, Any], planned: list[str]) -> list[str]:
+    out: list[str] = []
+    for rel in sorted(set(live) | set(desired)):
+        have, want = live.get(rel), desired.get(rel)
+        if want is not None and (have is None or have["index"] != want["index"]
+                                 or _dropped(rel, planned, want["index"])):  # made again (swapped in)
+            out.append(f"ALTER {want['kind']} {rel} CLUSTER ON {want['index']}")
+        elif want is None and have is not None and not _dropped(rel, planned):
+            out.append(f"ALTER {have['kind']} {rel} SET WITHOUT CLUSTER")
+    return out

@@ -135,6 +135,15 @@ def _define(s: ast.DefineStmt) -> tuple[ObjectId, set[ObjectId], set[ObjectId]]:
     return obj, {obj} | literal_names(schema, name), needs
 
 
+def cast_id(source: ast.TypeName, target: ast.TypeName) -> ObjectId:
+    """A cast by its types' bare internal names (`pair AS int4`), as the dependency graph names it."""
+    def bare(t: ast.TypeName) -> str:
+        names = list(t.names or ())
+        return str(getattr(names[-1], "sval", "")) + ("[]" if t.arrayBounds else "") if names else ""
+
+    return ObjectId("cast", "", f"{bare(source)} AS {bare(target)}")
+
+
 def key_id(table: ast.RangeVar, columns: Iterable[Any] | None) -> ObjectId:
     """A unique key of a table (constraint or unique index) as foreign keys need it; `()` for the
     primary key a foreign key without columns references."""
@@ -260,6 +269,10 @@ def _drop(s: ast.DropStmt) -> set[ObjectId]:
             out.add(ObjectId(TYPE, *_qualified(names)))
         elif s.removeType in _FUNCTION_DROPS and isinstance(obj, ast.ObjectWithArgs):
             out.add(ObjectId(FUNCTION, *_qualified(obj.objname)))
+        elif s.removeType == ObjectType.OBJECT_OPERATOR and isinstance(obj, ast.ObjectWithArgs):
+            out.add(ObjectId("operator", *_qualified(obj.objname)))
+        elif s.removeType == ObjectType.OBJECT_CAST and isinstance(obj, tuple) and len(obj) == 2:
+            out.add(cast_id(obj[0], obj[1]))
         elif s.removeType in _QUALIFIED_DROPS and isinstance(obj, tuple):
             out.add(ObjectId(_QUALIFIED_DROPS[s.removeType], *_qualified(obj)))
         elif s.removeType in _GLOBAL_DROPS:
@@ -354,6 +367,12 @@ def _describe(sql: str) -> Operation:
     elif isinstance(s, ast.AlterTableStmt):
         provides, needs, removes, touches, lock = _alter_table(s)
         action, obj = ALTER, relation_id(s.relation)
+    elif isinstance(s, ast.CreateCastStmt):
+        obj = cast_id(s.sourcetype, s.targettype)
+        action, provides = CREATE, {obj}
+        needs = references(s.sourcetype) | references(s.targettype)
+        if s.func is not None and s.func.objname:
+            needs.add(ObjectId(FUNCTION, *_qualified(s.func.objname)))
     elif isinstance(s, ast.DropStmt):
         removes = _drop(s)
         action = DROP

@@ -231,12 +231,6 @@ SELECT t.oid, quote_ident(n.nspname) || '.' || quote_ident(c.collname)
   FROM pg_type t JOIN pg_collation c ON c.oid = t.typcollation JOIN pg_namespace n ON n.oid = c.collnamespace
  WHERE t.oid = ANY(%(types)s)
 
--- uncovered: operator
-SELECT n.nspname || '.' || o.oprname || '(' || coalesce(format_type(o.oprleft, NULL), 'NONE')
-                    || ', ' || coalesce(format_type(o.oprright, NULL), 'NONE') || ')'
-                    FROM pg_operator o JOIN pg_namespace n ON n.oid = o.oprnamespace
-                    WHERE n.nspname = ANY(%(schemas)s) AND @not_ext(pg_operator, o.oid)@
-
 -- uncovered: operator class
 SELECT n.nspname || '.' || o.opcname FROM pg_opclass o JOIN pg_namespace n
                           ON n.oid = o.opcnamespace WHERE n.nspname = ANY(%(schemas)s)
@@ -251,11 +245,6 @@ SELECT n.nspname || '.' || o.opfname FROM pg_opfamily o JOIN pg_namespace n
 SELECT n.nspname || '.' || c.conname FROM pg_conversion c JOIN pg_namespace n
                       ON n.oid = c.connamespace WHERE n.nspname = ANY(%(schemas)s)
                       AND @not_ext(pg_conversion, c.oid)@
-
--- uncovered: cast
-SELECT format_type(c.castsource, NULL) || ' AS ' || format_type(c.casttarget, NULL) FROM pg_cast c
-                WHERE c.oid >= 16384 AND @not_ext(pg_cast, c.oid)@ AND NOT EXISTS (SELECT 1 FROM pg_depend di
-                      WHERE di.classid = 'pg_cast'::regclass AND di.objid = c.oid AND di.deptype = 'i')
 
 -- uncovered: foreign data wrapper
 SELECT w.fdwname FROM pg_foreign_data_wrapper w

@@ -391,6 +391,8 @@ class Importer:
     # the statements their own comparer writes to make them from nothing (label, phase, schema-filter)
     RAW_KINDS: tuple[tuple[str, str, int], ...] = (
         ("text_search", "text search objects", 1),
+        ("operators", "operator", 2),
+        ("casts", "cast", 3),
         ("publications", "publication", 12),
     )
 
@@ -421,6 +423,17 @@ class Importer:
 
     def _only_text_search(self, data: dict[str, Any]) -> dict[str, Any]:
         return {section: {n: v for n, v in objects.items() if self._in_schemas(n)} for section, objects in data.items()}
+
+    def _only_operators(self, data: dict[str, Any]) -> dict[str, Any]:
+        return {n: o for n, o in data.items() if self._in_schemas(n)}
+
+    def _only_casts(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Casts belong to no schema: imported with the whole database only."""
+        if self.wanted and data:
+            self.skipped += [RawItem("cast", n, "casts belong to the whole database: import it without "
+                                                "choosing schemas to take them") for n in sorted(data)]
+            return {}
+        return data
 
     def _only_publications(self, data: dict[str, Any]) -> dict[str, Any]:
         """The publications of the imported schemas' tables (all of them when no schema is chosen)."""

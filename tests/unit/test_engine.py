@@ -277,3 +277,51 @@ def test_a_default_set_on_a_live_column_waits_for_its_new_function() -> None:
         "CREATE OR REPLACE FUNCTION public.default_rate() RETURNS numeric LANGUAGE sql AS 'SELECT 0.05'",
     )]
     assert sqls(order(ops))[0].startswith("CREATE OR REPLACE FUNCTION public.default_rate()")
+
+
+def test_operators_and_casts_are_dropped_before_the_functions_they_use() -> None:
+    """DROP OPERATOR / DROP CAST remove what the live graph says depends on a dropped function."""
+    ops = [describe(s) for s in (
+        'drop function if exists "util"."mul"(x integer, y integer)',
+        'drop function if exists "util"."pair_sum"(p pair)',
+        "DROP CAST (pair AS integer)",
+        "DROP OPERATOR util.#* (integer, integer)",
+    )]
+    live = from_rows([("operator", "util", "#*", "function", "util", "mul", "n"),
+                      ("cast", "", "pair AS int4", "function", "util", "pair_sum", "n")])
+    out = sqls(order(ops, live=live))
+    assert out.index("DROP OPERATOR util.#* (integer, integer)") < out.index(ops[0].sql)
+    assert out.index("DROP CAST (pair AS integer)") < out.index(ops[1].sql)
+
+
+def test_a_cast_and_an_operator_wait_for_their_functions_and_types() -> None:
+    cast = describe("CREATE CAST (public.pair AS integer) WITH FUNCTION util.pair_sum(public.pair) AS IMPLICIT")
+    assert cast.action == "create" and str(cast.obj) == "cast pair AS int4"
+    assert {ObjectId("function", "util", "pair_sum"), ObjectId("type", "public", "pair")} <= cast.needs
+    operator = describe("CREATE OPERATOR util.#* (LEFTARG = integer, RIGHTARG = integer, FUNCTION = util.mul)")
+    ops = [operator, cast, describe("CREATE FUNCTION util.mul(x integer, y integer) RETURNS integer "
+                                    "LANGUAGE sql AS 'SELECT x * y'"),
+           describe("CREATE FUNCTION util.pair_sum(p public.pair) RETURNS integer LANGUAGE sql AS 'SELECT 1'"),
+           describe("CREATE TYPE public.pair AS (a integer, b integer)")]
+    out = sqls(order(ops))
+    assert out.index(ops[2].sql) < out.index(operator.sql)
+    assert out.index(ops[3].sql) < out.index(cast.sql) and out.index(ops[4].sql) < out.index(ops[3].sql)
+
+
+def test_cluster_on_waits_for_its_index_and_takes_a_weak_lock() -> None:
+    from pgdecl.engine.kinds import clustering
+
+    cluster = describe("ALTER TABLE public.t CLUSTER ON t_at_idx")
+    assert cluster.lock == SHARE_UPDATE_EXCLUSIVE and rel("t_at_idx") in cluster.needs
+    index = describe("CREATE INDEX t_at_idx ON public.t (at)")
+    assert sqls(order([cluster, index])) == [index.sql, cluster.sql]
+    live = {"public.t": {"kind": "TABLE", "index": "t_old"}, "public.gone": {"kind": "TABLE", "index": "g_idx"},
+            "public.u": {"kind": "TABLE", "index": "u_idx"}, "public.w": {"kind": "TABLE", "index": "w_idx"}}
+    desired = {"public.t": {"kind": "TABLE", "index": "t_at_idx"}, "public.w": {"kind": "TABLE", "index": "w_idx"}}
+    planned = ['drop table "public"."gone"', 'drop index if exists "public"."w_idx"',
+               "CREATE INDEX w_idx ON public.w (x DESC)"]
+    assert clustering.compare(live, desired, planned) == [
+        "ALTER TABLE public.t CLUSTER ON t_at_idx",       # another index
+        "ALTER TABLE public.u SET WITHOUT CLUSTER",       # no longer clustered (gone: dropped with its table)
+        "ALTER TABLE public.w CLUSTER ON w_idx",          # its index made again: clustered again
+    ]

@@ -68,6 +68,17 @@ WITH ids AS (
     SELECT 'pg_event_trigger'::regclass, e.oid, 0, 'event_trigger', '', e.evtname::text FROM pg_event_trigger e
     UNION ALL
     SELECT 'pg_publication'::regclass, p.oid, 0, 'publication', '', p.pubname::text FROM pg_publication p
+    UNION ALL
+    SELECT 'pg_operator'::regclass, o.oid, 0, 'operator', n.nspname, o.oprname::text
+      FROM pg_operator o JOIN pg_namespace n ON n.oid = o.oprnamespace WHERE o.oid >= 16384
+    UNION ALL
+    SELECT 'pg_cast'::regclass, c.oid, 0, 'cast', '',
+           (SELECT CASE WHEN t.typelem <> 0 AND t.typlen = -1 THEN e.typname || '[]' ELSE t.typname END
+              FROM pg_type t LEFT JOIN pg_type e ON e.oid = t.typelem WHERE t.oid = c.castsource)
+           || ' AS ' ||
+           (SELECT CASE WHEN t.typelem <> 0 AND t.typlen = -1 THEN e.typname || '[]' ELSE t.typname END
+              FROM pg_type t LEFT JOIN pg_type e ON e.oid = t.typelem WHERE t.oid = c.casttarget)
+      FROM pg_cast c WHERE c.oid >= 16384
 )
 SELECT DISTINCT o.kind, o.schema, o.name, r.kind, r.schema, r.name, d.deptype::text
   FROM pg_depend d

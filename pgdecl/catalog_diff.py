@@ -65,8 +65,9 @@ SELECT CASE t.typtype WHEN 'd' THEN 'DOMAIN ' ELSE 'TYPE ' END || quote_ident(n.
   FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
  WHERE {_NS} AND t.typtype IN ('e', 'd')
 UNION ALL
-SELECT 'FUNCTION ' || quote_ident(n.nspname) || '.' || quote_ident(p.proname)
-       || '(' || pg_get_function_identity_arguments(p.oid) || ')', obj_description(p.oid, 'pg_proc'),
+SELECT CASE p.prokind WHEN 'p' THEN 'PROCEDURE ' ELSE 'FUNCTION ' END || quote_ident(n.nspname) || '.'
+       || quote_ident(p.proname) || '(' || pg_get_function_identity_arguments(p.oid) || ')',
+       obj_description(p.oid, 'pg_proc'),
        n.nspname || '.' || p.proname
   FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
  WHERE {_NS} AND p.prokind IN ('f', 'p')

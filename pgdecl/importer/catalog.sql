@@ -250,10 +250,6 @@ SELECT n.nspname || '.' || c.conname FROM pg_conversion c JOIN pg_namespace n
 SELECT w.fdwname FROM pg_foreign_data_wrapper w
                                 WHERE @not_ext(pg_foreign_data_wrapper, w.oid)@
 
--- uncovered: foreign server
-SELECT s.srvname FROM pg_foreign_server s
-                          WHERE @not_ext(pg_foreign_server, s.oid)@
-
 -- uncovered: language
 SELECT l.lanname FROM pg_language l WHERE l.oid >= 16384
                     AND @not_ext(pg_language, l.oid)@

@@ -220,11 +220,9 @@ class Importer:
                 if tablespace:
                     self.notes.append(f"{kind} {u.name} lives in a tablespace; tablespaces are not imported")
                 continue
-            if relkind == "f":
+            if relkind == "f":  # written with its server by the foreign kind (_kinds)
                 u = self.unit(("rel", oid), "foreign table", f"{schema}.{name}", 4, row=r)
                 u.raw = "skip"
-                self.skipped.append(RawItem("foreign table", u.name, "foreign tables (and their servers) are not "
-                                                                     "imported"))
                 continue
             u = self.unit(("rel", oid), "table", f"{schema}.{name}", 4, row=r)
             cols = self.columns.get(oid, [])
@@ -393,6 +391,7 @@ class Importer:
         ("text_search", "text search objects", 1),
         ("operators", "operator", 2),
         ("casts", "cast", 3),
+        ("foreign", "foreign server, user mapping or foreign table", 4),
         ("publications", "publication", 12),
     )
 
@@ -434,6 +433,19 @@ class Importer:
                                                 "choosing schemas to take them") for n in sorted(data)]
             return {}
         return data
+
+    def _only_foreign(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Foreign tables of the imported schemas, and the servers and user mappings: all of them, or
+        with schemas chosen those the tables use. A mapping's password is never read: noted."""
+        tables = {n: t for n, t in data.get("tables", {}).items() if self._in_schemas(n)}
+        servers = data.get("servers", {})
+        if self.wanted:
+            servers = {n: s for n, s in servers.items() if n in {t["server"] for t in tables.values()}}
+        mappings = {k: m for k, m in data.get("mappings", {}).items() if k.split(" SERVER ", 1)[1] in servers}
+        if mappings:
+            self.notes.append(f"{len(mappings)} user mapping(s) imported without their password: pgdecl never reads "
+                              "it; set it outside pgdecl (ALTER USER MAPPING ... OPTIONS (ADD password '...'))")
+        return {"servers": servers, "mappings": mappings, "tables": tables}
 
     def _only_publications(self, data: dict[str, Any]) -> dict[str, Any]:
         """The publications of the imported schemas' tables (all of them when no schema is chosen)."""

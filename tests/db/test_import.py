@@ -492,3 +492,61 @@ def test_cli(sink, tmp_path: Path) -> None:
     forced = runner.invoke(main, ["import", "--database-url", sink.conninfo, "-o", str(out), "--force"])
     assert forced.exit_code == 0 and "replaced 5 existing spec file(s)" in forced.output
     assert not (out / "stale.yaml").exists()
+
+
+# -- kinds the spec format has no keys for, written by their engine modules ---------------------------------
+
+ENGINE_KINDS_SQL = """
+CREATE EXTENSION IF NOT EXISTS postgres_fdw;
+CREATE SCHEMA remote;
+CREATE SERVER billing_srv FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host 'billing.internal', dbname 'billing');
+CREATE USER MAPPING FOR CURRENT_USER SERVER billing_srv OPTIONS (user 'reader', password 'hunter2-secret');
+CREATE FOREIGN TABLE remote.invoices (id bigint NOT NULL, total numeric(12,2)) SERVER billing_srv
+    OPTIONS (schema_name 'public', table_name 'invoices');
+CREATE TEXT SEARCH DICTIONARY public.simple_nostop (TEMPLATE = pg_catalog.simple, STOPWORDS = english);
+CREATE TEXT SEARCH CONFIGURATION public.plain (COPY = pg_catalog.simple);
+ALTER TEXT SEARCH CONFIGURATION public.plain ALTER MAPPING FOR asciiword WITH public.simple_nostop;
+CREATE TABLE public.docs (id integer PRIMARY KEY, body text NOT NULL, at timestamptz);
+CREATE INDEX docs_at_idx ON public.docs (at);
+ALTER TABLE public.docs CLUSTER ON docs_at_idx;
+CREATE INDEX docs_body_fts ON public.docs USING gin (to_tsvector('public.plain'::regconfig, body));
+CREATE PUBLICATION docs_pub FOR TABLE public.docs (id, body) WHERE (id > 0);
+CREATE TYPE public.pair AS (a integer, b integer);
+CREATE FUNCTION public.pair_sum(p public.pair) RETURNS integer LANGUAGE sql IMMUTABLE AS $$ SELECT p.a + p.b $$;
+CREATE CAST (public.pair AS integer) WITH FUNCTION public.pair_sum(public.pair) AS ASSIGNMENT;
+CREATE FUNCTION public.add(x integer, y integer) RETURNS integer LANGUAGE sql IMMUTABLE AS $$ SELECT x + y $$;
+CREATE OPERATOR public.## (LEFTARG = integer, RIGHTARG = integer, FUNCTION = public.add);
+"""
+
+
+def test_engine_kinds_imported_as_raw_sql(server, admin, tmp_path: Path) -> None:
+    """Foreign servers, user mappings and tables, text search objects, publications, casts, operators and
+    CLUSTER ON are imported as the SQL their kind modules write: the plan against the source is empty, the
+    project applies into an empty database and plans empty there, and a mapping's password is never read."""
+    out = tmp_path / "imported"
+    with fresh_database(admin, "impkinds_") as db:
+        run_sql(db, ENGINE_KINDS_SQL)
+        result = import_database(out, db.conninfo, server=server)
+        assert_empty_plan(out, db, admin, server)
+    raw = (out / "90_raw.sql").read_text()
+    for made in ("CREATE SERVER billing_srv FOREIGN DATA WRAPPER postgres_fdw",
+                 "CREATE USER MAPPING FOR postgres SERVER billing_srv OPTIONS (user 'reader')",
+                 "CREATE FOREIGN TABLE remote.invoices", "CREATE TEXT SEARCH DICTIONARY public.simple_nostop",
+                 "CREATE TEXT SEARCH CONFIGURATION public.plain", "CREATE PUBLICATION docs_pub",
+                 "CREATE CAST (pair AS integer) WITH FUNCTION", "CREATE OPERATOR public.##",
+                 "ALTER TABLE public.docs CLUSTER ON docs_at_idx"):
+        assert made in raw, f"{made!r} not in the imported raw SQL:\n{raw}"
+    everything = "".join(p.read_text() for p in out.iterdir()) + summary_text(result)
+    assert "hunter2" not in everything
+    assert any("without their password" in n for n in result.notes)
+    with fresh_database(admin, "impkinds_copy_") as copy:
+        run_sql(copy, "CREATE EXTENSION IF NOT EXISTS postgres_fdw")
+        applied = apply(str(out), copy.conninfo, admin.conninfo, server=server)
+        assert applied.after is not None and applied.after.empty
+        with psycopg.connect(copy.conninfo) as conn:
+            assert conn.execute("SELECT count(*) FROM pg_foreign_table").fetchone() == (1,)
+            assert conn.execute("SELECT pubname FROM pg_publication").fetchall() == [("docs_pub",)]
+            assert conn.execute("SELECT 2 OPERATOR(public.##) 3").fetchone() == (5,)
+            assert conn.execute("SELECT ROW(2, 3)::public.pair::integer").fetchone() == (5,)
+            assert conn.execute("SELECT indisclustered FROM pg_index WHERE indexrelid = 'docs_at_idx'::regclass"
+                                ).fetchone() == (True,)

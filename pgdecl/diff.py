@@ -180,6 +180,29 @@ def _patch_schemainspect() -> None:
         same.roles = [r if r == "public" else role(r) for r in self.roles or ()]
         return str(policy_create.fget(same))
 
+    # a column's collation as a (qualified, quoted) name: schemainspect read the bare name and quoted
+    # it, so `text COLLATE app.ci` was created as `collate "ci"` (no such collation, or another one)
+    bare_collation = ("(SELECT c.collname FROM pg_catalog.pg_collation c, pg_catalog.pg_type t\n"
+                      "     WHERE c.oid = a.attcollation")
+    qualified_collation = ("(SELECT CASE WHEN cn.nspname = 'pg_catalog' THEN quote_ident(c.collname) "
+                           "ELSE quote_ident(cn.nspname) || '.' || quote_ident(c.collname) END "
+                           "FROM pg_catalog.pg_collation c JOIN pg_catalog.pg_namespace cn ON cn.oid = c.collnamespace, "
+                           "pg_catalog.pg_type t\n     WHERE c.oid = a.attcollation")
+    if bare_collation in _si.ALL_RELATIONS_QUERY:
+        _si.ALL_RELATIONS_QUERY = _si.ALL_RELATIONS_QUERY.replace(bare_collation, qualified_collation)
+        _si.ColumnInfo.collation_subclause = property(
+            lambda self: f" collate {self.collation}" if self.collation else "")
+    creation = _si.ColumnInfo.creation_clause
+
+    def creation_collated(self: Any) -> str:
+        # schemainspect's CREATE TABLE left out every column's collation (only ADD COLUMN had it)
+        text = str(creation.fget(self))
+        head = f"{self.quoted_name} {self.dbtypestr}"
+        return head + self.collation_subclause + text[len(head):] if self.collation else text
+
+    _si.ColumnInfo.creation_clause = property(creation_collated)
+    _si.ColumnInfo.add_column_clause = property(lambda self: f"add column {self.creation_clause}")
+
     _si.InspectedConstraint.__eq__ = constraint_eq
     _si.InspectedIndex.__eq__ = index_eq_canonical
     _si.InspectedRowPolicy.__eq__ = policy_eq_canonical

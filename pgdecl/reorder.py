@@ -287,7 +287,7 @@ def rebuild(move: Move, live: dict[str, Any], desired: dict[str, Any], pulled: d
         d = defs[c]
         definition = f"{ident(c)} {d['type']}"
         if d["collation"]:
-            definition += f" COLLATE {ident(d['collation'])}"
+            definition += f" COLLATE {d['collation']}"  # qualified and quoted (pgdecl.diff)
         if d["generated"]:
             definition += f" GENERATED ALWAYS AS ({d['generated']}) STORED"
         adds.append(f"ADD COLUMN {definition}")

@@ -9,6 +9,7 @@ import psycopg
 
 from ...render import literal
 from ..graph import sql
+from ..remake import drop_create
 
 NAME = "casts"
 _CONTEXT = {"e": "", "a": " AS ASSIGNMENT", "i": " AS IMPLICIT"}
@@ -21,25 +22,15 @@ def read(conn: psycopg.Connection[Any]) -> dict[str, Any]:
 
 def _create(c: dict[str, Any]) -> list[str]:
     how = {"f": f"WITH FUNCTION {c['function']}", "i": "WITH INOUT", "b": "WITHOUT FUNCTION"}[c["method"]]
-    out = [f"CREATE CAST ({c['source']} AS {c['target']}) {how}{_CONTEXT.get(c['context'], '')}"]
+    out = [f"CREATE CAST {_pair(c)} {how}{_CONTEXT.get(c['context'], '')}"]
     if c["comment"] is not None:
-        out.append(f"COMMENT ON CAST ({c['source']} AS {c['target']}) IS {literal(c['comment'])}")
+        out.append(f"COMMENT ON CAST {_pair(c)} IS {literal(c['comment'])}")
     return out
+
+
+def _pair(c: dict[str, Any]) -> str:
+    return f"({c['source']} AS {c['target']})"
 
 
 def compare(live: dict[str, Any], desired: dict[str, Any], planned: list[str]) -> list[str]:
-    out: list[str] = []
-    for key in sorted(set(live) | set(desired)):
-        have, want = live.get(key), desired.get(key)
-        if want is None and have is not None:
-            out.append(f"DROP CAST ({have['source']} AS {have['target']})")
-        elif have is None and want is not None:
-            out += _create(want)
-        elif have is not None and want is not None and have != want:
-            if {k: v for k, v in have.items() if k != "comment"} != {k: v for k, v in want.items() if k != "comment"}:
-                out.append(f"DROP CAST ({have['source']} AS {have['target']})")
-                out += _create(want)
-            else:
-                out.append(f"COMMENT ON CAST ({want['source']} AS {want['target']}) IS "
-                           f"{'NULL' if want['comment'] is None else literal(want['comment'])}")
-    return out
+    return drop_create(live, desired, lambda c: f"DROP CAST {_pair(c)}", _create, lambda c: f"CAST {_pair(c)}")

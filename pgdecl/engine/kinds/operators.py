@@ -10,6 +10,7 @@ import psycopg
 
 from ...render import literal
 from ..graph import sql
+from ..remake import drop_create
 
 NAME = "operators"
 
@@ -44,18 +45,5 @@ def _create(o: dict[str, Any]) -> list[str]:
 
 
 def compare(live: dict[str, Any], desired: dict[str, Any], planned: list[str]) -> list[str]:
-    out: list[str] = []
-    for key in sorted(set(live) | set(desired)):
-        have, want = live.get(key), desired.get(key)
-        if want is None and have is not None:
-            out.append(f"DROP OPERATOR {_signature(have)}")
-        elif have is None and want is not None:
-            out += _create(want)
-        elif have != want and want is not None and have is not None:
-            if {k: v for k, v in have.items() if k != "comment"} != {k: v for k, v in want.items() if k != "comment"}:
-                out.append(f"DROP OPERATOR {_signature(have)}")
-                out += _create(want)
-            else:
-                out.append(f"COMMENT ON OPERATOR {_signature(want)} IS "
-                           f"{'NULL' if want['comment'] is None else literal(want['comment'])}")
-    return out
+    return drop_create(live, desired, lambda o: f"DROP OPERATOR {_signature(o)}", _create,
+                       lambda o: f"OPERATOR {_signature(o)}")

@@ -1,6 +1,6 @@
 -- Column options a user can set (n_distinct...), internal ones left out (pgdecl.attoptions): per
 -- column (key as in column_acl.sql) the relation's name, its ALTER target and the sorted options.
--- {user_attoptions} is filled in by pgdecl.attoptions.sql_user_attoptions.
+-- The user_attoptions placeholder below is filled in by pgdecl.attoptions.sql_user_attoptions.
 SELECT 'COLUMN ' || quote_ident(n.nspname) || '.' || quote_ident(c.relname) || '.' || quote_ident(a.attname),
        n.nspname || '.' || c.relname,
        CASE c.relkind WHEN 'm' THEN 'MATERIALIZED VIEW ' WHEN 'f' THEN 'FOREIGN TABLE ' ELSE 'TABLE ' END

@@ -21,11 +21,13 @@ Owners = dict[str, tuple[str, str]]  # object as GRANT names it -> (owner when t
 
 def read(conn: psycopg.Connection[Any]) -> dict[str, Any]:
     """`objects`: per object as GRANT names it, its schema.name, ALTER keyword, pg_default_acl kind,
-    schema, owner, whether it follows a table's owner, and ACL entries."""
+    schema, owner, whether it follows a table's owner, ACL entries and the privileges revoked from
+    its owner itself."""
     objects = {}
-    for name, target, alter_kind, defkind, schema, owner, tied, entries in conn.execute(sql("objects")).fetchall():
+    for name, target, alter_kind, defkind, schema, owner, tied, entries, revoked in conn.execute(sql("objects")):
         objects[target] = {"name": name, "alter": alter_kind, "defkind": defkind, "schema": schema,
-                           "owner": owner, "tied": tied, "acl": acl.entries(entries)}
+                           "owner": owner, "tied": tied, "acl": acl.entries(entries),
+                           "owner_revoked": frozenset(revoked or ())}
     return {"objects": objects}
 
 

@@ -29,16 +29,20 @@ _DATABASE_PRIVILEGES = {"connect": {"CONNECT"}, "temporary": {"TEMPORARY"}, "cre
 
 
 def read(conn: psycopg.Connection[Any]) -> dict[str, Any]:
-    """`columns`: column privileges per column; `default_acls`: (role, schema or '', kind) -> entries;
+    """`columns`: column privileges per column; `default_acls`: (role, schema or '', kind) -> entries,
+    `default_acl_builtin`: (role, kind) -> what a missing global row means, for the global rows;
     `database`: the current database's name, owner and ACL. (Objects' ACLs: pgdecl.engine.kinds.owners.)"""
     columns = {key: {"name": name, "table": target, "column": col, "owner": owner, "acl": acl.entries(entries)}
                for key, name, target, col, owner, entries in conn.execute(sql("column_acl")).fetchall()}
-    default_acls = {(role, schema, kind): acl.entries(entries)
-                    for role, schema, kind, entries in conn.execute(sql("default_acl")).fetchall()}
+    default_acls, builtin = {}, {}
+    for role, schema, kind, entries, default in conn.execute(sql("default_acl")).fetchall():
+        default_acls[(role, schema, kind)] = acl.entries(entries)
+        if default is not None:
+            builtin[(role, kind)] = acl.entries(default)
     row = conn.execute(sql("database_acl")).fetchone()
     assert row is not None
     db_name, db_owner, db_acl = row
-    return {"columns": columns, "default_acls": default_acls,
+    return {"columns": columns, "default_acls": default_acls, "default_acl_builtin": builtin,
             "database": {"name": db_name, "owner": db_owner, "acl": acl.entries(db_acl)}}
 
 
@@ -66,7 +70,31 @@ def _objects(ctx: Context) -> list[str]:
         want_acl = acl.acl(want["acl"], {want["owner"], final})
         out += acl.statements(target, have_acl, want_acl)
         revoked[target] = {k for k in have_acl if k not in want_acl}
+        if current == final:
+            have_revoked = _fresh_owner_revoked(live, want["defkind"]) if fresh else have.get("owner_revoked", ())
+            out += _owner_own(target, final, set(have_revoked), set(want.get("owner_revoked", ())))
     return out + _columns(ctx, who, revoked)
+
+
+def _fresh_owner_revoked(live: dict[str, Any], defkind: str) -> frozenset[str]:
+    """What the applying role's global default privileges take from it on an object it creates."""
+    user = live["user"]
+    row = live["default_acls"].get((user, "", defkind))
+    builtin = live.get("default_acl_builtin", {}).get((user, defkind))
+    if row is None or builtin is None:
+        return frozenset()
+    return frozenset(p for g, p, _o in builtin if g == user) - {p for g, p, _o in row if g == user}
+
+
+def _owner_own(target: str, owner: str, have: set[str], want: set[str]) -> list[str]:
+    """An owner's own privileges, where one side has taken some from it (REVOKE ... FROM owner, or
+    objects made under default privileges that do)."""
+    out = []
+    if want - have:
+        out.append(f"REVOKE {acl.privileges(want - have)} ON {target} FROM {ident(owner)}")
+    if have - want:
+        out.append(f"GRANT {acl.privileges(have - want)} ON {target} TO {ident(owner)}")
+    return out
 
 
 def _columns(ctx: Context, who: owners.Owners, revoked: dict[str, set[tuple[str, str]]]) -> list[str]:
@@ -98,18 +126,31 @@ def _columns(ctx: Context, who: owners.Owners, revoked: dict[str, set[tuple[str,
 
 
 def _defaults(live: dict[str, Any], desired: dict[str, Any]) -> list[str]:
-    """ALTER DEFAULT PRIVILEGES IN SCHEMA of the applying role. Its global default privileges and
-    those of other roles are not in the specs and are left alone."""
+    """ALTER DEFAULT PRIVILEGES [FOR ROLE r] [IN SCHEMA s] of every role, global ones included (an
+    owner revoking its own defaults, PUBLIC's EXECUTE on functions), in the schemas the specs have.
+    The role loading each side is the same role on the other (the applying one): FOR ROLE is written
+    for other roles only. A global row missing on one side means PostgreSQL's built-in default."""
     schemas = {o["name"] for o in desired["objects"].values() if o["alter"] == "SCHEMA"}
-    keys = {(s, k) for (role, s, k) in desired["default_acls"] if role == desired["user"] and s}
-    keys |= {(s, k) for (role, s, k) in live["default_acls"] if role == live["user"] and s in schemas}
+
+    def rows(side: dict[str, Any]) -> dict[tuple[str, str, str], frozenset[acl.Entry]]:
+        return {("" if role == side["user"] else role, s, k): v for (role, s, k), v in side["default_acls"].items()
+                if s == "" or s in schemas}
+
+    def builtin(side: dict[str, Any]) -> dict[tuple[str, str], frozenset[acl.Entry]]:
+        return {("" if role == side["user"] else role, k): v
+                for (role, k), v in side.get("default_acl_builtin", {}).items()}
+
+    have_rows, want_rows = rows(live), rows(desired)
+    defaults = {**builtin(desired), **builtin(live)}
     out = []
-    for schema, kind in sorted(keys):
-        have = acl.acl(live["default_acls"].get((live["user"], schema, kind), ()), set())
-        want = acl.acl(desired["default_acls"].get((desired["user"], schema, kind), ()), set())
+    for role, schema, kind in sorted(set(have_rows) | set(want_rows), key=lambda k: (k[0], k[1] == "", k[1], k[2])):
+        missing = defaults.get((role, kind), frozenset()) if schema == "" else frozenset()
+        have = acl.acl(have_rows.get((role, schema, kind), missing), set())
+        want = acl.acl(want_rows.get((role, schema, kind), missing), set())
+        where = (f" FOR ROLE {ident(role)}" if role else "") + (f" IN SCHEMA {ident(schema)}" if schema else "")
         for text in acl.statements(_DEFAULT_ACL_OBJECTS[kind], have, want):
             verb, rest = text.split(" ", 1)
-            out.append(f"ALTER DEFAULT PRIVILEGES IN SCHEMA {ident(schema)} {verb} {rest}")
+            out.append(f"ALTER DEFAULT PRIVILEGES{where} {verb} {rest}")
     return out
 
 

@@ -145,9 +145,20 @@ def scratch_database(admin: Database) -> Iterator[Database]:
             yield admin.with_dbname(name)
         finally:
             try:
+                _release_subscriptions(owner, admin.with_dbname(name))
                 _drop(owner, name, force=True)
             except psycopg.Error:
                 pass  # the next run sweeps it: nothing holds its lock any more
+
+
+def _release_subscriptions(owner: psycopg.Connection, db: Database) -> None:
+    """A scratch database that loaded CREATE SUBSCRIPTION cannot be dropped until they are gone."""
+    from .engine.kinds.subscriptions import HAS_SUBSCRIPTIONS, release
+
+    row = owner.execute(HAS_SUBSCRIPTIONS, (db.dbname,)).fetchone()
+    if row and row[0]:
+        with connect(db, autocommit=True) as conn:
+            release(conn)
 
 
 def _pause_for_tests() -> None:

@@ -72,7 +72,12 @@ def fresh_database(admin, prefix: str = "t_", template=None) -> Iterator:
     try:
         yield admin.with_dbname(name)
     finally:
+        from pgdecl.engine.kinds.subscriptions import HAS_SUBSCRIPTIONS, release
+
         with connect(admin, autocommit=True) as conn:
+            if conn.execute(HAS_SUBSCRIPTIONS, (name,)).fetchone()[0]:
+                with connect(admin.with_dbname(name), autocommit=True) as db_conn:
+                    release(db_conn)  # DROP DATABASE refuses while it has subscriptions
             conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 

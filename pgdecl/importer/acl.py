@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass
 from typing import Any, Iterable
 
 
+from ..engine.acl import AclEntry as AclEntry, acl_delta as acl_delta  # one ACL implementation (plan, import)
 from .constants import INT_RANGES, LIST_SETTINGS, PRIVILEGE_ORDER
 from .names import literal
 
@@ -30,20 +30,6 @@ def privilege_list(privs: Iterable[str], full: Iterable[str]) -> list[str]:
     if p and p == f and len(f) > 1:
         return ["all"]
     return sorted(p, key=lambda x: (PRIVILEGE_ORDER.index(x) if x in PRIVILEGE_ORDER else 99, x))
-
-
-@dataclass(frozen=True)
-class AclEntry:
-    grantee: str      # 'PUBLIC' for everybody
-    privilege: str    # upper case, as aclexplode names it
-    grantable: bool
-
-
-def acl_delta(have: Iterable[AclEntry], default: Iterable[AclEntry]) -> tuple[list[AclEntry], list[AclEntry]]:
-    """(granted beyond the default ACL, revoked from it), each sorted."""
-    h, d = set(have), set(default)
-    key = lambda e: (e.grantee, e.privilege, e.grantable)  # noqa: E731
-    return sorted(h - d, key=key), sorted(d - h, key=key)
 
 
 def topo_order(nodes: dict[Any, tuple[Any, ...]], deps: dict[Any, set[Any]]) -> list[Any]:

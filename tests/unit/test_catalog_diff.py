@@ -7,7 +7,10 @@ from typing import Any
 
 import pytest
 
-from pgdecl.catalog_diff import _acl_statements, _alter_domain, _parenthesized, merge
+from pgdecl.catalog_diff import merge
+from pgdecl.engine.acl import statements as _acl_statements
+from pgdecl.engine.kinds.domains import alter as _alter_domain
+from pgdecl.engine.sqltext import parenthesized as _parenthesized
 from pgdecl.errors import PlanError
 
 

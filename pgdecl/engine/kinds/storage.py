@@ -1,7 +1,7 @@
 """Columns' statistics targets (`ALTER COLUMN c SET STATISTICS 500`) of tables and materialized views:
 migra ignores them, so a plan used to lose them on a recreated table and never set them on a live
 one. (Storage parameters, `WITH (fillfactor = 70)`, are compared by
-pgdecl.catalog_diff.reloption_statements.)"""
+pgdecl.engine.kinds.options.)"""
 
 from __future__ import annotations
 

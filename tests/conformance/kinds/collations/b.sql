@@ -1,0 +1,5 @@
+-- collations: created, dropped, one whose definition changes (made again), used by a column
+CREATE COLLATION public.ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+CREATE COLLATION public.german (provider = icu, locale = 'de-DE');
+CREATE COLLATION public.num (provider = icu, locale = 'und-u-kn-true');
+CREATE TABLE public.users (id bigint PRIMARY KEY, email text COLLATE public.ci);

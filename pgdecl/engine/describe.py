@@ -17,7 +17,7 @@ from .. import sqltree
 from .ops import (
     ACCESS_EXCLUSIVE, ALTER, COLUMN, COMMENT, CONSTRAINT, CREATE, DROP, EXTENSION, FUNCTION, GRANT, KEY,
     NO_LOCK, OTHER, POLICY, RELATION, RENAME, REPLACE, REVOKE, ROLE, SCHEMA, SET, SHARE, SHARE_ROW_EXCLUSIVE,
-    SHARE_UPDATE_EXCLUSIVE, TRIGGER, TYPE, VALUE_SOURCE, COLUMNS, LITERAL, ObjectId, Operation,
+    SHARE_UPDATE_EXCLUSIVE, TRIGGER, TYPE, VALUE_SOURCE, COLUMNS, DEFAULT_ACL, LITERAL, ObjectId, Operation,
 )
 
 SYSTEM_SCHEMAS = frozenset({"pg_catalog", "information_schema"})
@@ -485,6 +485,11 @@ def _describe(sql: str) -> Operation:
                 touches.add(target)
         obj = min(needs) if needs else None
         needs |= _roles(s.grantees)
+    elif isinstance(s, ast.AlterDefaultPrivilegesStmt):
+        action = GRANT if s.action.is_grant else REVOKE
+        touches = {ObjectId(DEFAULT_ACL, "", schema) for schema in _default_acl_schemas(s)}
+        obj = min(touches)
+        needs |= _roles(s.action.grantees)
     elif isinstance(s, ast.AlterOwnerStmt):
         obj = _object_of(s.objectType, s.object if s.relation is None else s.relation)
         action = ALTER
@@ -528,6 +533,14 @@ def _describe(sql: str) -> Operation:
     needs = _with_schemas(needs | (touches - provides)) - provides
     return op.replace(action=action, obj=obj, needs=frozenset(needs), provides=frozenset(provides),
                       removes=frozenset(removes), touches=frozenset(touches), lock=lock)
+
+
+def _default_acl_schemas(s: ast.AlterDefaultPrivilegesStmt) -> list[str]:
+    """The schemas an ALTER DEFAULT PRIVILEGES applies in; ["*"] for every schema."""
+    for o in s.options or ():
+        if o.defname == "schemas" and o.arg:
+            return sorted(getattr(n, "sval", "") for n in o.arg)
+    return ["*"]
 
 
 def _owned_by(options: Any) -> set[ObjectId]:

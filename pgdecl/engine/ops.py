@@ -27,6 +27,9 @@ VALUE_SOURCE = "value_source"
 # a table's set of columns: a partition is attached (or a child inherits) once both tables' columns
 # are as the plan leaves them
 COLUMNS = "columns"
+# the default privileges in a schema (named by it; "*" for every schema): set once the plan has created what it
+# creates there (new objects are planned from the live defaults)
+DEFAULT_ACL = "default_acl"
 # a name written as a string ('english_nostop', nextval('orders_seq')): objects named that way provide it
 LITERAL = "literal"
 

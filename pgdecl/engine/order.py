@@ -6,7 +6,9 @@ Edges, each read from an operation's needs/provides/removes/touches and the two 
 - a drop of X comes after every operation that drops or changes an object that (on the live side)
   depends on X: a view on a column goes before the column, a default before its function;
 - a drop of X comes before a create of X (a replaced object), and a rename to X before a drop of X;
-- a rename is no drop: what depends on the object follows it to its new name.
+- a rename is no drop: what depends on the object follows it to its new name;
+- default privileges change after the plan creates what it creates in their schema (the plan
+  compares a new object's privileges with what the live defaults give it).
 The sort is stable: an operation moves only when an edge makes it, so the comparer's order stands
 wherever it is already right. A cycle is broken at its earliest operation, in the comparer's order
 (PostgreSQL's own way out: functions are created with check_function_bodies off)."""
@@ -18,7 +20,8 @@ from typing import Sequence
 
 from .graph import Graph
 from .ops import (
-    ALTER, COLUMN, CONSTRAINT, POLICY, RELATION, RENAME, REPLACE, SET, TRIGGER, VALUE_SOURCE, ObjectId, Operation,
+    ALTER, COLUMN, CONSTRAINT, DEFAULT_ACL, FUNCTION, POLICY, RELATION, RENAME, REPLACE, SET, TRIGGER, TYPE,
+    VALUE_SOURCE, ObjectId, Operation,
 )
 
 
@@ -63,6 +66,14 @@ def edges(ops: Sequence[Operation], desired: Graph | None = None, live: Graph | 
                     if child.kind == RELATION:
                         for a in removers.get(ObjectId(COLUMN, child.schema, f"{child.name}.{x.name.split('.', 1)[1]}"), ()):
                             succ[a].add(b)
+    defaults = [(b, {x.name for x in op.touches if x.kind == DEFAULT_ACL}) for b, op in enumerate(ops)
+                if any(x.kind == DEFAULT_ACL for x in op.touches)]
+    if defaults:
+        for a, op in enumerate(ops):
+            schemas = {x.schema for x in op.provides if x.kind in (RELATION, FUNCTION, TYPE)}
+            for b, where in defaults:
+                if a != b and schemas and ("*" in where or schemas & where):
+                    succ[a].add(b)
     if live is not None and removers:
         # a renamed object keeps its dependants: they follow it to its new name
         was = {new: old for op in ops if op.action == RENAME for old in op.removes for new in op.provides}

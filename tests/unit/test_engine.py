@@ -325,3 +325,19 @@ def test_cluster_on_waits_for_its_index_and_takes_a_weak_lock() -> None:
         "ALTER TABLE public.u SET WITHOUT CLUSTER",       # no longer clustered (gone: dropped with its table)
         "ALTER TABLE public.w CLUSTER ON w_idx",          # its index made again: clustered again
     ]
+
+
+def test_default_privileges_change_after_the_objects_created_in_their_schema() -> None:
+    """A new object's privileges are planned from the live defaults: an ALTER DEFAULT PRIVILEGES the
+    plan makes runs once the plan's creates in that schema (every schema without IN SCHEMA) are done."""
+    defaults = describe("ALTER DEFAULT PRIVILEGES IN SCHEMA app GRANT SELECT ON TABLES TO PUBLIC")
+    everywhere = describe("ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC")
+    assert defaults.action == "grant" and str(defaults.obj) == "default_acl app"
+    ops = [defaults, everywhere,
+           describe("CREATE TABLE app.bookings (id integer)"),
+           describe("CREATE TABLE other.t (id integer)"),
+           describe("CREATE FUNCTION util.f() RETURNS integer LANGUAGE sql AS 'SELECT 1'")]
+    out = sqls(order(ops))
+    assert out.index("CREATE TABLE app.bookings (id integer)") < out.index(defaults.sql)
+    assert out.index(everywhere.sql) > max(out.index(op.sql) for op in ops[2:])
+    assert sqls(order([defaults, describe("CREATE TABLE other.t (id integer)")]))[0] == defaults.sql  # other schema: stays

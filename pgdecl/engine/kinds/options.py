@@ -79,7 +79,8 @@ def reloption_statements(migra: list[str], live: dict[str, Any], desired: dict[s
         have_opts = {} if have is None or name in made or name in dropped or have["kind"] != want["kind"] \
             else have["options"]
         reset = sorted(set(have_opts) - set(want["options"]))
-        changed = [f"{k}={v}" for k, v in sorted(want["options"].items()) if have_opts.get(k) != v]
+        # in the desired side's order: a relation made by the plan keeps them as the source has them
+        changed = [f"{k}={v}" for k, v in want["options"].items() if have_opts.get(k) != v]
         if reset:
             out.append(f"ALTER {want['kind']} {want['target']} RESET ({', '.join(reset)})")
         if changed:

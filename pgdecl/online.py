@@ -242,8 +242,10 @@ def _alter_table(sql: str, s: ast.AlterTableStmt, concurrent_indexes: set[str],
     elif cmd.subtype == AlterTableType.AT_AddConstraint and isinstance(cmd.def_, ast.Constraint) \
             and cmd.def_.indexname in concurrent_indexes:
         add(sql, POST)
-    elif cmd.subtype == AlterTableType.AT_ClusterOn and cmd.name in concurrent_indexes:
-        add(sql, POST)  # CLUSTER ON an index built concurrently: after it is built
+    elif cmd.subtype == AlterTableType.AT_ClusterOn and cmd.name in concurrent_indexes or \
+            cmd.subtype == AlterTableType.AT_ReplicaIdentity and isinstance(cmd.def_, ast.ReplicaIdentityStmt) \
+            and cmd.def_.name in concurrent_indexes:
+        add(sql, POST)  # CLUSTER ON or REPLICA IDENTITY USING an index built concurrently: after it
     elif cmd.subtype == AlterTableType.AT_SetNotNull:
         col = cmd.name
         check = ident(f"{col[:40]}{NOT_NULL_HELPER_SUFFIX}")

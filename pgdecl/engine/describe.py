@@ -30,7 +30,7 @@ _FUNCTION_DROPS = {ObjectType.OBJECT_FUNCTION, ObjectType.OBJECT_PROCEDURE, Obje
 _ON_TABLE = {ObjectType.OBJECT_TRIGGER: TRIGGER, ObjectType.OBJECT_POLICY: POLICY,
              ObjectType.OBJECT_TABCONSTRAINT: CONSTRAINT, ObjectType.OBJECT_RULE: "rule"}
 _QUALIFIED_DROPS = {ObjectType.OBJECT_TSCONFIGURATION: "tsconfig", ObjectType.OBJECT_TSDICTIONARY: "tsdictionary",
-                    ObjectType.OBJECT_COLLATION: "collation"}
+                    ObjectType.OBJECT_COLLATION: "collation", ObjectType.OBJECT_STATISTIC_EXT: "statistics"}
 _GLOBAL_DROPS = {ObjectType.OBJECT_EVENT_TRIGGER: "event_trigger", ObjectType.OBJECT_PUBLICATION: "publication"}
 
 # ALTER TABLE sub-commands that change one column in place
@@ -242,6 +242,10 @@ def _alter_table(s: ast.AlterTableStmt) -> tuple[set[ObjectId], set[ObjectId], s
             needs |= {ObjectId(COLUMNS, r.schema, r.name) for r in references(cmd.def_) if r.kind == RELATION}
             needs.add(ObjectId(COLUMNS, schema, rv.relname))
             touches.add(relation_id(rv))
+        elif sub == AlterTableType.AT_ReplicaIdentity and isinstance(cmd.def_, ast.ReplicaIdentityStmt) \
+                and cmd.def_.name:
+            needs.add(ObjectId(RELATION, schema, cmd.def_.name))  # USING INDEX: the index first
+            touches.add(relation_id(rv))
         elif sub == AlterTableType.AT_ClusterOn and cmd.name:
             needs.add(ObjectId(RELATION, schema, cmd.name))  # the index it clusters on
             touches.add(relation_id(rv))
@@ -367,6 +371,10 @@ def _describe(sql: str) -> Operation:
     elif isinstance(s, ast.AlterTableStmt):
         provides, needs, removes, touches, lock = _alter_table(s)
         action, obj = ALTER, relation_id(s.relation)
+    elif isinstance(s, ast.CreateStatsStmt):
+        obj = ObjectId("statistics", *_qualified(s.defnames or ()))
+        action, provides = CREATE, {obj}
+        needs = references(s.relations) | references(s.exprs)
     elif isinstance(s, ast.CreateCastStmt):
         obj = cast_id(s.sourcetype, s.targettype)
         action, provides = CREATE, {obj}

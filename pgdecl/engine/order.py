@@ -7,8 +7,9 @@ Edges, each read from an operation's needs/provides/removes/touches and the two 
   depends on X: a view on a column goes before the column, a default before its function;
 - a drop of X comes before a create of X (a replaced object), and a rename to X before a drop of X;
 - a rename is no drop: what depends on the object follows it to its new name;
-- default privileges change after the plan creates what it creates in their schema (the plan
-  compares a new object's privileges with what the live defaults give it).
+- in a plan, default privileges change after the plan creates what it creates in their schema (it
+  compares a new object's privileges with what the live defaults give it); a rendered creation
+  script keeps them where they are written, before the objects they apply to.
 The sort is stable: an operation moves only when an edge makes it, so the comparer's order stands
 wherever it is already right. A cycle is broken at its earliest operation, in the comparer's order
 (PostgreSQL's own way out: functions are created with check_function_bodies off)."""
@@ -25,8 +26,11 @@ from .ops import (
 )
 
 
-def edges(ops: Sequence[Operation], desired: Graph | None = None, live: Graph | None = None) -> list[set[int]]:
-    """succ[i]: the operations that must run after operation i."""
+def edges(ops: Sequence[Operation], desired: Graph | None = None, live: Graph | None = None,
+          defaults_last: bool = False) -> list[set[int]]:
+    """succ[i]: the operations that must run after operation i. `defaults_last` (a plan, not a
+    rendered creation script, where defaults come first as written): default privileges change
+    after the creates in their schema."""
     providers: dict[ObjectId, list[int]] = {}
     removers: dict[ObjectId, list[int]] = {}
     changers: dict[ObjectId, list[int]] = {}
@@ -68,7 +72,7 @@ def edges(ops: Sequence[Operation], desired: Graph | None = None, live: Graph | 
                             succ[a].add(b)
     defaults = [(b, {x.name for x in op.touches if x.kind == DEFAULT_ACL}) for b, op in enumerate(ops)
                 if any(x.kind == DEFAULT_ACL for x in op.touches)]
-    if defaults:
+    if defaults and defaults_last:
         for a, op in enumerate(ops):
             schemas = {x.schema for x in op.provides if x.kind in (RELATION, FUNCTION, TYPE)}
             for b, where in defaults:
@@ -99,7 +103,7 @@ def order(ops: Sequence[Operation], desired: Graph | None = None, live: Graph | 
     """`ops` sorted by their dependencies (stable; settings such as check_function_bodies first)."""
     settings = [op for op in ops if op.action == SET]
     rest = [op for op in ops if op.action != SET]
-    return settings + [rest[i] for i in toposort(edges(rest, desired, live))]
+    return settings + [rest[i] for i in toposort(edges(rest, desired, live, defaults_last=True))]
 
 
 def toposort(succ: list[set[int]]) -> list[int]:

@@ -1,11 +1,6 @@
--- statistics: one changed (made again), one dropped, one new with a target and a comment;
 -- replica identity: orders by its unique index, events back to the default, a new table FULL
 CREATE TABLE public.orders (id integer PRIMARY KEY, region text, city text, total numeric, code text NOT NULL);
 CREATE UNIQUE INDEX orders_code_key ON public.orders (code);
-CREATE STATISTICS public.orders_geo (dependencies, ndistinct) ON region, city FROM public.orders;
-CREATE STATISTICS public.orders_mcv (mcv) ON city, total FROM public.orders;
-ALTER STATISTICS public.orders_mcv SET STATISTICS 500;
-COMMENT ON STATISTICS public.orders_mcv IS 'city and total together';
 ALTER TABLE public.orders REPLICA IDENTITY USING INDEX orders_code_key;
 CREATE TABLE public.events (id integer PRIMARY KEY, kind text);
 CREATE TABLE public.audit (id integer PRIMARY KEY, what text);

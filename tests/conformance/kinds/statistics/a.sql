@@ -2,6 +2,4 @@ CREATE TABLE public.orders (id integer PRIMARY KEY, region text, city text, tota
 CREATE UNIQUE INDEX orders_code_key ON public.orders (code);
 CREATE STATISTICS public.orders_geo (dependencies) ON region, city FROM public.orders;
 CREATE STATISTICS public.orders_gone (ndistinct) ON region, total FROM public.orders;
-ALTER TABLE public.orders REPLICA IDENTITY FULL;
 CREATE TABLE public.events (id integer PRIMARY KEY, kind text);
-ALTER TABLE public.events REPLICA IDENTITY NOTHING;

@@ -93,7 +93,7 @@ def test_rebuild_sets_aside_copies_and_restores_everything() -> None:
                   "status": column("text"), "g": column()}, owned={"status": '"public"."s_seq"'},
                  triggers={"audit": "O"})
     desired = table({"email": column("text"), "id": column("bigint", identity="always", not_null=True),
-                     "plan": column("text"), "status": column("text", collation="C", not_null=True,
+                     "plan": column("text"), "status": column("text", collation='"C"', not_null=True,
                                                                default="nextval('s_seq'::regclass)"),
                      "g": column(generated="length(email)")}, owned={"status": '"public"."s_seq"'})
     desired_extra = {"identities": {"public.t": {"id": ["public", "t_id_seq"]}},

@@ -236,7 +236,7 @@ def test_cases_present() -> None:
     from pgdecl.engine import kinds
 
     with_pairs = set(_cases(KINDS_DIR))
-    assert {m.NAME for m in kinds.modules()} - {"storage"} <= with_pairs, "a kind module without a pair"
+    assert {getattr(m, "PAIR", m.NAME) for m in kinds.modules()} - {"storage"} <= with_pairs, "a kind module without a pair"
 
 
 @pytest.mark.parametrize("case,direction", _params())

@@ -9,7 +9,8 @@ Compared on its own (objects migra ignores: aggregates, publications, ...):
 - `NAME`: the key of its data in a side's snapshot (under `kinds`);
 - `read(conn) -> dict`: its catalog rows, as plain (picklable) data;
 - `compare(live, desired, plan) -> list[str]`: the statements from the live to the desired data;
-  `plan` holds the statements planned so far (an object the plan creates is compared from nothing).
+  `plan` holds the statements planned so far (an object the plan creates is compared from nothing);
+- `PAIR` (optional): its conformance pair's directory when it shares one with another kind.
 
 A layer over migra's statements (what migra gets wrong or half right: domains, privileges, owners,
 comments, ...), run by `pgdecl.catalog_diff.merge` in `STAGE` order:

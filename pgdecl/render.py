@@ -23,7 +23,7 @@ from pglast.visitors import referenced_relations
 from .errors import Origin, one_line
 from .model import (ForeignKey, Index, Project, Table, Unique, column_grants, default_fk_name,
                     default_index_name, default_unique_name, qualify, split_name)
-from .spec import templates_dir
+from . import templates_dir
 from .sqlparse_cache import Batch
 
 if TYPE_CHECKING:

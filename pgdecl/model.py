@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from .errors import Origin
 
@@ -256,6 +257,9 @@ class Table(Node):
     distribution: Distribution | None = Field(None, description="Citus: shard the table by a column")
     reference: bool = Field(False, description="Citus: a reference table, copied whole to every node")
     lint: Lint | None = LintField
+    part_origins: SkipJsonSchema[dict[str, Origin]] = Field(default_factory=dict, exclude=True, repr=False)
+    """Set by the loader: where the parts without an origin of their own are written ("primary_key",
+    "checks.NAME"), so a review names their lines without reading the file again. Never compared."""
 
 
 class Enum(Node):

@@ -46,12 +46,16 @@ def _inject_origins(doc: YamlDoc) -> None:
         data["extensions"] = {str(e): {} for e in data["extensions"]}
         for e in data["extensions"]:
             doc.marks.setdefault(("extensions", e), doc.marks.get(("extensions",), 1))
-    for _tname, table in (data.get("tables") or {}).items() if isinstance(data.get("tables"), dict) else ():
+    for tname, table in (data.get("tables") or {}).items() if isinstance(data.get("tables"), dict) else ():
         cols = table.get("columns") if isinstance(table, dict) else None
         if isinstance(cols, dict):  # shorthand: `name: type`
             for cname, col in cols.items():
                 if isinstance(col, str):
                     cols[cname] = {"type": col}
+        if isinstance(table, dict):
+            parts = _part_origins(doc, tname, table)
+            if parts:
+                table["part_origins"] = parts
     for kind in KINDS:
         objs = data.get(kind)
         if not isinstance(objs, dict):
@@ -65,6 +69,21 @@ def _inject_origins(doc: YamlDoc) -> None:
         data["database"]["origin"] = doc.origin(("database",), "database")
     for pattern in _OBJECT_PATHS:
         _inject(doc, data, pattern, ())
+
+
+def _part_origins(doc: YamlDoc, tname: Any, table: dict[str, Any]) -> dict[str, Origin]:
+    """Where a table's primary key and named checks are written (they have no origin of their own): only
+    the parts whose own line is marked, keyed "primary_key" and "checks.NAME"."""
+    label = object_label(("tables", tname))
+    checks = table.get("checks")
+    paths = [("primary_key", ("primary_key",))] + \
+        [(f"checks.{c}", ("checks", c)) for c in (checks if isinstance(checks, dict) else ())]
+    out = {}
+    for key, tail in paths:
+        line = doc.marks.get(("tables", tname, *tail))
+        if line is not None:
+            out[key] = Origin(doc.file, line, label)
+    return out
 
 
 def _inject(doc: YamlDoc, node: Any, pattern: tuple[str, ...], path: Path_) -> None:

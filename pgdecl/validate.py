@@ -572,25 +572,40 @@ class Validator:
         return False
 
     def statements(self, rendered: Rendered) -> None:
-        """Each rendered statement is exactly one statement: no fragment smuggled in a second one."""
-        for ddl in rendered.statements:
-            if ddl.kind == "sql":
-                continue
-            try:  # libpg_query's parser splitting: the same parse, without building pglast's objects
-                n = len(split(ddl.sql, with_parser=True, only_slices=True))
-            except ParseError as e:
-                self.error(f"{ddl.kind} {ddl.name} renders to SQL that does not parse: {e.args[0]}", ddl.origin)
-                continue
-            if n != 1:
-                self.error(f"{ddl.kind} {ddl.name} renders to {n} statements; a fragment contains SQL of its own",
-                           ddl.origin)
-                continue
-            node = sqltree.kind(ddl.sql) or "?"
-            if node not in STATEMENT_NODES.get(ddl.kind, (node,)):
-                self.error(f"{ddl.kind} {ddl.name} renders to a {node}; a fragment contains SQL of its own",
-                           ddl.origin)
+        self.errors += statement_errors(rendered)
+
+
+def statement_errors(rendered: Rendered) -> list[SpecError]:
+    """Each rendered statement is exactly one statement: no fragment smuggled in a second one."""
+    errors = []
+    for ddl in rendered.statements:
+        if ddl.kind == "sql":
+            continue
+        try:  # libpg_query's parser splitting: the same parse, without building pglast's objects
+            n = len(split(ddl.sql, with_parser=True, only_slices=True))
+        except ParseError as e:
+            errors.append(SpecError(f"{ddl.kind} {ddl.name} renders to SQL that does not parse: {e.args[0]}",
+                                    ddl.origin))
+            continue
+        if n != 1:
+            errors.append(SpecError(f"{ddl.kind} {ddl.name} renders to {n} statements; a fragment contains SQL of "
+                                    "its own", ddl.origin))
+            continue
+        node = sqltree.kind(ddl.sql) or "?"
+        if node not in STATEMENT_NODES.get(ddl.kind, (node,)):
+            errors.append(SpecError(f"{ddl.kind} {ddl.name} renders to a {node}; a fragment contains SQL of its own",
+                                    ddl.origin))
+    return errors
 
 
 def validate(project: Project, rendered: Rendered | None = None) -> None:
-    """Raise SpecErrors listing every mistake in the project's specs."""
+    """Raise SpecErrors listing every mistake in the project's specs (and, given `rendered`, its DDL)."""
     Validator(project).run(rendered)
+
+
+def validate_rendered(rendered: Rendered) -> None:
+    """Raise SpecErrors when a rendered statement is not exactly the one statement its kind renders: the
+    check that needs the DDL, for a project `validate` has already passed (the model is not checked again)."""
+    errors = statement_errors(rendered)
+    if errors:
+        raise SpecErrors(errors)

@@ -64,3 +64,30 @@ def test_rendered_statements_are_counted(sql: str, message: str) -> None:
     project = _project({"x": {"columns": {"a": "integer"}}})
     rendered = Rendered((DDL(sql, "table", "public.x", Origin("f.yaml", 1)),))
     assert any(message in e for e in _errors(project, rendered))
+
+
+def test_specs_are_validated_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Making the desired side (what plan, apply, diff and render use) checks the model once and the rendered
+    DDL once: every table of the marketplace schema is validated one time, the statements one time."""
+    from pathlib import Path
+
+    from pgdecl.desired import _desired_from_specs
+
+    seen: dict[str, int] = {}
+    statements: list[int] = []
+    real_table, real_errors = v.Validator.table, v.statement_errors
+
+    def table(self: v.Validator, name: str, t: object) -> None:
+        seen[name] = seen.get(name, 0) + 1
+        real_table(self, name, t)  # type: ignore[arg-type]
+
+    def statement_errors(rendered: Rendered) -> list:  # type: ignore[type-arg]
+        statements.append(len(rendered.statements))
+        return real_errors(rendered)
+
+    monkeypatch.setattr(v.Validator, "table", table)
+    monkeypatch.setattr(v, "statement_errors", statement_errors)
+    d = _desired_from_specs(Path(__file__).resolve().parents[2] / "schema")
+    assert set(seen) == set(d.project.tables) and len(seen) > 10
+    assert set(seen.values()) == {1}
+    assert statements == [len(d.rendered.statements)]

@@ -18,6 +18,7 @@ from pglast.stream import RawStream
 
 from . import citus
 from .db import Database, connect
+from .quoting import literal
 from .diff_renames import renamed as renamed  # pgdecl.renames takes it from here
 from .diff_reorder import reordered as reordered, table_columns as table_columns  # and pgdecl.reorder these
 
@@ -105,17 +106,13 @@ def _valid(definition: str | None) -> str | None:
     return definition
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _patch_schemainspect() -> None:
     """Fixes to schemainspect's objects, kept here because this is the one module that may touch migra:
     enum labels are escaped (a label with `'` gave invalid SQL), and constraints, partial index
     predicates and policy expressions compare by their parse trees instead of their texts."""
 
     def quoted_elements(self: Any) -> str:
-        return ", ".join(_literal(e) for e in self.elements)
+        return ", ".join(literal(e) for e in self.elements)
 
     def enum_change_statements(self: Any, new: Any) -> list[str]:
         if not self.can_be_changed_to(new):
@@ -123,8 +120,8 @@ def _patch_schemainspect() -> None:
         out, previous = [], None
         for label in new.elements:
             if label not in self.elements:
-                where = f"after {_literal(previous)}" if previous else f"before {_literal(self.elements[0])}"
-                out.append(f"alter type {self.quoted_full_name} add value {_literal(label)} {where};")
+                where = f"after {literal(previous)}" if previous else f"before {literal(self.elements[0])}"
+                out.append(f"alter type {self.quoted_full_name} add value {literal(label)} {where};")
             previous = label
         return out
 

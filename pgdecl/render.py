@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import pglast
 import pglast.enums
-from pglast.keywords import COL_NAME_KEYWORDS, RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
 from pglast.parser import ParseError, scan
 from pglast.stream import RawStream
 from pglast.visitors import referenced_relations
 
 from .errors import Origin, one_line
+from .quoting import dollar, ident, literal, qname, role  # re-exported: most modules quote through render
+from .roles import create_role, grant_membership
 from .model import (ForeignKey, Index, Project, Table, Unique, column_grants, default_fk_name,
                     default_index_name, default_unique_name, qualify, split_name)
 from . import templates_dir
@@ -28,40 +29,6 @@ from .sqlparse_cache import Batch
 
 if TYPE_CHECKING:
     import jinja2
-
-_PLAIN = re.compile(r"^[a-z_][a-z0-9_$]*$")
-_QUOTE_KEYWORDS = RESERVED_KEYWORDS | TYPE_FUNC_NAME_KEYWORDS | COL_NAME_KEYWORDS
-_ROLE_KEYWORDS = {"public", "current_user", "session_user", "current_role"}
-
-
-def ident(name: str) -> str:
-    """Quote an identifier only when PostgreSQL needs it."""
-    if _PLAIN.match(name) and name not in _QUOTE_KEYWORDS:
-        return name
-    return '"' + name.replace('"', '""') + '"'
-
-
-def qname(name: str) -> str:
-    schema, bare = split_name(name)
-    return f"{ident(schema)}.{ident(bare)}"
-
-
-def literal(value: Any) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-def dollar(body: str) -> str:
-    """Dollar-quote a body with a tag that does not occur in it."""
-    tag, n = "$$", 0
-    while tag in body:
-        n += 1
-        tag = f"$pgdecl{n}$" if n > 1 else "$body$"
-    return f"{tag}{body}{tag}"
-
-
-def role(name: str) -> str:
-    return name.upper() if name.lower() in _ROLE_KEYWORDS else ident(name)
-
 
 @lru_cache(maxsize=1)
 def _env() -> jinja2.Environment:
@@ -261,16 +228,11 @@ def _write(project: Project, put: Callable[[DDL], None]) -> None:
         if grants_:
             emit("grant", "grant", name, origin, grants=grants_, on=on)
 
-    for name, role_ in sorted(project.roles.items()):
-        opts = " ".join([
-            "LOGIN" if role_.login else "NOLOGIN",
-            "INHERIT" if role_.inherit else "NOINHERIT",
-            "BYPASSRLS" if role_.bypass_rls else "NOBYPASSRLS",
-        ])
-        emit("role", "role", name, role_.origin, name=name, options=opts)
+    for name, role_ in sorted(project.roles.items()):  # roles are cluster-wide: created when missing, never dropped
+        put(DDL(create_role(name, role_), "role", name, role_.origin))
     for name, role_ in sorted(project.roles.items()):
         for parent in role_.member_of:
-            put(DDL(f"GRANT {ident(parent)} TO {ident(name)}", "role", name, role_.origin))
+            put(DDL(grant_membership(parent, name), "role", name, role_.origin))
     for name, schema in sorted(project.schemas.items()):
         emit("schema", "schema", name, schema.origin, name=name)
     for name, ext in sorted(project.extensions.items()):

@@ -84,23 +84,12 @@ class Review:
 def _role_steps(live: Project, desired: Project) -> list[str]:
     """What `pgdecl plan` would do about roles, with the live side's roles taken from its specs (both
     scratch sides share one server, so its catalog cannot tell them apart)."""
-    from .render import dollar, ident, literal
+    from .roles import options, role_steps
 
-    out = []
-    for name, role in sorted(desired.roles.items()):
-        opts = " ".join(["LOGIN" if role.login else "NOLOGIN", "INHERIT" if role.inherit else "NOINHERIT",
-                         "BYPASSRLS" if role.bypass_rls else "NOBYPASSRLS"])
-        have = live.roles.get(name)
-        if have is None:
-            body = (f"BEGIN IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = {literal(name)}) "
-                    f"THEN CREATE ROLE {ident(name)} {opts}; END IF; END")
-            out.append(f"DO {dollar(body)}")
-        elif (have.login, have.inherit, have.bypass_rls) != (role.login, role.inherit, role.bypass_rls):
-            out.append(f"ALTER ROLE {ident(name)} {opts}")
-    for name, role in sorted(desired.roles.items()):
-        had = set(live.roles[name].member_of) if name in live.roles else set()
-        out += [f"GRANT {ident(parent)} TO {ident(name)}" for parent in role.member_of if parent not in had]
-    return out
+    have = {name: options(role) for name, role in live.roles.items() if name in desired.roles}
+    members = [(name, parent) for name, role in live.roles.items() if name in desired.roles
+               for parent in role.member_of]
+    return role_steps(desired.roles, have, members)
 
 
 # --- lint, touched tables ---------------------------------------------------------------------

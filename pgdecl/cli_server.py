@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from .cli_common import EXIT_OK, _run, _start_ui, ui_opts
@@ -44,11 +46,10 @@ def server_stop() -> None:
     _run(lambda: (click.echo("stopped" if LocalServer().stop() else "not running"), EXIT_OK)[1])
 
 
-def _scratch_admin(dev_url: str | None):  # type: ignore[no-untyped-def]
-    from .db import Database
-    from .server import LocalServer
+def _scratch_admin(dev_url: str | None) -> Any:
+    from .scratch import scratch_server
 
-    return Database(dev_url) if dev_url else Database(LocalServer().ensure_running(), local=True)
+    return scratch_server(dev_url, sweep_left_behind=False)
 
 
 scratch_server_opt = click.option("--dev-url", default=None,

@@ -189,29 +189,21 @@ def _plan(live: Side, desired: Side, dev_url: str | None, server: Any, stack: Ex
     """Build the spec sides in scratch databases (database sides are used as they are) and diff them."""
     from .db import Database, connect
     from .plan import plan_between
-    from .scratch import drop_roles, load, scratch_database, sweep
-    from .server import LocalServer
+    from .scratch import loaded_scratch, scratch_server
 
     dbs = []
-    created: set[str] = set()
     admin = None
     for side in (live, desired):
         if side.conninfo is not None:
             dbs.append(Database(side.conninfo))
             continue
         if admin is None:
-            admin = Database(dev_url) if dev_url else Database((server or LocalServer()).ensure_running(), local=True)
-            if admin.local:
-                sweep(admin)
-        if not created:
-            stack.callback(drop_roles, admin, created)  # after the scratch databases are dropped
-        db = stack.enter_context(scratch_database(admin))
+            admin = scratch_server(dev_url, server)
         try:
-            created |= load(db, side.rendered)
+            dbs.append(stack.enter_context(loaded_scratch(admin, side.rendered)))
         except PgdeclError as e:
             raise ReviewError(f"{side.info.label} does not load into PostgreSQL:\n  "
                               + str(e).replace(str(side.directory), (side.shown or "").rstrip("/"))) from None
-        dbs.append(db)
     roles: list[str] = []
     if desired.project is not None:
         if live.project is not None:

@@ -9,25 +9,20 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 
 from conftest import fresh_database, run_sql
+from faults import V1, history
+from faults import project as _project
 from pgdecl.apply import FAULT_ENV, apply
 from pgdecl.catalog import live_fingerprint
 from pgdecl.db import connect
 from pgdecl.errors import ApplyError
 from pgdecl.plan import make_plan
 
-V1 = """
-tables:
-  customers:
-    columns:
-      id: {type: bigint, primary_key: true}
-      email: {type: text, nullable: false}
-      score: {type: integer}
-"""
 # v2: a new table (main), a column (main), a check added NOT VALID (main) and validated (post),
 # SET NOT NULL through a validated check (main + post), an index built concurrently (post)
 V2 = """
@@ -51,21 +46,13 @@ tables:
 """
 
 
-def _project(tmp_path: Path, name: str, spec: str) -> Path:
-    d = tmp_path / name
-    d.mkdir()
-    (d / "spec.yaml").write_text(spec)
-    return d
-
-
 def _fp(db) -> str:
     with connect(db) as conn:
         return live_fingerprint(conn)
 
 
-def _history(db) -> list[tuple]:
-    with psycopg.connect(db.conninfo) as conn:
-        return conn.execute("SELECT outcome, main_committed, pre_done, post_done FROM pgdecl.history ORDER BY id").fetchall()
+def _history(db: Any) -> list[tuple[Any, ...]]:
+    return history(db, "outcome, main_committed, pre_done, post_done")
 
 
 @pytest.fixture

@@ -1,0 +1,32 @@
+"""What the fault tests share (tests/db/test_apply_faults.py, test_apply_safety.py, test_server_faults.py):
+the v1 spec they start from, a project directory of one spec, and the rows of pgdecl's history."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+V1 = """
+tables:
+  customers:
+    columns:
+      id: {type: bigint, primary_key: true}
+      email: {type: text, nullable: false}
+      score: {type: integer}
+"""
+
+
+def project(tmp_path: Path, name: str, spec: str) -> Path:
+    """`tmp_path/name/spec.yaml` holding `spec`; the directory."""
+    d = tmp_path / name
+    d.mkdir(exist_ok=True)
+    (d / "spec.yaml").write_text(spec)
+    return d
+
+
+def history(db: Any, columns: str) -> list[tuple[Any, ...]]:
+    """`columns` of every row of pgdecl.history, oldest first."""
+    with psycopg.connect(db.conninfo) as conn:
+        return conn.execute(f"SELECT {columns} FROM pgdecl.history ORDER BY id").fetchall()

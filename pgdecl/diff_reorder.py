@@ -12,6 +12,7 @@ import pglast
 from pglast.parser import ParseError
 from pglast.visitors import Visitor
 
+from . import sqltree
 from .diff_renames import _regrouped
 
 
@@ -83,7 +84,7 @@ def _names(sql: str | None, wrap: str = "{}") -> _Names:
 def _constraint_columns(definition: str | None) -> tuple[set[str], set[str]]:
     """The columns a constraint definition uses on its table, and those it references (FK)."""
     try:
-        stmt = pglast.parse_sql(f"ALTER TABLE t ADD {definition}")[0].stmt
+        stmt = sqltree.one(f"ALTER TABLE t ADD {definition}")
         c = stmt.cmds[0].def_
     except (ParseError, IndexError, AttributeError):
         return {"*"}, {"*"}

@@ -12,6 +12,8 @@ import pglast
 import pglast.enums
 from pglast.parser import ParseError, scan
 
+from . import sqltree
+
 _MEMO = 16384
 
 # The statements each kind of rendered DDL may be (pglast node names): a value that smuggles SQL of its
@@ -66,10 +68,9 @@ def function_part_problem(part: str, text: str) -> str | None:
     probe = (f"CREATE FUNCTION f({text}) RETURNS void LANGUAGE sql AS 'x'" if part == "args"
              else f"CREATE FUNCTION f() RETURNS {text} LANGUAGE sql AS 'x'")
     try:
-        stmts = pglast.parse_sql(probe)
+        stmt = sqltree.one(probe)
     except ParseError as e:
         return str(e.args[0])
-    stmt = stmts[0].stmt if len(stmts) == 1 else None
     if not isinstance(stmt, pglast.ast.CreateFunctionStmt) or len(stmt.options or ()) != 2:
         return "SQL beyond a parameter list" if part == "args" else "SQL beyond a type"
     if part == "args" and [n.sval for n in stmt.returnType.names] != ["void"]:
@@ -86,10 +87,9 @@ def setting_problem(name: str, value: str) -> str | None:
     if problem is not None:
         return problem
     try:
-        stmts = pglast.parse_sql(f"SET {name} = {value}")
+        stmt = sqltree.one(f"SET {name} = {value}")
     except ParseError as e:
         return str(e.args[0])
-    stmt = stmts[0].stmt if len(stmts) == 1 else None
     if (not isinstance(stmt, pglast.ast.VariableSetStmt) or stmt.kind != pglast.enums.VariableSetKind.VAR_SET_VALUE
             or not all(isinstance(a, pglast.ast.A_Const) for a in stmt.args or ())):
         return "the value must be constants (e.g. public, pg_temp)"

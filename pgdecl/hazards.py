@@ -73,8 +73,8 @@ def _type_text(tn: ast.TypeName) -> tuple[str, tuple[int, ...]]:
 
 def _parse_type(text: str) -> tuple[str, tuple[int, ...]] | None:
     try:
-        tc = pglast.parse_sql(f"SELECT NULL::{text}")[0].stmt.targetList[0].val
-        return _type_text(tc.typeName)
+        stmt = sqltree.one(f"SELECT NULL::{text}")
+        return _type_text(stmt.targetList[0].val.typeName) if stmt is not None else None
     except Exception:
         return None
 

@@ -20,11 +20,12 @@ from pglast.stream import RawStream
 from pglast.visitors import referenced_relations
 
 from .errors import Origin, one_line
-from .quoting import dollar, ident, literal, qname, role  # re-exported: most modules quote through render
+# re-exported: most modules quote through render
+from .quoting import dollar as dollar, ident as ident, literal as literal, qname as qname, role as role
 from .roles import create_role, grant_membership
 from .model import (ForeignKey, Index, Project, Table, Unique, column_grants, default_fk_name,
                     default_index_name, default_unique_name, qualify, split_name)
-from . import templates_dir
+from . import sqltree, templates_dir
 from .sqlparse_cache import Batch
 
 if TYPE_CHECKING:
@@ -115,9 +116,8 @@ def index_element(element: str, columns: Iterable[str] = ()) -> str:
 def identity_args(args: str) -> str:
     """The argument types that identify a function (for GRANT, COMMENT), from its argument list:
     `p_user uuid, p_limit integer DEFAULT 10, OUT n bigint` -> `uuid, integer`."""
-    try:
-        stmt = pglast.parse_sql(f"CREATE FUNCTION f({args}) RETURNS void AS ''")[0].stmt
-    except ParseError:
+    stmt = sqltree.fresh(f"CREATE FUNCTION f({args}) RETURNS void AS ''")
+    if stmt is None:
         return args  # reported by validation
     keep = {pglast.enums.FunctionParameterMode.FUNC_PARAM_IN, pglast.enums.FunctionParameterMode.FUNC_PARAM_INOUT,
             pglast.enums.FunctionParameterMode.FUNC_PARAM_VARIADIC, pglast.enums.FunctionParameterMode.FUNC_PARAM_DEFAULT}

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterable
 
+from . import sqltree
 from .errors import PgdeclError
 from .model import Project
 from .review_compare import Change, compare_dirs, compare_projects
@@ -113,7 +114,6 @@ def _lint(live: Side, desired: Side) -> tuple[tuple[Any, ...], tuple[Any, ...], 
 
 def _statement_tables(steps: Iterable[Any]) -> set[str]:
     """Qualified tables a plan's statements work on (when there are no models to compare)."""
-    import pglast
     from pglast import ast
     from pglast.visitors import Visitor
 
@@ -125,7 +125,7 @@ def _statement_tables(steps: Iterable[Any]) -> set[str]:
 
     for step in steps:
         try:
-            _Rels()(pglast.parse_sql(step.sql))
+            _Rels()(sqltree.parse(step.sql))  # shared trees, only read
         except Exception:
             continue
     return found

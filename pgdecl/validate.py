@@ -75,12 +75,11 @@ def _expression(text: str) -> tuple[str | None, str | None, tuple[str, ...]]:
     if fragment_problem(text) is not None:
         return "not one", None, ()
     try:
-        stmts = pglast.parse_sql(f"SELECT ({text})")
+        sel = sqltree.one(f"SELECT ({text})")
     except ParseError as e:
         return "parse", e.args[0], ()
-    target = stmts[0].stmt.targetList if len(stmts) == 1 else None
-    sel = stmts[0].stmt if stmts else None
-    if (len(stmts) != 1 or not isinstance(sel, pglast.ast.SelectStmt) or not target or len(target) != 1
+    target = sel.targetList if isinstance(sel, pglast.ast.SelectStmt) else None
+    if (not isinstance(sel, pglast.ast.SelectStmt) or not target or len(target) != 1
             or sel.fromClause or sel.whereClause or sel.withClause):
         return "not one", None, ()
     val = target[0].val
@@ -95,10 +94,9 @@ def _type_names(text: str) -> tuple[str, ...] | None:
     if fragment_problem(text) is not None:
         return None
     try:
-        stmts = pglast.parse_sql(f"SELECT NULL::{text}")
-        val = stmts[0].stmt.targetList[0].val if len(stmts) == 1 else None
-        if len(stmts) != 1 or len(stmts[0].stmt.targetList) != 1 or not isinstance(val, pglast.ast.TypeCast) \
-                or stmts[0].stmt.fromClause:
+        sel = sqltree.one(f"SELECT NULL::{text}")
+        val = sel.targetList[0].val if sel is not None else None
+        if sel is None or len(sel.targetList) != 1 or not isinstance(val, pglast.ast.TypeCast) or sel.fromClause:
             raise ParseError("not a single type", 0)
     except (ParseError, AttributeError, TypeError):
         return None
@@ -113,8 +111,8 @@ def _index_element(sql: str) -> tuple[str | None, str | None, tuple[str, ...] | 
     if problem is not None:
         return problem, None, None
     try:
-        stmts = pglast.parse_sql(f"CREATE INDEX x ON t ({sql})")
-        params = stmts[0].stmt.indexParams if len(stmts) == 1 else None
+        stmt = sqltree.one(f"CREATE INDEX x ON t ({sql})")
+        params = stmt.indexParams if stmt is not None else None
         if not params or len(params) != 1:
             raise ParseError("not one index element", 0)
     except ParseError as e:

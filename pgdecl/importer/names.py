@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
-from ..quoting import ident as quote_ident, literal as literal  # the importer's names for pgdecl's quoting
+from ..quoting import ident, literal as literal
+
+quote_ident = ident  # the importer's name for pgdecl's quoting
 
 
 

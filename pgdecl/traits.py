@@ -76,6 +76,9 @@ _TABLE_LIST_KEYS = ("indexes", "foreign_keys", "unique", "primary_key")
 
 
 def expand_traits(doc: YamlDoc, traits: Traits, required: dict[str, dict[str, Any]]) -> None:
+    """Replace each table's `traits` by what they render, in order; objects they require (a trigger
+    function, say) are collected in `required` (kind -> name -> (data, origin)). Added parts are marked
+    with the line of the trait that added them."""
     tables = doc.data.get("tables") if isinstance(doc.data, dict) else None
     if not isinstance(tables, dict):
         return
@@ -89,60 +92,70 @@ def expand_traits(doc: YamlDoc, traits: Traits, required: dict[str, dict[str, An
         schema, _, bare = str(tname).rpartition(".")
         new = dict(tdata)
         for i, item in enumerate(tlist):
-            path = ("tables", tname, "traits", i)
-            origin = doc.origin(path, f"table {tname}")
-            if isinstance(item, str):
-                tr_name, args = item, {}
-            elif isinstance(item, dict) and len(item) == 1:
-                tr_name, args = next(iter(item.items()))
-                args = args or {}
-                if not isinstance(args, dict):
-                    raise SpecError(f"arguments of trait {tr_name!r} must be a mapping", origin)
-            else:
-                raise SpecError("a trait is a name or {name: {arguments}}", origin)
-            if not isinstance(tr_name, str):
-                raise SpecError(f"a trait name must be a string, not {tr_name!r}", origin)
-            bad = [k for k in args if not isinstance(k, str) or not k.isidentifier()]
-            if bad:
-                raise SpecError(f"arguments of trait {tr_name!r} must be names, not {bad[0]!r}", origin)
+            origin = doc.origin(("tables", tname, "traits", i), f"table {tname}")
+            tr_name, args = _trait_call(item, origin)
             ctx = {"table": bare, "schema": schema or file_schema, "qualified": f"{schema or file_schema}.{bare}", **args}
-            out = traits.expand(str(tr_name), ctx, origin)
+            out = traits.expand(tr_name, ctx, origin)
             first = bool(out.pop("columns_first", False))
-            requires = out.pop("requires", None) or {}
-            if not isinstance(requires, dict) or not all(isinstance(v, dict) or v is None for v in requires.values()):
-                raise SpecError(f"trait {tr_name!r}: requires must map kinds to objects, e.g. "
-                                "{functions: {name: {...}}}", origin)
-            for key, value in requires.items():
-                for oname, odata in (value or {}).items():
-                    required.setdefault(key, {}).setdefault(oname, (odata, origin))
+            _require(tr_name, out.pop("requires", None) or {}, origin, required)
             for key, value in out.items():
-                want = dict if key in _TABLE_DICT_KEYS else list if key in _TABLE_LIST_KEYS else None
-                if want is not None and not isinstance(value, want):
-                    raise SpecError(f"trait {tr_name!r}: {key} must be a {'mapping' if want is dict else 'list'}, "
-                                    f"not {type(value).__name__}", origin)
-                if want is not None and not isinstance(new.get(key) or want(), want):
-                    raise SpecError(f"{key} must be a {'mapping' if want is dict else 'list'}",
-                                    doc.origin(("tables", tname, key), f"table {tname}"))
-                if key in _TABLE_DICT_KEYS:
-                    mine = new.get(key) or {}
-                    if first:
-                        merged = {**value, **mine}
-                    else:
-                        merged = {**mine, **{k: v for k, v in value.items() if k not in mine}}
-                    new[key] = merged
-                    for k in value:
-                        doc.marks.setdefault(("tables", tname, key, k), origin.line or 1)
-                elif key in _TABLE_LIST_KEYS:
-                    mine = list(new.get(key) or [])
-                    if key == "primary_key" and mine:
-                        continue
-                    start = len(mine)
-                    new[key] = mine + list(value)
-                    for j in range(len(value)):
-                        doc.marks.setdefault(("tables", tname, key, start + j), origin.line or 1)
-                elif key == "comment":
-                    new.setdefault("comment", value)
-                else:
-                    raise SpecError(f"trait {tr_name!r} sets unsupported table key {key!r}", origin)
+                _merge(doc, tname, new, tr_name, key, value, first, origin)
         new.pop("traits")
         tables[tname] = new
+
+
+def _trait_call(item: Any, origin: Origin) -> tuple[str, dict[str, Any]]:
+    """A `traits` item: a name, or {name: {arguments}}."""
+    if isinstance(item, str):
+        tr_name, args = item, {}
+    elif isinstance(item, dict) and len(item) == 1:
+        tr_name, args = next(iter(item.items()))
+        args = args or {}
+        if not isinstance(args, dict):
+            raise SpecError(f"arguments of trait {tr_name!r} must be a mapping", origin)
+    else:
+        raise SpecError("a trait is a name or {name: {arguments}}", origin)
+    if not isinstance(tr_name, str):
+        raise SpecError(f"a trait name must be a string, not {tr_name!r}", origin)
+    bad = [k for k in args if not isinstance(k, str) or not k.isidentifier()]
+    if bad:
+        raise SpecError(f"arguments of trait {tr_name!r} must be names, not {bad[0]!r}", origin)
+    return tr_name, args
+
+
+def _require(tr_name: str, requires: Any, origin: Origin, required: dict[str, dict[str, Any]]) -> None:
+    if not isinstance(requires, dict) or not all(isinstance(v, dict) or v is None for v in requires.values()):
+        raise SpecError(f"trait {tr_name!r}: requires must map kinds to objects, e.g. "
+                        "{functions: {name: {...}}}", origin)
+    for key, value in requires.items():
+        for oname, odata in (value or {}).items():
+            required.setdefault(key, {}).setdefault(oname, (odata, origin))
+
+
+def _merge(doc: YamlDoc, tname: Any, new: dict[str, Any], tr_name: str, key: str, value: Any, first: bool,
+           origin: Origin) -> None:
+    """One key a trait rendered into the table `new`: mappings merged (the table's own entries win unless
+    the trait says `columns_first`), lists appended (a primary key only when the table has none)."""
+    want = dict if key in _TABLE_DICT_KEYS else list if key in _TABLE_LIST_KEYS else None
+    if want is not None and not isinstance(value, want):
+        raise SpecError(f"trait {tr_name!r}: {key} must be a {'mapping' if want is dict else 'list'}, "
+                        f"not {type(value).__name__}", origin)
+    if want is not None and not isinstance(new.get(key) or want(), want):
+        raise SpecError(f"{key} must be a {'mapping' if want is dict else 'list'}",
+                        doc.origin(("tables", tname, key), f"table {tname}"))
+    if key in _TABLE_DICT_KEYS:
+        mine = new.get(key) or {}
+        new[key] = {**value, **mine} if first else {**mine, **{k: v for k, v in value.items() if k not in mine}}
+        for k in value:
+            doc.marks.setdefault(("tables", tname, key, k), origin.line or 1)
+    elif key in _TABLE_LIST_KEYS:
+        mine = list(new.get(key) or [])
+        if key == "primary_key" and mine:
+            return
+        new[key] = mine + list(value)
+        for j in range(len(value)):
+            doc.marks.setdefault(("tables", tname, key, len(mine) + j), origin.line or 1)
+    elif key == "comment":
+        new.setdefault("comment", value)
+    else:
+        raise SpecError(f"trait {tr_name!r} sets unsupported table key {key!r}", origin)

@@ -109,7 +109,8 @@ def _valid(definition: str | None) -> str | None:
 def _patch_schemainspect() -> None:
     """Fixes to schemainspect's objects, kept here because this is the one module that may touch migra:
     enum labels are escaped (a label with `'` gave invalid SQL), and constraints, partial index
-    predicates and policy expressions compare by their parse trees instead of their texts."""
+    predicates and policy expressions compare by their parse trees instead of their texts. Kept whole
+    (~70 lines): small replacement methods, installed on schemainspect's classes together."""
 
     def quoted_elements(self: Any) -> str:
         return ", ".join(literal(e) for e in self.elements)

@@ -181,6 +181,8 @@ def _reorder(s: ast.Node) -> list[Hazard] | None:
 
 
 def _classify(s: ast.Node, live_types: dict[tuple[str, str], str], new: set[str]) -> list[Hazard]:
+    """The hazards of one parsed statement. Kept whole (~60 lines): one short branch per kind of
+    statement that can lose data, lock or rewrite."""
     reorder = _reorder(s)
     if reorder is not None:
         return reorder

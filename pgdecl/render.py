@@ -203,7 +203,8 @@ def _dependency_order(statements: list[DDL]) -> list[DDL]:
 
 
 def _write(project: Project, put: Callable[[DDL], None]) -> None:
-    """Each statement as its template writes it, in order."""
+    """Each statement as its template writes it, in order. Kept whole (~150 lines): it is the order of
+    the DDL, one short emit per kind of object; split, that order would be spread over several functions."""
     env = _env()
 
     def emit(template: str, what: str, label: str, origin: Origin | None, **ctx: Any) -> None:

@@ -296,6 +296,8 @@ class Validator:
                 columns.setdefault(col.renamed_from, cname)
 
     def table(self, name: str, t: Table) -> None:
+        """Every check of one table: columns, keys, checks, foreign keys, indexes, triggers, policies.
+        Kept whole (~70 lines): a flat run of short checks in the order a table spec is written."""
         p = self.project
         label = f"table {name}"
         if not t.columns:

@@ -163,6 +163,12 @@ class Unique(Node):
     lint: Lint | None = LintField
 
 
+def _lowering(key: str) -> Any:
+    """A before-validator lowering the string under `key` (`using: GIN` reads as gin)."""
+    return model_validator(mode="before")(
+        lambda cls, v: {**v, key: v[key].lower()} if isinstance(v, dict) and isinstance(v.get(key), str) else v)
+
+
 class Index(Node):
     columns: StrList = Field(description="Column names or expressions, each optionally with DESC/opclass")
     name: str | None = None
@@ -174,9 +180,7 @@ class Index(Node):
     comment: str | None = None
     lint: Lint | None = LintField
 
-    _lowered = model_validator(mode="before")(
-        lambda cls, v: {**v, "using": v["using"].lower()} if isinstance(v, dict) and isinstance(v.get("using"), str) else v
-    )
+    _lowered = _lowering("using")
 
 
 class RowLevelSecurity(Node):
@@ -202,9 +206,7 @@ class Policy(Node):
     comment: str | None = None
     lint: Lint | None = LintField
 
-    _lowered = model_validator(mode="before")(
-        lambda cls, v: {**v, "for": v["for"].lower()} if isinstance(v, dict) and isinstance(v.get("for"), str) else v
-    )
+    _lowered = _lowering("for")
 
 
 class Trigger(Node):

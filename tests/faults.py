@@ -1,5 +1,5 @@
 """What the fault tests share (tests/db/test_apply_faults.py, test_apply_safety.py, test_server_faults.py):
-the v1 spec they start from, a project directory of one spec, and the rows of pgdecl's history."""
+the v1 spec they start from (and the customers table of their v2), a project directory of one spec, and the rows of pgdecl's history."""
 
 from __future__ import annotations
 
@@ -16,6 +16,9 @@ tables:
       email: {type: text, nullable: false}
       score: {type: integer}
 """
+# v1's customers with score NOT NULL and a nickname: the start of each test's v2
+CUSTOMERS_V2 = V1.replace("      score: {type: integer}\n",
+                          "      score: {type: integer, nullable: false}\n      nickname: {type: text}\n")
 
 
 def project(tmp_path: Path, name: str, spec: str) -> Path:

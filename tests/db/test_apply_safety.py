@@ -15,7 +15,7 @@ import psycopg
 import pytest
 
 from conftest import fresh_database, run_sql
-from faults import V1, history
+from faults import CUSTOMERS_V2, V1, history
 from faults import project as _project
 from pgdecl.apply import FAULT_ENV, apply
 from pgdecl.catalog import live_fingerprint
@@ -25,14 +25,7 @@ from pgdecl.plan import make_plan
 
 # v2: a new table (main), a column (main), a check added NOT VALID (main) and validated (post),
 # SET NOT NULL through a validated check (main + post), an index built concurrently (post)
-V2 = """
-tables:
-  customers:
-    columns:
-      id: {type: bigint, primary_key: true}
-      email: {type: text, nullable: false}
-      score: {type: integer, nullable: false}
-      nickname: {type: text}
+V2 = CUSTOMERS_V2 + """\
     checks:
       customers_score_range: score between 0 and 100
     indexes:

@@ -15,21 +15,14 @@ from typing import Any, Iterator
 import psycopg
 import pytest
 
-from faults import V1, history
+from faults import CUSTOMERS_V2, V1, history
 from faults import project as _project
 from pgdecl.apply import PAUSE_ENV, PAUSE_FILE_ENV
 from pgdecl.db import Database, connect
 from pgdecl.plan import make_plan
 from pgdecl.server import LocalServer
 
-V2 = """
-tables:
-  customers:
-    columns:
-      id: {type: bigint, primary_key: true}
-      email: {type: text, nullable: false}
-      score: {type: integer, nullable: false}
-      nickname: {type: text}
+V2 = CUSTOMERS_V2 + """\
     indexes:
       - columns: [email]
   visits:

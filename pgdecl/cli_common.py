@@ -195,7 +195,7 @@ def _without_passwords(text: str) -> str:
     for candidate in sys.argv[1:] + [os.environ.get("DATABASE_URL") or ""]:
         for part in candidate.split("=", 1) if candidate.startswith("--") else [candidate]:
             try:
-                secrets.append(conninfo_to_dict(part).get("password") or "")
+                secrets.append(str(conninfo_to_dict(part).get("password") or ""))
             except Exception:  # noqa: BLE001 - not a connection string
                 continue
     for secret in sorted(filter(None, secrets), key=len, reverse=True):

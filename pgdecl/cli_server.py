@@ -20,7 +20,10 @@ def server_status() -> None:
     """Where the local server lives and whether it runs."""
     from .server import LocalServer
 
-    _run(lambda: (click.echo(status_text(LocalServer().status())), EXIT_OK)[1])
+    def run() -> int:
+        click.echo(status_text(LocalServer().status()))
+        return EXIT_OK
+    _run(run)
 
 
 @server.command("start")
@@ -43,7 +46,10 @@ def server_stop() -> None:
     """Stop the local server."""
     from .server import LocalServer
 
-    _run(lambda: (click.echo("stopped" if LocalServer().stop() else "not running"), EXIT_OK)[1])
+    def run() -> int:
+        click.echo("stopped" if LocalServer().stop() else "not running")
+        return EXIT_OK
+    _run(run)
 
 
 def _scratch_admin(dev_url: str | None) -> Any:

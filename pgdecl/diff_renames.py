@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 from collections import OrderedDict
-from typing import Any
+from typing import Any, Callable
 
 
 Key = tuple[str, str]
@@ -98,7 +98,7 @@ def renamed(live: Any, desired: Any, desired_old: Any, relations: dict[Key, str]
         return o2
 
     out = copy.copy(live)
-    kinds = (  # collection, how an object is renamed, its key
+    kinds: tuple[tuple[str, Callable[[Any], Any], Callable[[Any, Any], Any]], ...] = (  # collection, renamer, key
         ("indexes", index, lambda k, o: o.quoted_full_name),
         ("selectables", selectable, lambda k, o: o.quoted_full_name if o.relationtype in ("r", "p") else k),
         ("constraints", constraint, lambda k, o: o.quoted_full_name),

@@ -47,7 +47,7 @@ def table_columns(schema: Any) -> dict[str, dict[str, Any]]:
     return out
 
 
-class _Names(Visitor):
+class _Names(Visitor):  # type: ignore[misc]
     """Column names a parse tree mentions (last part of each column reference, index elements,
     key lists) and the relations it reads."""
 
@@ -84,8 +84,8 @@ def _names(sql: str | None, wrap: str = "{}") -> _Names:
 def _constraint_columns(definition: str | None) -> tuple[set[str], set[str]]:
     """The columns a constraint definition uses on its table, and those it references (FK)."""
     try:
-        stmt = sqltree.one(f"ALTER TABLE t ADD {definition}")
-        c = stmt.cmds[0].def_
+        stmt: Any = sqltree.one(f"ALTER TABLE t ADD {definition}")
+        c = stmt.cmds[0].def_  # None (not one statement) raises AttributeError too
     except (ParseError, IndexError, AttributeError):
         return {"*"}, {"*"}
     local = _names(None)

@@ -242,9 +242,13 @@ class _Compare:
             self.add(action, "primary key", t, name, new_pk or old_pk,
                      (("columns", old_pk, new_pk),) if action == "changed" else (),
                      origin_node=self.part_origin(new if action != "removed" else old, "primary_key"))
-        fks = lambda tab: {fk.name or default_fk_name(name, fk): fk for fk in tab.foreign_keys}  # noqa: E731
+        def fks(tab: Table) -> dict[str, Any]:
+            return {fk.name or default_fk_name(name, fk): fk for fk in tab.foreign_keys}
+
+        def uks(tab: Table) -> dict[str, Any]:
+            return {u.name or default_unique_name(name, u): u for u in tab.unique}
+
         list(self.named("foreign key", fks(old), fks(new), name, f"{t}.", exclude=("name",)))
-        uks = lambda tab: {u.name or default_unique_name(name, u): u for u in tab.unique}  # noqa: E731
         list(self.named("unique", uks(old), uks(new), name, f"{t}.", exclude=("name",)))
         for check in list(new.checks) + [c for c in old.checks if c not in new.checks]:
             before, after = old.checks.get(check), new.checks.get(check)
@@ -261,7 +265,9 @@ class _Compare:
     def indexes(self, name: str, old: list[Index], new: list[Index], container: Any) -> None:
         from .render import indexes
 
-        by_name = lambda ixs: {i.name: i for i in indexes(name, ixs)}  # noqa: E731
+        def by_name(ixs: list[Index]) -> dict[str, Any]:
+            return {str(i.name): i for i in indexes(name, ixs)}  # rendered indexes are always named
+
         list(self.named("index", by_name(old), by_name(new), name, f"{shown_name(name)}.", exclude=("name",),
                         container=container))
 

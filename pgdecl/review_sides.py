@@ -92,14 +92,14 @@ class Repo:
     def extract(self, commit: str, dest: Path) -> bool:
         """Write the project directory as it is at `commit` into `dest`; False when it does not exist there."""
         listing = _git(["ls-tree", "-r", "-z", "--full-tree", commit, "--", self.prefix or "."], self.top)
-        entries = []
+        entries: list[tuple[str, str, str]] = []  # mode, blob, path
         for rec in listing.split(b"\0"):
             if not rec:
                 continue
-            meta, path = rec.split(b"\t", 1)
-            mode, kind, sha = meta.split()
+            meta, raw_path = rec.split(b"\t", 1)
+            raw_mode, kind, raw_sha = meta.split()
             if kind == b"blob":
-                entries.append((mode.decode(), sha.decode(), path.decode()))
+                entries.append((raw_mode.decode(), raw_sha.decode(), raw_path.decode()))
         dest.mkdir(parents=True, exist_ok=True)
         if not entries:
             return False

@@ -67,7 +67,7 @@ def _resolve(loader: Any, value: str, implicit: tuple[bool, bool]) -> str:
     if tag is None:
         if len(memo) > _MEMO_MAX:
             memo.clear()
-        tag = memo[key] = yaml.resolver.BaseResolver.resolve(loader, yaml.ScalarNode, value, implicit)
+        tag = memo[key] = yaml.resolver.BaseResolver.resolve(loader, yaml.ScalarNode, value, implicit)  # type: ignore[no-untyped-call]
     return tag
 
 
@@ -257,7 +257,7 @@ class _EventReader:
                 vevent = get()
                 out[key] = scalar(vevent) if type(vevent) is _ScalarEvent else self.node(vevent, kpath)
         if kind is _SequenceStart:
-            items = []
+            items: list[Any] = []
             i = 0
             while True:
                 event = get()
@@ -278,7 +278,7 @@ _SequenceStart, _SequenceEnd = yaml.SequenceStartEvent, yaml.SequenceEndEvent
 def _load_nodes(text: str, file: str) -> YamlDoc:
     """Through PyYAML's composer: anchors, aliases, tags, merge keys, and the wording of every mistake."""
     _prescan(text, file)
-    loader = _Loader(text)
+    loader: Any = _Loader(text)
     try:
         try:
             node = loader.get_single_node()

@@ -106,6 +106,7 @@ def expand_traits(doc: YamlDoc, traits: Traits, required: dict[str, dict[str, An
 
 def _trait_call(item: Any, origin: Origin) -> tuple[str, dict[str, Any]]:
     """A `traits` item: a name, or {name: {arguments}}."""
+    args: Any
     if isinstance(item, str):
         tr_name, args = item, {}
     elif isinstance(item, dict) and len(item) == 1:

@@ -15,7 +15,7 @@ import psycopg
 import pytest
 
 from conftest import fresh_database, run_sql
-from faults import V1, history
+from faults import V1, at_v1, history
 from faults import project as _project
 from pgdecl.apply import apply, apply_saved
 from pgdecl.db import Database
@@ -33,10 +33,8 @@ def _history(db: Any) -> list[tuple[Any, ...]]:
 @pytest.fixture
 def v1(tmp_path: Path, admin, server):
     """A database at V1 with 20 customers, two of them without a score."""
-    with fresh_database(admin, "flt_") as db:
-        apply(str(_project(tmp_path, "v1", V1)), db.conninfo, admin.conninfo, server=server)
-        run_sql(db, "INSERT INTO customers SELECT g, 'c' || g || '@x.org', CASE WHEN g IN (4, 7) THEN NULL "
-                    "ELSE g END FROM generate_series(1, 20) g")
+    with at_v1(tmp_path, admin, server, "flt_", "INSERT INTO customers SELECT g, 'c' || g || '@x.org', "
+               "CASE WHEN g IN (4, 7) THEN NULL ELSE g END FROM generate_series(1, 20) g") as db:
         yield db
 
 

@@ -15,7 +15,7 @@ import psycopg
 import pytest
 
 from conftest import fresh_database, run_sql
-from faults import CUSTOMERS_V2, V1, history
+from faults import CUSTOMERS_V2, V1, at_v1, history
 from faults import project as _project
 from pgdecl.apply import FAULT_ENV, apply
 from pgdecl.catalog import live_fingerprint
@@ -51,9 +51,8 @@ def _history(db: Any) -> list[tuple[Any, ...]]:
 @pytest.fixture
 def v1_template(tmp_path: Path, admin, server):
     """A database deployed at v1 with rows, used as the template of each run."""
-    with fresh_database(admin, "tpl_") as db:
-        apply(str(_project(tmp_path, "v1", V1)), db.conninfo, admin.conninfo, server=server)
-        run_sql(db, "INSERT INTO customers SELECT g, 'c' || g || '@example.com', g % 100 FROM generate_series(1, 500) g")
+    rows = "INSERT INTO customers SELECT g, 'c' || g || '@example.com', g % 100 FROM generate_series(1, 500) g"
+    with at_v1(tmp_path, admin, server, "tpl_", rows) as db:
         run_sql(db, "DROP SCHEMA pgdecl CASCADE")  # the template's own history is not part of the test
         yield db
 

@@ -48,7 +48,7 @@ def code_fingerprint() -> str:
     """pgdecl's own code and templates, and the versions of the libraries whose output is cached."""
     from importlib import metadata
 
-    from .spec import templates_dir
+    from . import templates_dir
 
     h = hashlib.sha256(f"{FORMAT}:{sys.version_info[:2]}".encode())
     for dist in ("migra", "schemainspect", "pglast", "pydantic"):

@@ -106,36 +106,17 @@ def column_types(conn: psycopg.Connection) -> dict[tuple[str, str], str]:
 
 def role_statements(conn: psycopg.Connection, project: Project) -> list[str]:
     """CREATE/ALTER ROLE and memberships the live cluster lacks. Roles are cluster-wide: never dropped."""
-    from .render import dollar, ident, literal
+    from .roles import role_steps
 
     if not project.roles:
         return []
-    live = {r[0]: r[1:] for r in conn.execute(
+    live = {r[0]: tuple(r[1:]) for r in conn.execute(
         "SELECT rolname, rolcanlogin, rolinherit, rolbypassrls FROM pg_roles WHERE rolname = ANY(%s)",
         (list(project.roles),))}
-    members = set(conn.execute(
+    members = conn.execute(
         """SELECT r.rolname, g.rolname FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.member
-           JOIN pg_roles g ON g.oid = m.roleid WHERE r.rolname = ANY(%s)""", (list(project.roles),)).fetchall())
-    out = []
-    for name, role in sorted(project.roles.items()):
-        want = (role.login, role.inherit, role.bypass_rls)
-        opts = " ".join(["LOGIN" if role.login else "NOLOGIN", "INHERIT" if role.inherit else "NOINHERIT",
-                         "BYPASSRLS" if role.bypass_rls else "NOBYPASSRLS"])
-        if name not in live:  # idempotent: a scratch load on the same cluster may have made it meanwhile
-            body = (f"BEGIN IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = {literal(name)}) "
-                    f"THEN CREATE ROLE {ident(name)} {opts}; END IF; END")
-            out.append(f"DO {dollar(body)}")
-        elif tuple(live[name]) != want:
-            out.append(f"ALTER ROLE {ident(name)} {opts}")
-    for name, role in sorted(project.roles.items()):
-        for parent in role.member_of:
-            if (name, parent) not in members:
-                out.append(f"GRANT {ident(parent)} TO {ident(name)}")
-        # member_of is the whole list: a membership the specs no longer name goes
-        for member, parent in sorted(members):
-            if member == name and parent not in role.member_of:  # names are case-sensitive as written
-                out.append(f"REVOKE {ident(parent)} FROM {ident(name)}")
-    return out
+           JOIN pg_roles g ON g.oid = m.roleid WHERE r.rolname = ANY(%s)""", (list(project.roles),)).fetchall()
+    return role_steps(project.roles, live, members)
 
 
 INVALID_INDEXES_SQL = f"""

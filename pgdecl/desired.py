@@ -11,7 +11,7 @@ from typing import Any
 from . import cache
 from .render import Rendered, render
 from .spec import load_project
-from .validate import validate
+from .validate import validate, validate_rendered
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ def _desired_from_specs(project_dir: str | Path) -> Desired:
     loaded = load_project(project_dir)
     validate(loaded.project)  # fragments and references first: rendering assumes them sound
     rendered = render(loaded.project)
-    validate(loaded.project, rendered)
+    validate_rendered(rendered)  # then only what needs the DDL: the model is not validated twice
     return Desired(loaded.project, rendered, loaded.project.fingerprint())
 
 

@@ -15,10 +15,12 @@ import functools
 import pglast
 from pglast.parser import ParseError
 from pglast.stream import RawStream
-from pglast.visitors import Visitor
 
 from . import citus
 from .db import Database, connect
+from .quoting import literal
+from .diff_renames import renamed as renamed  # pgdecl.renames takes it from here
+from .diff_reorder import reordered as reordered, table_columns as table_columns  # and pgdecl.reorder these
 
 
 
@@ -104,18 +106,16 @@ def _valid(definition: str | None) -> str | None:
     return definition
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _patch_schemainspect() -> None:
     """Fixes to schemainspect's objects, kept here because this is the one module that may touch migra:
     enum labels are escaped (a label with `'` gave invalid SQL), constraints, partial index
-    predicates and policy expressions compare by their parse trees instead of their texts, and an
-    index's clustering is not part of it (a changed CLUSTER ON made migra rebuild the index)."""
+    predicates and policy expressions compare by their parse trees instead of their texts, an index's
+    clustering is not part of it (a changed CLUSTER ON made migra rebuild the index), and a column's
+    collation is kept, qualified. Kept whole: small replacement methods, installed on schemainspect's
+    classes together."""
 
     def quoted_elements(self: Any) -> str:
-        return ", ".join(_literal(e) for e in self.elements)
+        return ", ".join(literal(e) for e in self.elements)
 
     def enum_change_statements(self: Any, new: Any) -> list[str]:
         if not self.can_be_changed_to(new):
@@ -123,8 +123,8 @@ def _patch_schemainspect() -> None:
         out, previous = [], None
         for label in new.elements:
             if label not in self.elements:
-                where = f"after {_literal(previous)}" if previous else f"before {_literal(self.elements[0])}"
-                out.append(f"alter type {self.quoted_full_name} add value {_literal(label)} {where};")
+                where = f"after {literal(previous)}" if previous else f"before {literal(self.elements[0])}"
+                out.append(f"alter type {self.quoted_full_name} add value {literal(label)} {where};")
             previous = label
         return out
 
@@ -320,313 +320,6 @@ def enum_changes(live: Any, desired: Any) -> tuple[list[str], dict[str, list[str
 def index_definitions(schema: Any) -> dict[str, str]:
     """schema.name -> CREATE INDEX statement of every index of an inspected schema."""
     return {f"{ix.schema}.{ix.name}": ix.definition for ix in schema.indexes.values()}
-
-
-Key = tuple[str, str]
-
-
-def renamed(live: Any, desired: Any, desired_old: Any, relations: dict[Key, str],
-            columns: dict[tuple[str, str, str], str], constraints: dict[tuple[str, str, str], str],
-            triggers: dict[tuple[str, str, str], str] | None = None) -> Any:
-    """The live snapshot as it will be once the plan's rename steps have run, without touching the
-    live database. `relations` maps (schema, old name) of tables, indexes and sequences to their new
-    names; `columns`, `constraints` and `triggers` map (schema, old table, old name) to the new name.
-
-    `desired_old` is the desired schema with those renames undone, done by PostgreSQL in the scratch
-    database: a live object equal to its counterpart there becomes, once renamed, exactly the desired
-    object (PostgreSQL rewrites every definition that refers to a renamed name), so it is taken from
-    `desired`. Any other object keeps its definition and only gets its new names: the diff changes it
-    anyway. Tables are matched column by column."""
-    from collections import OrderedDict
-
-    from schemainspect.misc import quoted_identifier as q
-
-    def rel(schema: str, name: str | None) -> str | None:
-        return relations.get((schema, name), name) if name is not None else None
-
-    quoted = {q(old, schema=s): q(new, schema=s) for (s, old), new in relations.items()}
-
-    def requote(names: list[str]) -> list[str]:
-        return [quoted.get(n, n) for n in names]
-
-    def selectable(o: Any) -> Any:
-        o2 = copy.copy(o)
-        o2.dependent_on, o2.dependents = requote(o.dependent_on), requote(o.dependents)
-        o2.dependent_on_all, o2.dependents_all = requote(o.dependent_on_all), requote(o.dependents_all)
-        if o.relationtype in ("r", "p"):
-            o2.name = rel(o.schema, o.name)
-            o2.parent_table = quoted.get(o.parent_table, o.parent_table)
-            old_cols = getattr(desired_old.selectables.get(o.quoted_full_name), "columns", {})
-            new_cols = getattr(desired.selectables.get(o2.quoted_full_name), "columns", {})
-            cols = OrderedDict()
-            for name, c in o.columns.items():
-                new = columns.get((o.schema, o.name, name), name)
-                if name in old_cols and c == old_cols[name] and new in new_cols:
-                    cols[new] = new_cols[new]
-                else:
-                    cols[new] = copy.copy(c)
-                    cols[new].name = new
-            o2.columns = cols
-        return o2
-
-    def index(o: Any) -> Any:
-        o2 = copy.copy(o)
-        o2.name, o2.table_name = rel(o.schema, o.name), rel(o.schema, o.table_name)
-        return o2
-
-    def constraint(o: Any) -> Any:
-        o2 = copy.copy(o)
-        o2.name = constraints.get((o.schema, o.table_name, o.name), o.name)
-        o2.table_name = rel(o.schema, o.table_name)
-        o2.quoted_full_foreign_table_name = quoted.get(o.quoted_full_foreign_table_name,
-                                                       o.quoted_full_foreign_table_name)
-        if o.index is not None:
-            o2.index = out.indexes.get(q(rel(o.schema, o.index.name), schema=o.schema), o.index)
-        return o2
-
-    def sequence(o: Any) -> Any:
-        o2 = copy.copy(o)
-        o2.name, o2.table_name = rel(o.schema, o.name), rel(o.schema, o.table_name)
-        if o.column_name is not None:
-            o2.column_name = columns.get((o.schema, o.table_name, o.column_name), o.column_name)
-        return o2
-
-    def trigger(o: Any) -> Any:
-        o2 = copy.copy(o)
-        o2.name = (triggers or {}).get((o.schema, o.table_name, o.name), o.name)
-        o2.table_name = rel(o.schema, o.table_name)
-        o2.dependent_on = [o2.quoted_full_selectable_name]
-        return o2
-
-    def policy(o: Any) -> Any:
-        o2 = copy.copy(o)
-        o2.table_name = rel(o.schema, o.table_name)
-        return o2
-
-    def privilege(o: Any) -> Any:
-        o2 = copy.copy(o)
-        if o.object_type in ("table", "sequence"):
-            o2.name = rel(o.schema, o.name)
-        return o2
-
-    out = copy.copy(live)
-    kinds = (  # collection, how an object is renamed, its key
-        ("indexes", index, lambda k, o: o.quoted_full_name),
-        ("selectables", selectable, lambda k, o: o.quoted_full_name if o.relationtype in ("r", "p") else k),
-        ("constraints", constraint, lambda k, o: o.quoted_full_name),
-        ("sequences", sequence, lambda k, o: o.quoted_full_name),
-        ("triggers", trigger, lambda k, o: o.signature),
-        ("rlspolicies", policy, lambda k, o: o.key),
-        ("privileges", privilege, lambda k, o: o.key),
-    )
-    for attr, rename, key in kinds:
-        old_side, new_side = getattr(desired_old, attr), getattr(desired, attr)
-        result = OrderedDict()
-        for k, o in getattr(live, attr).items():
-            o2 = rename(o)
-            k2 = key(k, o2)
-            same = k in old_side and o == old_side[k] and k2 in new_side
-            result[k2] = _live_order(new_side[k2], o2) if same else o2
-        setattr(out, attr, result)
-    return _regrouped(out)
-
-
-# -- column order (pgdecl.reorder) -------------------------------------------------------------------
-
-def table_columns(schema: Any) -> dict[str, dict[str, Any]]:
-    """Every table of an inspected schema as plain data, by `schema.table`: its quoted name, its
-    columns in attnum order with their definitions, whether it takes part in inheritance or
-    partitioning, the sequences its columns own (serial) and its triggers' enabled states."""
-    parents = {t.parent_table for t in schema.tables.values() if t.parent_table}
-    owned: dict[tuple[str, str], dict[str, str]] = {}
-    for seq in schema.sequences.values():
-        if seq.table_name and seq.column_name:
-            owned.setdefault((seq.schema, seq.table_name), {})[seq.column_name] = seq.quoted_full_name
-    triggers: dict[tuple[str, str], dict[str, str]] = {}
-    for tg in schema.triggers.values():
-        triggers.setdefault((tg.schema, tg.table_name), {})[tg.name] = tg.enabled
-    out: dict[str, dict[str, Any]] = {}
-    for t in schema.tables.values():
-        columns = {}
-        for name, c in t.columns.items():
-            columns[name] = {
-                "type": c.dbtypestr, "collation": c.collation, "not_null": bool(c.not_null),
-                "default": None if c.is_generated else c.default,
-                "generated": c.default if c.is_generated else None,
-                "identity": ("always" if c.is_identity_always else "by default") if c.is_identity else None,
-            }
-        out[f"{t.schema}.{t.name}"] = {
-            "quoted": t.quoted_full_name, "columns": columns,
-            "inheritance": bool(t.parent_table) or t.quoted_full_name in parents or bool(t.is_partitioned),
-            "owned": owned.get((t.schema, t.name), {}),
-            "triggers": triggers.get((t.schema, t.name), {}),
-        }
-    return out
-
-
-class _Names(Visitor):
-    """Column names a parse tree mentions (last part of each column reference, index elements,
-    key lists) and the relations it reads."""
-
-    def __init__(self) -> None:
-        self.columns: set[str] = set()
-        self.relations: set[str] = set()
-
-    def visit_ColumnRef(self, ancestors: Any, node: Any) -> None:
-        last = node.fields[-1] if node.fields else None
-        if isinstance(last, pglast.ast.String):
-            self.columns.add(last.sval)
-
-    def visit_IndexElem(self, ancestors: Any, node: Any) -> None:
-        if node.name:
-            self.columns.add(node.name)
-
-    def visit_RangeVar(self, ancestors: Any, node: Any) -> None:
-        self.relations.add(f"{node.schemaname or 'public'}.{node.relname}")
-
-    def visit_CreateTrigStmt(self, ancestors: Any, node: Any) -> None:
-        self.columns |= {s.sval for s in node.columns or () if isinstance(s, pglast.ast.String)}
-
-
-def _names(sql: str | None, wrap: str = "{}") -> _Names:
-    v = _Names()
-    if sql:
-        try:
-            v(pglast.parse_sql(wrap.format(sql)))
-        except ParseError:
-            v.columns.add("*")  # unknown: assume it uses every column
-    return v
-
-
-def _constraint_columns(definition: str | None) -> tuple[set[str], set[str]]:
-    """The columns a constraint definition uses on its table, and those it references (FK)."""
-    try:
-        stmt = pglast.parse_sql(f"ALTER TABLE t ADD {definition}")[0].stmt
-        c = stmt.cmds[0].def_
-    except (ParseError, IndexError, AttributeError):
-        return {"*"}, {"*"}
-    local = _names(None)
-    local(c)  # expressions, exclusion elements
-    for attr in ("keys", "fk_attrs", "including"):
-        local.columns |= {s.sval for s in getattr(c, attr, None) or () if isinstance(s, pglast.ast.String)}
-    referenced = {s.sval for s in c.pk_attrs or () if isinstance(s, pglast.ast.String)}
-    return local.columns, referenced
-
-
-def reordered(live: Any, moved: dict[str, set[str]], desired: Any) -> tuple[Any, set[str]]:
-    """The live snapshot as pgdecl.reorder needs migra to see it, and the comment targets (as
-    pgdecl.catalog_diff names them) of the objects it shows absent or changed. `moved` maps
-    `schema.table` to the columns rebuilt at the end of the table.
-
-    A moved column takes its desired definition but keeps its live type and collation (migra
-    changes those first; the rebuild then copies like for like). What PostgreSQL drops with the
-    old column (indexes, constraints of the table using it) looks absent, so migra creates it; what
-    stops a DROP COLUMN (foreign keys into it, from any table, views on the table, policies and
-    triggers using it) looks changed, so migra drops it before and creates it after."""
-    from collections import OrderedDict
-
-    from schemainspect.inspected import ColumnInfo
-    from schemainspect.misc import quoted_identifier as q
-
-    from .render import ident
-
-    quoted = {q(name.split(".", 1)[1], schema=name.split(".", 1)[0]): cols for name, cols in moved.items()}
-    comments: set[str] = set()
-    out = copy.copy(live)
-
-    def moved_of(schema: str, table: str) -> set[str]:
-        return moved.get(f"{schema}.{table}", set())
-
-    selectables = OrderedDict()
-    for k, o in live.selectables.items():
-        if o.relationtype in ("r", "p") and k in quoted:
-            want = desired.selectables.get(k)
-            o2 = copy.copy(o)
-            o2.columns = OrderedDict()
-            for name, c in o.columns.items():
-                if name in quoted[k] and want is not None and name in want.columns:
-                    c2 = copy.copy(want.columns[name])
-                    for attr in ("dbtype", "dbtypestr", "pytype", "collation", "is_enum", "enum"):
-                        setattr(c2, attr, getattr(c, attr))
-                    o2.columns[name] = c2
-                else:
-                    o2.columns[name] = c
-            o = o2
-        elif o.relationtype in ("v", "m") and set(o.dependent_on) & set(quoted):
-            o = copy.copy(o)  # columns no desired view can replace: dropped and created again
-            o.columns = OrderedDict([("\0pgdecl_reorder", ColumnInfo("\0pgdecl_reorder", "-", None))])
-        selectables[k] = o
-    out.selectables = selectables
-
-    out.indexes = OrderedDict()
-    for k, ix in live.indexes.items():
-        if _names(ix.definition).columns & (moved_of(ix.schema, ix.table_name) | {"*"}):
-            comments.add(f"INDEX {ident(ix.schema)}.{ident(ix.name)}")
-            continue
-        out.indexes[k] = ix
-
-    out.constraints = OrderedDict()
-    for k, con in live.constraints.items():
-        local, referenced = _constraint_columns(con.definition)
-        target = f"CONSTRAINT {ident(con.name)} ON {ident(con.schema)}.{ident(con.table_name)}"
-        if con.is_fk and referenced & (quoted.get(con.quoted_full_foreign_table_name, set()) | {"*"}):
-            con = copy.copy(con)
-            con.definition = None  # differs from any definition: dropped (first) and added again
-            comments.add(target)
-        elif local & (moved_of(con.schema, con.table_name) | {"*"}):
-            comments.add(target)
-            continue
-        out.constraints[k] = con
-
-    out.triggers = OrderedDict()
-    for k, tg in live.triggers.items():
-        cols = moved_of(tg.schema, tg.table_name)
-        if cols and _names(tg.full_definition).columns & (cols | {"*"}):
-            tg = copy.copy(tg)
-            tg.full_definition = f"{tg.full_definition} -- pgdecl reorder"
-            comments.add(f"TRIGGER {ident(tg.name)} ON {ident(tg.schema)}.{ident(tg.table_name)}")
-        out.triggers[k] = tg
-
-    out.rlspolicies = OrderedDict()
-    for k, p in live.rlspolicies.items():
-        used = _names(p.qual, "SELECT WHERE {}")
-        checked = _names(p.withcheck, "SELECT WHERE {}")
-        tables = {f"{p.schema}.{p.table_name}"} | used.relations | checked.relations
-        if any((used.columns | checked.columns) & (moved.get(t, set()) | ({"*"} if t in moved else set()))
-               for t in tables):
-            p = copy.copy(p)
-            p.roles = list(p.roles) + ["\0pgdecl_reorder"]  # differs: dropped and created again
-            comments.add(f"POLICY {ident(p.name)} ON {ident(p.schema)}.{ident(p.table_name)}")
-        out.rlspolicies[k] = p
-    return _regrouped(out), comments
-
-
-def _regrouped(out: Any) -> Any:
-    """A snapshot's per-kind selectable collections, made again from its `selectables`."""
-    from collections import OrderedDict
-
-    groups = {"r": "tables", "p": "tables", "v": "views", "m": "materialized_views", "c": "composite_types",
-              "f": "functions"}
-    for name in set(groups.values()):
-        setattr(out, name, OrderedDict())
-    for k, o in out.selectables.items():
-        getattr(out, groups.get(o.relationtype, "functions"))[k] = o
-    out.relations = OrderedDict((k, o) for k, o in out.selectables.items() if o.relationtype in ("r", "p", "v", "m"))
-    return out
-
-
-def _live_order(desired: Any, live: Any) -> Any:
-    """A desired table taken for its live counterpart (equal: the same columns, compared as a dict),
-    with the columns in their live order (pgdecl.reorder reads it)."""
-    from collections import OrderedDict
-
-    columns = getattr(live, "columns", None)
-    if getattr(desired, "relationtype", None) not in ("r", "p") or columns is None \
-            or list(columns) == list(desired.columns):
-        return desired
-    out = copy.copy(desired)
-    out.columns = OrderedDict((name, desired.columns[name]) for name in columns)
-    return out
 
 
 def changes(live: Any, desired: Any, privileges: bool = True) -> list[str]:

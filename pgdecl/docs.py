@@ -173,6 +173,8 @@ def _column_constraints(project: Project, name: str, table: Table, cname: str, c
 
 
 def _table_section(project: Project, name: str, table: Table) -> list[str]:
+    """A table's Markdown: columns, keys, indexes, checks, triggers, row-level security, grants. Kept whole
+    (~80 lines): one short block per part, in the order the reader sees them."""
     out = [f"#### `{_display(name)}`", ""]
     if table.comment:
         out += [_flat(table.comment), ""]

@@ -19,7 +19,7 @@ def fleet_env(env_name: str | None, database_url: str | None) -> Env | None:
     """The chosen environment when it is a fleet (urls, urls_file, urls_command) and no
     --database-url names one database instead; else None. Without --env the default env is chosen
     unless DATABASE_URL or the PG* variables name a database (as for one database)."""
-    from .cli import _PG_ENV
+    from .cli_common import _PG_ENV
     from .config import current_config
 
     if database_url:
@@ -37,7 +37,7 @@ def run_fleet(action: str, env: Env, project_dir: str | None, fmt: str, parallel
     """plan, apply or status on every target of `env`; returns the exit code. `single`: `env` is one
     database made up by `pgdecl status`, the settings come from `env_name`."""
     from . import progress
-    from .cli import EXIT_ERROR, _UI, _color, _echo, _settings
+    from .cli_common import EXIT_ERROR, _UI, _color, _echo, _settings
     from .desired import desired_from_specs
     from .fleet import Fleet, FleetOptions, Outcome, targets_of
     from .fleet_format import fleet_json, fleet_text, outcome_line

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .errors import PgdeclError, SpecErrors, one_line
+from .quoting import literal
 
 if TYPE_CHECKING:  # importing plan pulls in psycopg; `pgdecl lint` must start fast
     from .plan import Plan
@@ -86,10 +87,6 @@ def plan_text(plan: Plan, summary: bool = False, sql: bool = True) -> str:
     return "\n".join(lines)
 
 
-def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def plan_sql(plan: Plan) -> str:
     """The plan as the SQL that `pgdecl apply` runs, transactions and timeouts included: each pre
     step committed on its own, the main steps in one transaction, the post steps one by one
@@ -102,8 +99,8 @@ def plan_sql(plan: Plan) -> str:
     if plan.empty:
         out.append("-- no changes")
         return "\n".join(out) + "\n"
-    local = [f"SET LOCAL lock_timeout = {_literal(plan.lock_timeout)};",
-             f"SET LOCAL statement_timeout = {_literal(plan.statement_timeout)};"]
+    local = [f"SET LOCAL lock_timeout = {literal(plan.lock_timeout)};",
+             f"SET LOCAL statement_timeout = {literal(plan.statement_timeout)};"]
 
     def stmt(step: Any) -> list[str]:
         return [f"-- hazard {h.kind}: {one_line(h.message)}" for h in step.hazards] + [step.sql.rstrip() + ";"]
@@ -119,8 +116,8 @@ def plan_sql(plan: Plan) -> str:
         out += ["COMMIT;", ""]
     post = plan.phase("post")
     if post:
-        out += ["-- post: after the main transaction, one by one", "SET lock_timeout = " + _literal(plan.lock_timeout)
-                + ";", "SET statement_timeout = " + _literal(plan.statement_timeout) + ";"]
+        out += ["-- post: after the main transaction, one by one", "SET lock_timeout = " + literal(plan.lock_timeout)
+                + ";", "SET statement_timeout = " + literal(plan.statement_timeout) + ";"]
         for step in post:
             out += stmt(step) if _needs_autocommit(step.sql) else ["BEGIN;", *stmt(step), "COMMIT;"]
         out += ["RESET lock_timeout;", "RESET statement_timeout;", ""]

@@ -73,8 +73,8 @@ def _type_text(tn: ast.TypeName) -> tuple[str, tuple[int, ...]]:
 
 def _parse_type(text: str) -> tuple[str, tuple[int, ...]] | None:
     try:
-        tc = pglast.parse_sql(f"SELECT NULL::{text}")[0].stmt.targetList[0].val
-        return _type_text(tc.typeName)
+        stmt = sqltree.one(f"SELECT NULL::{text}")
+        return _type_text(stmt.targetList[0].val.typeName) if stmt is not None else None
     except Exception:
         return None
 
@@ -181,6 +181,8 @@ def _reorder(s: ast.Node) -> list[Hazard] | None:
 
 
 def _classify(s: ast.Node, live_types: dict[tuple[str, str], str], new: set[str]) -> list[Hazard]:
+    """The hazards of one parsed statement. Kept whole (~60 lines): one short branch per kind of
+    statement that can lose data, lock or rewrite."""
     reorder = _reorder(s)
     if reorder is not None:
         return reorder

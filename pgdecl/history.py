@@ -22,7 +22,7 @@ import psycopg
 from . import __version__
 from .db import Database, connect, scrub
 from .errors import ApplyError, PgdeclError
-from .render import ident
+from .quoting import ident
 
 OUTCOMES = ("running", "applied", "failed", "interrupted", "not_converged")
 _OUTCOME_CHECK = "CHECK (outcome IN (" + ", ".join(f"'{o}'" for o in OUTCOMES) + "))"
@@ -62,10 +62,6 @@ def _who(conn: psycopg.Connection) -> tuple[str, str]:
     return str(row[0]), str(row[1])  # type: ignore[index]
 
 
-def _q(name: str) -> str:
-    return ident(name)
-
-
 def ensure(conn: psycopg.Connection) -> None:
     """The history table exists and takes this pgdecl's rows; else a PgdeclError naming the grant
     that is missing. Needs no privilege beyond SELECT/INSERT/UPDATE once the table is there."""
@@ -88,11 +84,11 @@ def ensure(conn: psycopg.Connection) -> None:
             raise ApplyError(
                 f"role {user} may not create the schema pgdecl in database {dbname}, where pgdecl records each "
                 f"apply; nothing was applied. Have an administrator run either\n"
-                f"  CREATE SCHEMA pgdecl AUTHORIZATION {_q(user)};\n"
-                f"or\n  GRANT CREATE ON DATABASE {_q(dbname)} TO {_q(user)};") from None
+                f"  CREATE SCHEMA pgdecl AUTHORIZATION {ident(user)};\n"
+                f"or\n  GRANT CREATE ON DATABASE {ident(dbname)} TO {ident(user)};") from None
         raise ApplyError(
             f"role {user} may not create the table pgdecl.history in the schema pgdecl of database {dbname}; "
-            f"nothing was applied. Have an administrator run\n  GRANT USAGE, CREATE ON SCHEMA pgdecl TO {_q(user)};"
+            f"nothing was applied. Have an administrator run\n  GRANT USAGE, CREATE ON SCHEMA pgdecl TO {ident(user)};"
         ) from None
     _upgrade(conn, user)
     ok = conn.execute("SELECT has_table_privilege('pgdecl.history', 'SELECT, INSERT, UPDATE') AND "
@@ -103,8 +99,8 @@ def ensure(conn: psycopg.Connection) -> None:
 
 def _grant_error(user: str) -> ApplyError:
     return ApplyError(f"role {user} may not write the history table pgdecl.history; nothing was applied. Have "
-                      f"an administrator run\n  GRANT USAGE ON SCHEMA pgdecl TO {_q(user)};\n"
-                      f"  GRANT SELECT, INSERT, UPDATE ON pgdecl.history TO {_q(user)};")
+                      f"an administrator run\n  GRANT USAGE ON SCHEMA pgdecl TO {ident(user)};\n"
+                      f"  GRANT SELECT, INSERT, UPDATE ON pgdecl.history TO {ident(user)};")
 
 
 def _upgrade(conn: psycopg.Connection, user: str) -> None:

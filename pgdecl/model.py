@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from .errors import Origin
 
@@ -162,6 +163,12 @@ class Unique(Node):
     lint: Lint | None = LintField
 
 
+def _lowering(key: str) -> Any:
+    """A before-validator lowering the string under `key` (`using: GIN` reads as gin)."""
+    return model_validator(mode="before")(
+        lambda cls, v: {**v, key: v[key].lower()} if isinstance(v, dict) and isinstance(v.get(key), str) else v)
+
+
 class Index(Node):
     columns: StrList = Field(description="Column names or expressions, each optionally with DESC/opclass")
     name: str | None = None
@@ -173,9 +180,7 @@ class Index(Node):
     comment: str | None = None
     lint: Lint | None = LintField
 
-    _lowered = model_validator(mode="before")(
-        lambda cls, v: {**v, "using": v["using"].lower()} if isinstance(v, dict) and isinstance(v.get("using"), str) else v
-    )
+    _lowered = _lowering("using")
 
 
 class RowLevelSecurity(Node):
@@ -201,9 +206,7 @@ class Policy(Node):
     comment: str | None = None
     lint: Lint | None = LintField
 
-    _lowered = model_validator(mode="before")(
-        lambda cls, v: {**v, "for": v["for"].lower()} if isinstance(v, dict) and isinstance(v.get("for"), str) else v
-    )
+    _lowered = _lowering("for")
 
 
 class Trigger(Node):
@@ -256,6 +259,9 @@ class Table(Node):
     distribution: Distribution | None = Field(None, description="Citus: shard the table by a column")
     reference: bool = Field(False, description="Citus: a reference table, copied whole to every node")
     lint: Lint | None = LintField
+    part_origins: SkipJsonSchema[dict[str, Origin]] = Field(default_factory=dict, exclude=True, repr=False)
+    """Set by the loader: where the parts without an origin of their own are written ("primary_key",
+    "checks.NAME"), so a review names their lines without reading the file again. Never compared."""
 
 
 class Enum(Node):

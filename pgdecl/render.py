@@ -15,53 +15,21 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import pglast
 import pglast.enums
-from pglast.keywords import COL_NAME_KEYWORDS, RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
 from pglast.parser import ParseError, scan
 from pglast.stream import RawStream
 from pglast.visitors import referenced_relations
 
 from .errors import Origin, one_line
+# re-exported: most modules quote through render
+from .quoting import dollar as dollar, ident as ident, literal as literal, qname as qname, role as role
+from .roles import create_role, grant_membership
 from .model import (ForeignKey, Index, Project, Table, Unique, column_grants, default_fk_name,
                     default_index_name, default_unique_name, qualify, split_name)
-from .spec import templates_dir
+from . import sqltree, templates_dir
 from .sqlparse_cache import Batch
 
 if TYPE_CHECKING:
     import jinja2
-
-_PLAIN = re.compile(r"^[a-z_][a-z0-9_$]*$")
-_QUOTE_KEYWORDS = RESERVED_KEYWORDS | TYPE_FUNC_NAME_KEYWORDS | COL_NAME_KEYWORDS
-_ROLE_KEYWORDS = {"public", "current_user", "session_user", "current_role"}
-
-
-def ident(name: str) -> str:
-    """Quote an identifier only when PostgreSQL needs it."""
-    if _PLAIN.match(name) and name not in _QUOTE_KEYWORDS:
-        return name
-    return '"' + name.replace('"', '""') + '"'
-
-
-def qname(name: str) -> str:
-    schema, bare = split_name(name)
-    return f"{ident(schema)}.{ident(bare)}"
-
-
-def literal(value: Any) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-def dollar(body: str) -> str:
-    """Dollar-quote a body with a tag that does not occur in it."""
-    tag, n = "$$", 0
-    while tag in body:
-        n += 1
-        tag = f"$pgdecl{n}$" if n > 1 else "$body$"
-    return f"{tag}{body}{tag}"
-
-
-def role(name: str) -> str:
-    return name.upper() if name.lower() in _ROLE_KEYWORDS else ident(name)
-
 
 @lru_cache(maxsize=1)
 def _env() -> jinja2.Environment:
@@ -148,9 +116,8 @@ def index_element(element: str, columns: Iterable[str] = ()) -> str:
 def identity_args(args: str) -> str:
     """The argument types that identify a function (for GRANT, COMMENT), from its argument list:
     `p_user uuid, p_limit integer DEFAULT 10, OUT n bigint` -> `uuid, integer`."""
-    try:
-        stmt = pglast.parse_sql(f"CREATE FUNCTION f({args}) RETURNS void AS ''")[0].stmt
-    except ParseError:
+    stmt = sqltree.fresh(f"CREATE FUNCTION f({args}) RETURNS void AS ''")
+    if stmt is None:
         return args  # reported by validation
     keep = {pglast.enums.FunctionParameterMode.FUNC_PARAM_IN, pglast.enums.FunctionParameterMode.FUNC_PARAM_INOUT,
             pglast.enums.FunctionParameterMode.FUNC_PARAM_VARIADIC, pglast.enums.FunctionParameterMode.FUNC_PARAM_DEFAULT}
@@ -236,7 +203,8 @@ def _dependency_order(statements: list[DDL]) -> list[DDL]:
 
 
 def _write(project: Project, put: Callable[[DDL], None]) -> None:
-    """Each statement as its template writes it, in order."""
+    """Each statement as its template writes it, in order. Kept whole (~150 lines): it is the order of
+    the DDL, one short emit per kind of object; split, that order would be spread over several functions."""
     env = _env()
 
     def emit(template: str, what: str, label: str, origin: Origin | None, **ctx: Any) -> None:
@@ -261,16 +229,11 @@ def _write(project: Project, put: Callable[[DDL], None]) -> None:
         if grants_:
             emit("grant", "grant", name, origin, grants=grants_, on=on)
 
-    for name, role_ in sorted(project.roles.items()):
-        opts = " ".join([
-            "LOGIN" if role_.login else "NOLOGIN",
-            "INHERIT" if role_.inherit else "NOINHERIT",
-            "BYPASSRLS" if role_.bypass_rls else "NOBYPASSRLS",
-        ])
-        emit("role", "role", name, role_.origin, name=name, options=opts)
+    for name, role_ in sorted(project.roles.items()):  # roles are cluster-wide: created when missing, never dropped
+        put(DDL(create_role(name, role_), "role", name, role_.origin))
     for name, role_ in sorted(project.roles.items()):
         for parent in role_.member_of:
-            put(DDL(f"GRANT {ident(parent)} TO {ident(name)}", "role", name, role_.origin))
+            put(DDL(grant_membership(parent, name), "role", name, role_.origin))
     for name, schema in sorted(project.schemas.items()):
         emit("schema", "schema", name, schema.origin, name=name)
     for name, ext in sorted(project.extensions.items()):

@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from .review import Change, Review
+from .review_compare import as_text, shown_name
 
 MARKER = "<!-- pgdecl-review -->"
 SEVERE = ("data_loss", "security", "unparsed")  # hazards that can lose data or open access
@@ -24,9 +25,7 @@ def _plural(n: int, word: str, plural: str | None = None) -> str:
 
 
 def _flat(v: Any) -> str:
-    from .review import _text
-
-    return "(none)" if v is None else _text(v)
+    return "(none)" if v is None else as_text(v)
 
 
 def _long(v: Any) -> bool:
@@ -49,9 +48,7 @@ def _groups(changes: tuple[Change, ...]) -> list[tuple[str | None, list[Change]]
 
 def _short(c: Change) -> str:
     """The object's name inside its group: `title` for column `posts.title` under table posts."""
-    from .review import _shown
-
-    prefix = f"{_shown(c.table)}." if c.table else ""
+    prefix = f"{shown_name(c.table)}." if c.table else ""
     if prefix and c.kind not in ("table", "view") and c.name.startswith(prefix):
         return c.name[len(prefix):]
     return c.name
@@ -62,9 +59,7 @@ def _group_title(table: str | None, changes: list[Change]) -> str:
         return "other objects"
     own = next((c for c in changes if c.kind in ("table", "view") and c.table == table), None)
     kind = own.kind if own else "view" if any(c.kind == "view" for c in changes) else "table"
-    from .review import _shown
-
-    return f"{kind} {_shown(table)}"
+    return f"{kind} {shown_name(table)}"
 
 
 def _summary_line(r: Review) -> str:
@@ -120,9 +115,7 @@ def review_text(r: Review) -> str:
         lines += [step.sql.rstrip() + ";", ""]
     lines += _lint_text(r)
     if r.touched_tables:
-        from .review import _shown
-
-        lines.append("Touched tables: " + ", ".join(_shown(t) for t in r.touched_tables)
+        lines.append("Touched tables: " + ", ".join(shown_name(t) for t in r.touched_tables)
                      + " (ER diagram: --format markdown)")
     return "\n".join(lines).rstrip("\n") + "\n"
 
@@ -187,10 +180,8 @@ def review_markdown(r: Review, link_base: str | None = None) -> str:
     out += _plan_md(r)
     out += _lint_md(r, link_base)
     if r.er_diagram:
-        from .review import _shown
-
         out += ["### Touched tables", "",
-                "The tables this change touches (" + ", ".join(f"`{_shown(t)}`" for t in r.touched_tables)
+                "The tables this change touches (" + ", ".join(f"`{shown_name(t)}`" for t in r.touched_tables)
                 + ") with their foreign keys, on the new side:",
                 "", "```mermaid", r.er_diagram.rstrip("\n"), "```", ""]
     out += ["<sub>`pgdecl diff` builds both sides in scratch databases; a live database may differ, so run "

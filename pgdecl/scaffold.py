@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .config import CONFIG_NAME, local_database_name
 from .errors import PgdeclError
-from .spec import templates_dir
+from . import templates_dir
 
 # template -> path in the new project
 FILES = {

@@ -161,6 +161,32 @@ def _release_subscriptions(owner: psycopg.Connection, db: Database) -> None:
             release(conn)
 
 
+def scratch_server(dev_url: str | None = None, server: Any = None, sweep_left_behind: bool = True) -> Database:
+    """Where scratch databases go: `dev_url`'s server, else pgdecl's local one (`server`, started on demand),
+    where the scratch databases that killed runs left behind are swept first."""
+    if dev_url:
+        return Database(dev_url)
+    from .server import LocalServer
+
+    admin = Database((server or LocalServer()).ensure_running(), local=True)
+    if sweep_left_behind:
+        sweep(admin)
+    return admin
+
+
+@contextmanager
+def loaded_scratch(admin: Database, rendered: Rendered) -> Iterator[Database]:
+    """A scratch database with `rendered` loaded (`load`); on leaving it is dropped, and then the roles the
+    load created (roles are cluster-wide: none is left behind)."""
+    created: set[str] = set()
+    try:
+        with scratch_database(admin) as db:
+            created |= load(db, rendered)
+            yield db
+    finally:
+        drop_roles(admin, created)
+
+
 def _pause_for_tests() -> None:
     flag = os.environ.get(PAUSE_ENV)
     if flag:

@@ -14,7 +14,7 @@ import pglast
 from pglast import ast
 from pglast.parser import ParseError, parse_sql_json
 
-__all__ = ["ParseError", "clear", "fresh", "kind", "memoised", "parse", "statement"]
+__all__ = ["ParseError", "clear", "fresh", "kind", "memoised", "one", "parse", "statement"]
 
 T = TypeVar("T")
 
@@ -48,13 +48,20 @@ def statement(sql: str) -> ast.Node | None:
     return out[0].stmt
 
 
+def one(sql: str) -> ast.Node | None:
+    """The one statement of `sql` as a new tree (neither shared nor remembered: for probes parsed once, such as
+    a spec fragment wrapped in a statement); None when it holds more or fewer than one statement. Raises
+    ParseError, whose message callers report."""
+    stmts = pglast.parse_sql(sql)
+    return stmts[0].stmt if len(stmts) == 1 else None
+
+
 def fresh(sql: str) -> ast.Node | None:
     """Like `statement`, but a new tree the caller may change."""
     try:
-        stmts = pglast.parse_sql(sql)
+        return one(sql)
     except ParseError:
         return None
-    return stmts[0].stmt if len(stmts) == 1 else None
 
 
 @lru_cache(maxsize=None)

@@ -6,8 +6,7 @@ All mistakes are collected and raised together as SpecErrors, each naming file, 
 from __future__ import annotations
 
 import difflib
-from functools import lru_cache
-from typing import Any, Iterator
+from typing import Any
 
 import pglast
 import pglast.enums
@@ -15,7 +14,8 @@ from pglast.parser import ParseError, scan, split
 
 from . import citus_spec, sqltree
 from .errors import Origin, SpecError, SpecErrors
-from .fragments import STATEMENT_NODES, fragment_problem, function_part_problem, setting_problem
+from .fragments import (STATEMENT_NODES, function_part_problem, parse_expression, parse_index_element, parse_type_name,
+                        setting_problem)
 from .model import _ROLE_KEYWORDS, Project, Table, split_name
 from .render import Rendered, foreign_keys, index_element, indexes, primary_key, qualify_in, uniques
 
@@ -39,90 +39,6 @@ EXTENSION_TYPES = {
 }
 
 
-def _walk(node: Any) -> Iterator[dict[str, Any]]:
-    if isinstance(node, dict):
-        if "@" in node:
-            yield node
-        for v in node.values():
-            yield from _walk(v)
-    elif isinstance(node, (list, tuple)):
-        for v in node:
-            yield from _walk(v)
-
-
-def _tree(node: Any) -> Any:
-    return node(depth=None) if callable(node) else node
-
-
-_MEMO = 16384  # distinct fragment texts remembered: a project repeats the same few types and expressions
-
-
-def _column_refs(tree: Any) -> tuple[str, ...]:
-    """The unqualified column names a serialised expression tree refers to, in tree order."""
-    out = []
-    for node in _walk(tree):
-        if node["@"] == "ColumnRef":
-            fields = [f.get("sval") for f in node["fields"] if isinstance(f, dict)]
-            if len(fields) == 1 and fields[0]:
-                out.append(fields[0])
-    return tuple(out)
-
-
-@lru_cache(maxsize=_MEMO)
-def _expression(text: str) -> tuple[str | None, str | None, tuple[str, ...]]:
-    """How `text` reads as one SQL expression: (None, None, its column references), or the problem
-    ("parse" with the parser's message, "not one", "list")."""
-    if fragment_problem(text) is not None:
-        return "not one", None, ()
-    try:
-        stmts = pglast.parse_sql(f"SELECT ({text})")
-    except ParseError as e:
-        return "parse", e.args[0], ()
-    target = stmts[0].stmt.targetList if len(stmts) == 1 else None
-    sel = stmts[0].stmt if stmts else None
-    if (len(stmts) != 1 or not isinstance(sel, pglast.ast.SelectStmt) or not target or len(target) != 1
-            or sel.fromClause or sel.whereClause or sel.withClause):
-        return "not one", None, ()
-    val = target[0].val
-    if isinstance(val, pglast.ast.RowExpr) and val.row_format == pglast.enums.CoercionForm.COERCE_IMPLICIT_CAST:
-        return "list", None, ()
-    return None, None, _column_refs(_tree(val))
-
-
-@lru_cache(maxsize=_MEMO)
-def _type_names(text: str) -> tuple[str, ...] | None:
-    """The name parts of the type `text`; None when it is not one type."""
-    if fragment_problem(text) is not None:
-        return None
-    try:
-        stmts = pglast.parse_sql(f"SELECT NULL::{text}")
-        val = stmts[0].stmt.targetList[0].val if len(stmts) == 1 else None
-        if len(stmts) != 1 or len(stmts[0].stmt.targetList) != 1 or not isinstance(val, pglast.ast.TypeCast) \
-                or stmts[0].stmt.fromClause:
-            raise ParseError("not a single type", 0)
-    except (ParseError, AttributeError, TypeError):
-        return None
-    return tuple(n.sval for n in val.typeName.names)
-
-
-@lru_cache(maxsize=_MEMO)
-def _index_element(sql: str) -> tuple[str | None, str | None, tuple[str, ...] | None]:
-    """One index element as SQL: (the parser's problem, None, None), or (None, the column it names, the
-    column references of its expression)."""
-    problem = fragment_problem(sql)
-    if problem is not None:
-        return problem, None, None
-    try:
-        stmts = pglast.parse_sql(f"CREATE INDEX x ON t ({sql})")
-        params = stmts[0].stmt.indexParams if len(stmts) == 1 else None
-        if not params or len(params) != 1:
-            raise ParseError("not one index element", 0)
-    except ParseError as e:
-        return e.args[0], None, None
-    el = params[0]
-    return None, el.name, _column_refs(_tree(el.expr)) if el.expr is not None else None
-
-
 def _parse_error(e: ParseError, what: str, text: str) -> str:
     return f"{what} does not parse: {e.args[0]} in {text!r}"
 
@@ -140,7 +56,7 @@ class Validator:
 
     def expression(self, text: str, what: str, origin: Origin | None) -> tuple[str, ...] | None:
         """Exactly one SQL expression; returns the unqualified column names it refers to."""
-        problem, message, refs = _expression(text)
+        problem, message, refs = parse_expression(text)
         if problem == "parse":
             self.error(f"{what} must be one SQL expression: {message} in {text!r}", origin)
             return None
@@ -154,7 +70,7 @@ class Validator:
 
     def type_(self, text: str, what: str, origin: Origin | None) -> list[str] | None:
         """A type name; returns its name parts."""
-        names = _type_names(text)
+        names = parse_type_name(text)
         if names is None:
             self.error(f"{what}: {text!r} is not a type", origin)
             return None
@@ -380,6 +296,8 @@ class Validator:
                 columns.setdefault(col.renamed_from, cname)
 
     def table(self, name: str, t: Table) -> None:
+        """Every check of one table: columns, keys, checks, foreign keys, indexes, triggers, policies.
+        Kept whole (~70 lines): a flat run of short checks in the order a table spec is written."""
         p = self.project
         label = f"table {name}"
         if not t.columns:
@@ -486,7 +404,7 @@ class Validator:
         for elem in ix.columns:
             if t is not None and elem in t.columns:
                 continue
-            problem, column, refs = _index_element(index_element(elem, t.columns if t else ()))
+            problem, column, refs = parse_index_element(index_element(elem, t.columns if t else ()))
             if problem is not None:
                 self.error(f"index {ix.name}: {elem!r} is not one index column or expression ({problem})", o)
                 continue
@@ -572,25 +490,40 @@ class Validator:
         return False
 
     def statements(self, rendered: Rendered) -> None:
-        """Each rendered statement is exactly one statement: no fragment smuggled in a second one."""
-        for ddl in rendered.statements:
-            if ddl.kind == "sql":
-                continue
-            try:  # libpg_query's parser splitting: the same parse, without building pglast's objects
-                n = len(split(ddl.sql, with_parser=True, only_slices=True))
-            except ParseError as e:
-                self.error(f"{ddl.kind} {ddl.name} renders to SQL that does not parse: {e.args[0]}", ddl.origin)
-                continue
-            if n != 1:
-                self.error(f"{ddl.kind} {ddl.name} renders to {n} statements; a fragment contains SQL of its own",
-                           ddl.origin)
-                continue
-            node = sqltree.kind(ddl.sql) or "?"
-            if node not in STATEMENT_NODES.get(ddl.kind, (node,)):
-                self.error(f"{ddl.kind} {ddl.name} renders to a {node}; a fragment contains SQL of its own",
-                           ddl.origin)
+        self.errors += statement_errors(rendered)
+
+
+def statement_errors(rendered: Rendered) -> list[SpecError]:
+    """Each rendered statement is exactly one statement: no fragment smuggled in a second one."""
+    errors = []
+    for ddl in rendered.statements:
+        if ddl.kind == "sql":
+            continue
+        try:  # libpg_query's parser splitting: the same parse, without building pglast's objects
+            n = len(split(ddl.sql, with_parser=True, only_slices=True))
+        except ParseError as e:
+            errors.append(SpecError(f"{ddl.kind} {ddl.name} renders to SQL that does not parse: {e.args[0]}",
+                                    ddl.origin))
+            continue
+        if n != 1:
+            errors.append(SpecError(f"{ddl.kind} {ddl.name} renders to {n} statements; a fragment contains SQL of "
+                                    "its own", ddl.origin))
+            continue
+        node = sqltree.kind(ddl.sql) or "?"
+        if node not in STATEMENT_NODES.get(ddl.kind, (node,)):
+            errors.append(SpecError(f"{ddl.kind} {ddl.name} renders to a {node}; a fragment contains SQL of its own",
+                                    ddl.origin))
+    return errors
 
 
 def validate(project: Project, rendered: Rendered | None = None) -> None:
-    """Raise SpecErrors listing every mistake in the project's specs."""
+    """Raise SpecErrors listing every mistake in the project's specs (and, given `rendered`, its DDL)."""
     Validator(project).run(rendered)
+
+
+def validate_rendered(rendered: Rendered) -> None:
+    """Raise SpecErrors when a rendered statement is not exactly the one statement its kind renders: the
+    check that needs the DDL, for a project `validate` has already passed (the model is not checked again)."""
+    errors = statement_errors(rendered)
+    if errors:
+        raise SpecErrors(errors)

@@ -116,3 +116,12 @@ def citus_db(citus_cluster) -> Iterator:
     """A fresh database on the cluster: Citus in it on every node, the workers added."""
     with citus_cluster.database() as db:
         yield db
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """pgdecl's plan cache switched on, in a directory of this test's own."""
+    d = tmp_path / "cache"
+    monkeypatch.setenv("PGDECL_CACHE_DIR", str(d))
+    monkeypatch.delenv("PGDECL_NO_CACHE", raising=False)
+    return d

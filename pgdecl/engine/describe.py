@@ -333,6 +333,9 @@ def describe(sql: str, source: str = "diff", origin: str | None = None) -> Opera
 
 @sqltree.memoised
 def _describe(sql: str) -> Operation:
+    """The operation one statement is: action, object, lock level, and what it needs, provides, removes
+    and touches. Kept whole (~190 lines): one branch per statement type, each filling the same six
+    locals; split into handlers, each would have to take and return all six."""
     s = sqltree.statement(sql)
     op = Operation(sql)
     if s is None:

@@ -5,21 +5,14 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
+from ..quoting import ident, literal as literal
+
+quote_ident = ident  # the importer's name for pgdecl's quoting
+
 
 
 
 # -- pure helpers ---------------------------------------------------------------------------------------
-
-def quote_ident(name: str) -> str:
-    """Quote an identifier the way PostgreSQL's quote_ident and catalog output do (pgdecl's renderer agrees)."""
-    from ..render import ident
-
-    return ident(name)
-
-
-def literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
 
 def qualified(schema: str, name: str) -> str:
     return f"{quote_ident(schema)}.{quote_ident(name)}"

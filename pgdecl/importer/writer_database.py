@@ -6,6 +6,7 @@ from typing import Any
 
 
 from .constants import _OBJTYPES
+from ..roles import grant_membership
 from .names import _grantee, _yaml_role, qualified, quote_ident
 from .acl import AclEntry, acl_delta, privilege_list, topo_order
 from .queries import ROLES_SQL
@@ -122,7 +123,7 @@ class DatabaseWriter(WriterBase):
                         and parent != imp.current_user:
                     member_of.append(parent)
                 else:
-                    self.acl_sql.append(f"GRANT {quote_ident(parent)} TO {quote_ident(name)}")
+                    self.acl_sql.append(grant_membership(parent, name))
             if member_of:
                 r["member_of"] = member_of
             if row[9] is not None:

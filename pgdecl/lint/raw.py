@@ -108,7 +108,7 @@ def _trigger(stmt: Any, origin: Origin) -> Trigger:
 def with_raw_objects(project: Project) -> Project:
     """The project with the tables, indexes and triggers its raw SQL files create; a file that does
     not parse is a SpecError naming file:line."""
-    import pglast
+    from .. import sqltree
 
     if not project.raw_sql:
         return project
@@ -117,8 +117,8 @@ def with_raw_objects(project: Project) -> Project:
     errors: list[SpecError] = []
     for raw in project.raw_sql:
         try:
-            stmts = pglast.parse_sql(raw.sql)
-        except pglast.parser.ParseError as e:
+            stmts = sqltree.parse(raw.sql)  # shared with validation: only read
+        except sqltree.ParseError as e:
             at = e.args[1] if len(e.args) > 1 and isinstance(e.args[1], int) else 0
             errors.append(SpecError(f"SQL does not parse: {e.args[0] if e.args else e}",
                                     Origin(raw.path, raw.sql.count("\n", 0, at) + 1, f"sql file {raw.path}")))

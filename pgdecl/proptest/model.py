@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import psycopg
 
 from ..model import Table, split_name
+from ..quoting import literal
 from ..render import qname
 from .values import TypeInfo
 
@@ -141,7 +142,7 @@ class Attempt:
 
 def lit(v: str) -> str:
     """`v` as an SQL string literal."""
-    return "'" + v.replace("'", "''") + "'"
+    return literal(v)
 
 
 def show(v: object) -> str | None:

@@ -98,22 +98,12 @@ def run_tests(project_dir: str | Path = "schema", dev_url: str | None = None, se
     """Load the specs into a scratch database (the local server, or `dev_url`'s server) and prove
     each of their constraints there. The scratch database is dropped afterwards."""
     from ..desired import desired_from_specs
-    from ..scratch import drop_roles, load, scratch_database, sweep
-    from ..server import LocalServer
+    from ..scratch import loaded_scratch, scratch_server
 
     desired = desired_from_specs(project_dir)
-    if dev_url:
-        admin = Database(dev_url)
-    else:
-        admin = Database((server or LocalServer()).ensure_running(), local=True)
-        sweep(admin)
-    created: set[str] = set()
-    try:
-        with scratch_database(admin) as scratch:
-            created |= load(scratch, desired.rendered)
-            return run_on(scratch, desired.project, seed, str(project_dir), admin.display)
-    finally:
-        drop_roles(admin, created)  # roles are cluster-wide: leave none behind
+    admin = scratch_server(dev_url, server)
+    with loaded_scratch(admin, desired.rendered) as scratch:
+        return run_on(scratch, desired.project, seed, str(project_dir), admin.display)
 
 
 __all__ = ["run_on", "run_tests"]

@@ -17,10 +17,11 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any, TypeVar, cast
 
-import pglast
 from pglast import ast
 from pglast.enums import A_Expr_Kind
 from pglast.stream import RawStream
+
+from .. import sqltree
 
 try:  # Python 3.11+
     import re._constants as _sre_c  # type: ignore[import-not-found]
@@ -216,7 +217,8 @@ class ExprFacts:
 
 def _parse_expr(expr: str) -> ast.Node | None:
     try:
-        return pglast.parse_sql(f"SELECT ({expr})")[0].stmt.targetList[0].val
+        stmt = sqltree.one(f"SELECT ({expr})")
+        return stmt.targetList[0].val if stmt is not None else None
     except Exception:  # noqa: BLE001 - an unparsable expression yields no facts; the database still judges
         return None
 

@@ -9,47 +9,32 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 
 from conftest import fresh_database, run_sql
+from faults import V1, at_v1, history
+from faults import project as _project
 from pgdecl.apply import apply, apply_saved
 from pgdecl.db import Database
 from pgdecl.errors import ApplyError, PlanError
 from pgdecl.plan import Plan, make_plan
 
-V1 = """
-tables:
-  customers:
-    columns:
-      id: {type: bigint, primary_key: true}
-      email: {type: text, nullable: false}
-      score: {type: integer}
-"""
 NOT_NULL = V1.replace("score: {type: integer}", "score: {type: integer, nullable: false}")
 CHECKED = V1 + "    checks:\n      customers_score_range: score between 0 and 100\n"
 
 
-def _project(tmp_path: Path, name: str, spec: str) -> Path:
-    d = tmp_path / name
-    d.mkdir()
-    (d / "spec.yaml").write_text(spec)
-    return d
-
-
-def _history(db: Database) -> list[tuple]:
-    with psycopg.connect(db.conninfo) as conn:
-        return conn.execute("SELECT id, outcome, error, remaining FROM pgdecl.history ORDER BY id").fetchall()
+def _history(db: Any) -> list[tuple[Any, ...]]:
+    return history(db, "id, outcome, error, remaining")
 
 
 @pytest.fixture
 def v1(tmp_path: Path, admin, server):
     """A database at V1 with 20 customers, two of them without a score."""
-    with fresh_database(admin, "flt_") as db:
-        apply(str(_project(tmp_path, "v1", V1)), db.conninfo, admin.conninfo, server=server)
-        run_sql(db, "INSERT INTO customers SELECT g, 'c' || g || '@x.org', CASE WHEN g IN (4, 7) THEN NULL "
-                    "ELSE g END FROM generate_series(1, 20) g")
+    with at_v1(tmp_path, admin, server, "flt_", "INSERT INTO customers SELECT g, 'c' || g || '@x.org', "
+               "CASE WHEN g IN (4, 7) THEN NULL ELSE g END FROM generate_series(1, 20) g") as db:
         yield db
 
 

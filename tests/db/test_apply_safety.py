@@ -9,35 +9,23 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 
 from conftest import fresh_database, run_sql
+from faults import CUSTOMERS_V2, V1, at_v1, history
+from faults import project as _project
 from pgdecl.apply import FAULT_ENV, apply
 from pgdecl.catalog import live_fingerprint
 from pgdecl.db import connect
 from pgdecl.errors import ApplyError
 from pgdecl.plan import make_plan
 
-V1 = """
-tables:
-  customers:
-    columns:
-      id: {type: bigint, primary_key: true}
-      email: {type: text, nullable: false}
-      score: {type: integer}
-"""
 # v2: a new table (main), a column (main), a check added NOT VALID (main) and validated (post),
 # SET NOT NULL through a validated check (main + post), an index built concurrently (post)
-V2 = """
-tables:
-  customers:
-    columns:
-      id: {type: bigint, primary_key: true}
-      email: {type: text, nullable: false}
-      score: {type: integer, nullable: false}
-      nickname: {type: text}
+V2 = CUSTOMERS_V2 + """\
     checks:
       customers_score_range: score between 0 and 100
     indexes:
@@ -51,29 +39,20 @@ tables:
 """
 
 
-def _project(tmp_path: Path, name: str, spec: str) -> Path:
-    d = tmp_path / name
-    d.mkdir()
-    (d / "spec.yaml").write_text(spec)
-    return d
-
-
 def _fp(db) -> str:
     with connect(db) as conn:
         return live_fingerprint(conn)
 
 
-def _history(db) -> list[tuple]:
-    with psycopg.connect(db.conninfo) as conn:
-        return conn.execute("SELECT outcome, main_committed, pre_done, post_done FROM pgdecl.history ORDER BY id").fetchall()
+def _history(db: Any) -> list[tuple[Any, ...]]:
+    return history(db, "outcome, main_committed, pre_done, post_done")
 
 
 @pytest.fixture
 def v1_template(tmp_path: Path, admin, server):
     """A database deployed at v1 with rows, used as the template of each run."""
-    with fresh_database(admin, "tpl_") as db:
-        apply(str(_project(tmp_path, "v1", V1)), db.conninfo, admin.conninfo, server=server)
-        run_sql(db, "INSERT INTO customers SELECT g, 'c' || g || '@example.com', g % 100 FROM generate_series(1, 500) g")
+    rows = "INSERT INTO customers SELECT g, 'c' || g || '@example.com', g % 100 FROM generate_series(1, 500) g"
+    with at_v1(tmp_path, admin, server, "tpl_", rows) as db:
         run_sql(db, "DROP SCHEMA pgdecl CASCADE")  # the template's own history is not part of the test
         yield db
 

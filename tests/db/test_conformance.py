@@ -32,6 +32,9 @@ import pytest
 
 from conftest import CONFORMANCE_DIR, fresh_database
 
+from pgdecl.model import Role
+from pgdecl.roles import create_role
+
 ROOT = Path(__file__).resolve().parents[2]
 CASES_DIR = CONFORMANCE_DIR
 
@@ -224,9 +227,7 @@ def _plan(server, admin, live, project_dir: Path):
 def roles(admin) -> None:
     with psycopg.connect(admin.conninfo, autocommit=True) as conn:
         for role in ROLES:
-            conn.execute(f"""DO $$ BEGIN
-                IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') THEN CREATE ROLE {role} NOLOGIN; END IF;
-                END $$""")
+            conn.execute(create_role(role, Role()))
 
 
 # -- the suite ---------------------------------------------------------------------------------------

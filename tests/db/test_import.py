@@ -25,7 +25,9 @@ from pgdecl.catalog import FINGERPRINT_SQL
 from pgdecl.cli import main
 from pgdecl.desired import desired_from_specs
 from pgdecl.importer import ImportFailed, import_database, summary_text
+from pgdecl.model import Role
 from pgdecl.plan import make_plan
+from pgdecl.roles import create_role
 from pgdecl.scratch import load
 from pgdecl.spec import load_project
 
@@ -90,9 +92,7 @@ def assert_empty_plan(project: Path, db, admin, server) -> None:
 def roles(admin) -> None:
     with psycopg.connect(admin.conninfo, autocommit=True) as conn:
         for role, opts in [*((r, "NOLOGIN") for r in ROLES), *SINK_ROLES]:
-            conn.execute(f"""DO $$ BEGIN
-                IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') THEN CREATE ROLE {role} {opts}; END IF;
-                END $$""")
+            conn.execute(create_role(role, Role(login="NOLOGIN" not in opts, inherit="NOINHERIT" not in opts)))
         conn.execute("GRANT imp_reader TO imp_writer")
         conn.execute("GRANT imp_writer TO imp_app")
         conn.execute("COMMENT ON ROLE imp_reader IS 'reads'")

@@ -3,23 +3,13 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
-import pytest
 from conftest import ROOT, fresh_database
 
 from pgdecl import sides
 from pgdecl.apply import apply
 from pgdecl.desired import desired_from_specs
 from pgdecl.plan import make_plan
-
-
-@pytest.fixture
-def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    d = tmp_path / "cache"
-    monkeypatch.setenv("PGDECL_CACHE_DIR", str(d))
-    monkeypatch.delenv("PGDECL_NO_CACHE", raising=False)
-    return d
 
 
 def _steps(plan) -> list[tuple[str, str, tuple[str, ...]]]:

@@ -138,7 +138,7 @@ def test_database_side_is_read_only_and_gives_the_same_plan(repos, server, admin
     """--from a database built from main gives the plan of --from main, and the database is only read."""
     from pgdecl.catalog import live_fingerprint
     from pgdecl.db import connect
-    from pgdecl.review import _read_only
+    from pgdecl.review_sides import read_only as _read_only
 
     repo = repos["starter"]
     monkeypatch.chdir(repo)

@@ -10,32 +10,19 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import psycopg
 import pytest
 
+from faults import CUSTOMERS_V2, V1, history
+from faults import project as _project
 from pgdecl.apply import PAUSE_ENV, PAUSE_FILE_ENV
 from pgdecl.db import Database, connect
 from pgdecl.plan import make_plan
 from pgdecl.server import LocalServer
 
-V1 = """
-tables:
-  customers:
-    columns:
-      id: {type: bigint, primary_key: true}
-      email: {type: text, nullable: false}
-      score: {type: integer}
-"""
-V2 = """
-tables:
-  customers:
-    columns:
-      id: {type: bigint, primary_key: true}
-      email: {type: text, nullable: false}
-      score: {type: integer, nullable: false}
-      nickname: {type: text}
+V2 = CUSTOMERS_V2 + """\
     indexes:
       - columns: [email]
   visits:
@@ -67,16 +54,8 @@ def _cli(args: list[str], env: dict[str, str], **kw) -> subprocess.Popen:
                             stderr=subprocess.PIPE, text=True, **kw)
 
 
-def _project(tmp_path: Path, name: str, spec: str) -> Path:
-    d = tmp_path / name
-    d.mkdir(exist_ok=True)
-    (d / "spec.yaml").write_text(spec)
-    return d
-
-
-def _history(db: Database) -> list[tuple]:
-    with psycopg.connect(db.conninfo) as conn:
-        return conn.execute("SELECT outcome, main_committed, post_done FROM pgdecl.history ORDER BY id").fetchall()
+def _history(db: Any) -> list[tuple[Any, ...]]:
+    return history(db, "outcome, main_committed, post_done")
 
 
 def _wait_for(path: Path, proc: subprocess.Popen, timeout: float = 120) -> None:

@@ -14,14 +14,6 @@ from pgdecl.desired import _specs_key, desired_from_specs
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    d = tmp_path / "cache"
-    monkeypatch.setenv("PGDECL_CACHE_DIR", str(d))
-    monkeypatch.delenv("PGDECL_NO_CACHE", raising=False)
-    return d
-
-
 def test_put_get_roundtrip_and_private_directory(cache_dir: Path) -> None:
     k = cache.key("x", "payload")
     assert cache.get("t", k) is None

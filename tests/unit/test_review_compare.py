@@ -134,3 +134,28 @@ def test_equal_specs_have_no_changes(tmp_path: Path) -> None:
 def test_long_values_are_not_quoted_inline() -> None:
     assert _long("BEGIN\n  RETURN 1;\nEND") and _long("x" * 101)
     assert not _long("SELECT i + 1") and not _long(["a", "b"])
+
+
+def test_part_lines_come_from_the_model_not_the_files(tmp_path: Path) -> None:
+    """A check and a primary key have no origin of their own: the loader records their lines in the model
+    (`Table.part_origins`), so the comparison names them even once the spec files are gone."""
+    from pgdecl.review_compare import compare_projects
+    from pgdecl.review_sides import DIRECTORY, Side, SideInfo, build_side
+
+    old = "tables:\n  t:\n    columns:\n      id: bigint\n      n: int\n"
+    new = old + "    primary_key: [id]\n    checks:\n      n_positive: n > 0\n"
+    sides = []
+    for name, text in (("old", old), ("new", new)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "a.yaml").write_text(text)
+        side = Side(SideInfo(DIRECTORY, name, name), directory=tmp_path / name, shown=name)
+        build_side(side)
+        (tmp_path / name / "a.yaml").unlink()  # nothing left to read again
+        sides.append(side)
+    table = sides[1].project.tables["public.t"]
+    assert table.part_origins["checks.n_positive"].line == line_of(new, "n_positive")
+    assert table.part_origins["primary_key"].line == line_of(new, "primary_key")
+    got = {(c.action, c.kind, c.name): c.where for c in compare_projects(*sides)}
+    assert got[("added", "check", "t.n_positive")] == f"new/a.yaml:{line_of(new, 'n_positive')}"
+    assert got[("added", "primary key", "t")] == f"new/a.yaml:{line_of(new, 'primary_key')}"
+    assert table == table.model_copy(update={"part_origins": {}})  # never compared

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from pgdecl import fragments
 from pgdecl import validate as v
 from pgdecl.errors import Origin, SpecErrors
 from pgdecl.model import Project
@@ -26,17 +27,17 @@ def _errors(project: Project, rendered: Rendered | None = None) -> list[str]:
 
 def test_fragment_helpers_are_stable() -> None:
     for _ in range(2):
-        assert v._expression("lower(name) = code") == (None, None, ("name", "code"))
-        assert v._expression("a.b + c") == (None, None, ("c",))
-        assert v._expression("1, 2") == ("list", None, ())
-        assert v._expression("1); drop table t; --")[0] == "not one"
-        assert v._expression("1 +")[0] == "parse"
-        assert v._type_names("numeric(7,4)") == ("pg_catalog", "numeric")
-        assert v._type_names("public.thing[]") == ("public", "thing")
-        assert v._type_names("int; drop table x") is None
-        assert v._index_element("lower(email)") == (None, None, ("email",))
-        assert v._index_element("email") == (None, "email", None)
-        assert v._index_element("a, b")[0] == "not one index element"
+        assert fragments.parse_expression("lower(name) = code") == (None, None, ("name", "code"))
+        assert fragments.parse_expression("a.b + c") == (None, None, ("c",))
+        assert fragments.parse_expression("1, 2") == ("list", None, ())
+        assert fragments.parse_expression("1); drop table t; --")[0] == "not one"
+        assert fragments.parse_expression("1 +")[0] == "parse"
+        assert fragments.parse_type_name("numeric(7,4)") == ("pg_catalog", "numeric")
+        assert fragments.parse_type_name("public.thing[]") == ("public", "thing")
+        assert fragments.parse_type_name("int; drop table x") is None
+        assert fragments.parse_index_element("lower(email)") == (None, None, ("email",))
+        assert fragments.parse_index_element("email") == (None, "email", None)
+        assert fragments.parse_index_element("a, b")[0] == "not one index element"
 
 
 def test_repeated_validation_reports_the_same_mistakes() -> None:
@@ -64,3 +65,30 @@ def test_rendered_statements_are_counted(sql: str, message: str) -> None:
     project = _project({"x": {"columns": {"a": "integer"}}})
     rendered = Rendered((DDL(sql, "table", "public.x", Origin("f.yaml", 1)),))
     assert any(message in e for e in _errors(project, rendered))
+
+
+def test_specs_are_validated_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Making the desired side (what plan, apply, diff and render use) checks the model once and the rendered
+    DDL once: every table of the marketplace schema is validated one time, the statements one time."""
+    from pathlib import Path
+
+    from pgdecl.desired import _desired_from_specs
+
+    seen: dict[str, int] = {}
+    statements: list[int] = []
+    real_table, real_errors = v.Validator.table, v.statement_errors
+
+    def table(self: v.Validator, name: str, t: object) -> None:
+        seen[name] = seen.get(name, 0) + 1
+        real_table(self, name, t)  # type: ignore[arg-type]
+
+    def statement_errors(rendered: Rendered) -> list:  # type: ignore[type-arg]
+        statements.append(len(rendered.statements))
+        return real_errors(rendered)
+
+    monkeypatch.setattr(v.Validator, "table", table)
+    monkeypatch.setattr(v, "statement_errors", statement_errors)
+    d = _desired_from_specs(Path(__file__).resolve().parents[2] / "schema")
+    assert set(seen) == set(d.project.tables) and len(seen) > 10
+    assert set(seen.values()) == {1}
+    assert statements == [len(d.rendered.statements)]

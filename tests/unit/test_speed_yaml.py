@@ -1,4 +1,4 @@
-"""The event reader of `spec.load_yaml` gives exactly what PyYAML's composer path (`spec._load_nodes`)
+"""The event reader of `spec_yaml.load_yaml` gives exactly what PyYAML's composer path (`spec_yaml._load_nodes`)
 gives: the same data, the same marks, the same mistakes; unusual documents go through the composer."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pgdecl import spec
+from pgdecl import spec, spec_yaml
 from pgdecl.errors import SpecError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,7 +55,7 @@ def _both(text: str) -> tuple[object, object]:
             return ("spec error", str(e), e.origin)
         except Exception as e:  # noqa: BLE001
             return ("error", type(e).__name__, str(e))
-    return run(spec.load_yaml), run(spec._load_nodes)
+    return run(spec.load_yaml), run(spec_yaml._load_nodes)
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(ROOT)))
@@ -71,11 +71,11 @@ def test_snippets_read_the_same(text: str) -> None:
 
 
 def test_plain_documents_take_the_event_reader() -> None:
-    doc = spec._load_events("a: [1, {b: yes}]\nc: TRUE\n", "f.yaml")
+    doc = spec_yaml._load_events("a: [1, {b: yes}]\nc: TRUE\n", "f.yaml")
     assert doc is not None and doc.data == {"a": [1, {"b": "yes"}], "c": True}
     assert doc.marks == {("a",): 1, ("a", 0): 1, ("a", 1): 1, ("a", 1, "b"): 1, ("c",): 2}
-    assert spec._load_events("a: &x 1\nb: *x\n", "f.yaml") is None
-    assert spec._load_events("a: 1\na: 2\n", "f.yaml") is None
+    assert spec_yaml._load_events("a: &x 1\nb: *x\n", "f.yaml") is None
+    assert spec_yaml._load_events("a: 1\na: 2\n", "f.yaml") is None
 
 
 def test_resolver_memo_keeps_yaml_12_booleans() -> None:
@@ -83,7 +83,7 @@ def test_resolver_memo_keeps_yaml_12_booleans() -> None:
         assert spec.load_yaml("a: yes\nb: True\nc: on\nd: '1'\ne: 1\n", "f.yaml").data == \
             {"a": "yes", "b": True, "c": "on", "d": "1", "e": 1}
     import yaml
-    assert yaml.load("a: yes\nb: false\n", Loader=spec._Loader) == {"a": "yes", "b": False}
+    assert yaml.load("a: yes\nb: false\n", Loader=spec_yaml._Loader) == {"a": "yes", "b": False}
 
 
 def test_paused_gc_restores_the_collector() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pgdecl import spec
+from pgdecl import spec_yaml as spec
 
 ROOT = Path(__file__).resolve().parents[2]
 FILES = sorted(p for d in ("schema", "examples") for p in (ROOT / d).rglob("*.yaml"))

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from typing import Any, Iterable
+from typing import Any, Iterable, TypeGuard
 
 import psycopg
 from pglast import ast
@@ -33,6 +33,7 @@ from pglast.visitors import Visitor
 
 from . import partitions, sqltree
 from .attoptions import sql_user_attoptions
+from .db import one
 from .engine import kinds
 from .errors import PlanError
 
@@ -271,7 +272,7 @@ def _entries(rows: Any) -> frozenset[tuple[str, str, bool]]:
 
 def snapshot(conn: psycopg.Connection) -> Snapshot:
     """The facts this layer compares, read from one database."""
-    user, version = conn.execute("SELECT current_user, current_setting('server_version_num')::int").fetchone()
+    user, version = one(conn, "SELECT current_user, current_setting('server_version_num')::int")
     objects = {}
     for name, target, alter_kind, defkind, schema, owner, tied, acl in conn.execute(OBJECTS_SQL).fetchall():
         objects[target] = {"name": name, "alter": alter_kind, "defkind": defkind, "schema": schema,
@@ -294,7 +295,7 @@ def snapshot(conn: psycopg.Connection) -> Snapshot:
     identities: dict[str, dict[str, list[str]]] = defaultdict(dict)
     for table, col, seq_schema, seq_name in conn.execute(IDENTITIES_SQL).fetchall():
         identities[table][col] = [seq_schema, seq_name]
-    db_name, db_owner, db_acl = conn.execute(DATABASE_SQL).fetchone()
+    db_name, db_owner, db_acl = one(conn, DATABASE_SQL)
     return {
         "user": user,
         "database": {"name": db_name, "owner": db_owner, "acl": _entries(db_acl)},
@@ -353,7 +354,7 @@ def _qualified(names: Iterable[str]) -> str:
     return ".".join(parts) if len(parts) > 1 else f"public.{parts[0]}"
 
 
-class _TypeNames(Visitor):
+class _TypeNames(Visitor):  # type: ignore[misc]  # pglast is not type-checked (follow_imports=skip)
     def __init__(self) -> None:
         self.names: set[str] = set()
 
@@ -390,7 +391,10 @@ def _acl_changes(have: Acl, want: Acl) -> tuple[dict[str, set[str]], dict[str, s
                                                  dict[str, set[str]], dict[str, set[str]]]:
     """Per grantee: privileges to revoke, grant options to revoke, privileges to grant, to grant with
     grant option."""
-    revoke, revoke_option, grant, grant_option = (defaultdict(set) for _ in range(4))
+    revoke: dict[str, set[str]] = defaultdict(set)
+    revoke_option: dict[str, set[str]] = defaultdict(set)
+    grant: dict[str, set[str]] = defaultdict(set)
+    grant_option: dict[str, set[str]] = defaultdict(set)
     for (g, p), option in have.items():
         if (g, p) not in want:
             revoke[g].add(p)
@@ -427,7 +431,7 @@ def _new_object_acl(live: Snapshot, defkind: str, schema: str) -> frozenset[tupl
     """What PostgreSQL gives an object the applying role creates: its global default privileges (or
     the built-in ones: EXECUTE on functions and USAGE on types to PUBLIC), plus those of the schema."""
     user, acls = live["user"], live["default_acls"]
-    base = acls.get((user, "", defkind), _BUILTIN_DEFAULT.get(defkind, frozenset()))
+    base: frozenset[tuple[str, str, bool]] = acls.get((user, "", defkind), _BUILTIN_DEFAULT.get(defkind, frozenset()))
     return base | acls.get((user, schema, defkind), frozenset()) if defkind != "n" else base
 
 
@@ -508,7 +512,7 @@ def _place_domains(statements: list[str], live: Snapshot, desired: Snapshot) -> 
 
 # -- generated columns ------------------------------------------------------------------------------
 
-def _column_commands(stmt: ast.Node | None, table: str, column: str) -> bool:
+def _column_commands(stmt: ast.Node | None, table: str, column: str) -> TypeGuard[ast.AlterTableStmt]:
     """True for an ALTER TABLE of `table` whose every command alters `column` (type, default, NOT NULL)."""
     if not isinstance(stmt, ast.AlterTableStmt) or stmt.relation is None:
         return False
@@ -533,8 +537,8 @@ def _generated_changes(statements: list[str], live: Snapshot, desired: Snapshot,
             continue
         table, column = want["name"], want["attname"]
         if live["version"] >= 170000:
-            mine = [i for i, sql in enumerate(out) if _column_commands(_parse(sql), table, column)
-                    and all(c.subtype == AlterTableType.AT_ColumnDefault for c in _parse(sql).cmds)]
+            mine = [i for i, sql in enumerate(out) if _column_commands(stmt := _parse(sql), table, column)
+                    and all(c.subtype == AlterTableType.AT_ColumnDefault for c in stmt.cmds)]
             new = [f"ALTER TABLE {want['table']} ALTER COLUMN {want['column']} SET EXPRESSION AS {_parenthesized(want['expr'])}"]
         else:
             blockers = sorted(set(have["blockers"]) - dropped)
@@ -704,8 +708,8 @@ def _column_privilege_statements(live: Snapshot, desired: Snapshot, dropped: set
         have_acl = {} if gone else {k: v for k, v in _acl(have["acl"], {current, final}).items()
                                     if k not in revoked.get(target, ())}
         for kind, per_grantee in enumerate(_acl_changes(have_acl, _acl(want["acl"], {want["owner"], final}))):
-            for grantee, ps in per_grantee.items():
-                for p in ps:
+            for grantee, privileges in per_grantee.items():
+                for p in privileges:
                     changes[(target, kind, grantee)][p].append(col)
     out = []
     for (target, kind, grantee), per_priv in sorted(changes.items()):
@@ -847,7 +851,7 @@ def attoption_statements(live: Snapshot, desired: Snapshot, dropped: set[str] = 
         if want is None and key not in desired["columns"]:
             continue  # the column (or its relation) goes away
         gone = have is None or ref["name"] in dropped or key in readded
-        have_opts = {} if gone else dict(o.split("=", 1) for o in have["options"])
+        have_opts = {} if gone or have is None else dict(o.split("=", 1) for o in have["options"])
         want_opts = dict(o.split("=", 1) for o in want["options"]) if want else {}
         reset = sorted(set(have_opts) - set(want_opts))
         changed = [f"{k}={v}" for k, v in sorted(want_opts.items()) if have_opts.get(k) != v]

@@ -9,13 +9,17 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import click
 
 from . import __version__
 from .errors import PgdeclError
 from .format import PLAN_FORMATS, error_text, plan_text, status_text
+
+if TYPE_CHECKING:  # both pull in psycopg: `pgdecl lint` must start fast
+    from .db import Database
+    from .plan import Plan
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
 
@@ -197,7 +201,7 @@ def _without_passwords(text: str) -> str:
     for candidate in sys.argv[1:] + [os.environ.get("DATABASE_URL") or ""]:
         for part in candidate.split("=", 1) if candidate.startswith("--") else [candidate]:
             try:
-                secrets.append(conninfo_to_dict(part).get("password") or "")
+                secrets.append(str(conninfo_to_dict(part).get("password") or ""))
             except Exception:  # noqa: BLE001 - not a connection string
                 continue
     for secret in sorted(filter(None, secrets), key=len, reverse=True):
@@ -426,7 +430,7 @@ def apply(source: str | None, env_name: str | None, database_url: str | None, de
     from .apply import apply as apply_project
     from .apply import apply_saved
 
-    def confirm(p) -> bool:  # type: ignore[no-untyped-def]
+    def confirm(p: Plan) -> bool:
         _echo(plan_text(p, summary=True, sql=not _UI["quiet"]))
         if yes:
             return True
@@ -436,23 +440,23 @@ def apply(source: str | None, env_name: str | None, database_url: str | None, de
 
     def run() -> int:
         _start_ui(machine=fmt != "text")
-        saved = source is not None and Path(source).is_file()
+        saved_plan = source if source is not None and Path(source).is_file() else None
         from .fleet_cli import fleet_env, run_fleet
 
         fleet = fleet_env(env_name, database_url)
         if fleet is not None:
-            if saved:
+            if saved_plan is not None:
                 raise PgdeclError(f"env {fleet.name} is a fleet: a saved plan is for the one database it was made "
                                   "against (pass --database-url)")
             return run_fleet("apply", fleet, source, fmt, parallel, canary, keep_going, yes,
                               online=not single_transaction, reorder_columns=reorder_columns, dev_url=dev_url,
                               lock_timeout=lock_timeout, statement_timeout=statement_timeout, lock_wait=lock_wait,
                               allowed=allowed)
-        s = _settings(None if saved else source, env_name, database_url, dev_url, lock_timeout, statement_timeout,
-                      lock_wait, allowed)
-        if saved:
-            specs = specs_dir or _matching_specs(source, s.specs)  # type: ignore[arg-type]
-            result = apply_saved(source, s.database_url, s.allowed, confirm, specs, s.dev_url,  # type: ignore[arg-type]
+        s = _settings(None if saved_plan else source, env_name, database_url, dev_url, lock_timeout,
+                      statement_timeout, lock_wait, allowed)
+        if saved_plan is not None:
+            specs = specs_dir or _matching_specs(saved_plan, s.specs)
+            result = apply_saved(saved_plan, s.database_url, s.allowed, confirm, specs, s.dev_url,
                                  lock_wait=s.lock_wait)
         else:
             result = apply_project(s.specs, s.database_url, s.dev_url, s.allowed, confirm, s.lock_timeout,
@@ -556,7 +560,8 @@ def status_command(project_dir: str | None, env_name: str | None, database_url: 
 def import_command(env_name: str | None, database_url: str | None, out_dir: str, schemas: tuple[str, ...],
                    force: bool) -> None:
     """Write pgdecl specs from an existing database: YAML per schema, raw SQL for the rest."""
-    from .importer import import_database, summary_text
+    from .importer.project import import_database
+    from .importer.result import summary_text
 
     def run() -> int:
         _start_ui()
@@ -594,7 +599,10 @@ def server_status() -> None:
     """Where the local server lives and whether it runs."""
     from .server import LocalServer
 
-    _run(lambda: (click.echo(status_text(LocalServer().status())), EXIT_OK)[1])
+    def run() -> int:
+        click.echo(status_text(LocalServer().status()))
+        return EXIT_OK
+    _run(run)
 
 
 @server.command("start")
@@ -617,10 +625,13 @@ def server_stop() -> None:
     """Stop the local server."""
     from .server import LocalServer
 
-    _run(lambda: (click.echo("stopped" if LocalServer().stop() else "not running"), EXIT_OK)[1])
+    def run() -> int:
+        click.echo("stopped" if LocalServer().stop() else "not running")
+        return EXIT_OK
+    _run(run)
 
 
-def _scratch_admin(dev_url: str | None):  # type: ignore[no-untyped-def]
+def _scratch_admin(dev_url: str | None) -> Database:
     from .db import Database
     from .server import LocalServer
 

@@ -27,7 +27,9 @@ def _resource_stream(package: str, subpath: str) -> Any:
     import sys
     from pathlib import Path
 
-    return (Path(sys.modules[package].__file__).parent / subpath).open("rb")
+    file = sys.modules[package].__file__
+    assert file is not None, package  # a package of files, not a namespace
+    return (Path(file).parent / subpath).open("rb")
 
 
 def _fast_schemainspect_import() -> None:
@@ -61,10 +63,11 @@ def _fast_schemainspect_import() -> None:
                 sys.modules[name] = module
 
     def external_caller() -> str:
-        frame = sys._getframe(1)
+        frame: types.FrameType | None = sys._getframe(1)
         while frame is not None and frame.f_globals.get("__name__") == misc.__name__:
             frame = frame.f_back
-        return frame.f_globals["__name__"] if frame is not None else misc.__name__
+        name: str = frame.f_globals["__name__"] if frame is not None else misc.__name__
+        return name
 
     misc.external_caller = external_caller
     import schemainspect  # the real package, which finds `misc` loaded; migra reaches it as an attribute
@@ -91,7 +94,8 @@ def canonical(sql: str | None, wrap: str = "{}") -> str | None:
     if sql is None:
         return None
     try:
-        return RawStream()(pglast.parse_sql(wrap.format(sql)))
+        out: str = RawStream()(pglast.parse_sql(wrap.format(sql)))
+        return out
     except ParseError:
         return sql
 
@@ -207,7 +211,8 @@ class _ParallelInspector(_si.PostgreSQL):  # type: ignore[misc, name-defined]
     The loaders then read the fetched rows as they would have read their results."""
 
     def __init__(self, c: Any, more: Callable[[], ContextManager[Any]]) -> None:
-        self._more, self._rows = more, {}
+        self._more: Callable[[], ContextManager[Any]] | None = more
+        self._rows: dict[int, list[Any]] = {}
         super().__init__(c)
 
     def load_all(self) -> None:
@@ -229,12 +234,14 @@ class _ParallelInspector(_si.PostgreSQL):  # type: ignore[misc, name-defined]
         if not re.fullmatch(r"[0-9A-Fa-f-]+", snapshot):
             raise ValueError(f"unexpected snapshot id {snapshot!r}")
         lanes = [queries[i::INSPECT_CONNECTIONS] for i in range(INSPECT_CONNECTIONS)]
+        more = self._more
+        assert more is not None  # dropped only after load_all
 
         def run(lane: list[Any], c: Any) -> dict[int, list[Any]]:
             return {id(q): c.execute(q).fetchall() for q in lane}
 
         def run_elsewhere(lane: list[Any]) -> dict[int, list[Any]]:
-            with self._more() as c:
+            with more() as c:
                 c.execute(repeatable)
                 c.execute(sqlalchemy.text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))
                 try:
@@ -383,7 +390,7 @@ def renamed(live: Any, desired: Any, desired_old: Any, relations: dict[Key, str]
         return o2
 
     out = copy.copy(live)
-    kinds = (  # collection, how an object is renamed, its key
+    kinds: tuple[tuple[str, Callable[[Any], Any], Callable[[Any, Any], Any]], ...] = (  # collection, how an object is renamed, its key
         ("indexes", index, lambda k, o: o.quoted_full_name),
         ("selectables", selectable, lambda k, o: o.quoted_full_name if o.relationtype in ("r", "p") else k),
         ("constraints", constraint, lambda k, o: o.quoted_full_name),
@@ -437,7 +444,7 @@ def table_columns(schema: Any) -> dict[str, dict[str, Any]]:
     return out
 
 
-class _Names(Visitor):
+class _Names(Visitor):  # type: ignore[misc]  # pglast is not type-checked (follow_imports=skip)
     """Column names a parse tree mentions (last part of each column reference, index elements,
     key lists) and the relations it reads."""
 

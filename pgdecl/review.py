@@ -21,10 +21,13 @@ import tempfile
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from .errors import Origin, PgdeclError
-from .model import Index, Node, Project, Table, split_name
+from .model import ForeignKey, Index, Node, Project, Table, Unique, split_name
+
+if TYPE_CHECKING:
+    from .lint.core import Finding
 
 GIT, DIRECTORY, DATABASE = "git", "directory", "database"
 MAIN_BRANCHES = ("origin/main", "origin/master", "main", "master")
@@ -179,10 +182,10 @@ class Repo:
         for rec in listing.split(b"\0"):
             if not rec:
                 continue
-            meta, path = rec.split(b"\t", 1)
-            mode, kind, sha = meta.split()
+            meta, raw_path = rec.split(b"\t", 1)
+            raw_mode, kind, raw_sha = meta.split()
             if kind == b"blob":
-                entries.append((mode.decode(), sha.decode(), path.decode()))
+                entries.append((raw_mode.decode(), raw_sha.decode(), raw_path.decode()))
         dest.mkdir(parents=True, exist_ok=True)
         if not entries:
             return False
@@ -561,9 +564,14 @@ class _Compare:
             self.add(action, "primary key", t, name, new_pk or old_pk,
                      (("columns", old_pk, new_pk),) if action == "changed" else (),
                      origin_node=self.sub_origin(new if action != "removed" else old, ("primary_key",)))
-        fks = lambda tab: {fk.name or default_fk_name(name, fk): fk for fk in tab.foreign_keys}  # noqa: E731
+        def fks(tab: Table) -> dict[str, ForeignKey]:
+            return {fk.name or default_fk_name(name, fk): fk for fk in tab.foreign_keys}
+
         list(self.named("foreign key", fks(old), fks(new), name, f"{t}.", exclude=("name",)))
-        uks = lambda tab: {u.name or default_unique_name(name, u): u for u in tab.unique}  # noqa: E731
+
+        def uks(tab: Table) -> dict[str, Unique]:
+            return {u.name or default_unique_name(name, u): u for u in tab.unique}
+
         list(self.named("unique", uks(old), uks(new), name, f"{t}.", exclude=("name",)))
         for check in list(new.checks) + [c for c in old.checks if c not in new.checks]:
             before, after = old.checks.get(check), new.checks.get(check)
@@ -580,7 +588,9 @@ class _Compare:
     def indexes(self, name: str, old: list[Index], new: list[Index], container: Any) -> None:
         from .render import indexes
 
-        by_name = lambda ixs: {i.name: i for i in indexes(name, ixs)}  # noqa: E731
+        def by_name(ixs: list[Index]) -> dict[str, Index]:
+            return {i.name: i for i in indexes(name, ixs) if i.name}  # every one named by indexes()
+
         list(self.named("index", by_name(old), by_name(new), name, f"{_shown(name)}.", exclude=("name",),
                         container=container))
 
@@ -630,7 +640,9 @@ def _lint(live: _Side, desired: _Side) -> tuple[tuple[Any, ...], tuple[Any, ...]
     if live.project is None:
         return tuple(new), (), 0
     old = [replace(f, file=live.relabel(f.file)) for f in lint_model(live.project).findings]
-    key = lambda f: (f.code, f.object, f.message)  # noqa: E731
+    def key(f: Finding) -> tuple[str, str, str]:
+        return (f.code, f.object, f.message)
+
     old_keys, new_keys = {key(f) for f in old}, {key(f) for f in new}
     return (tuple(f for f in new if key(f) not in old_keys), tuple(f for f in old if key(f) not in new_keys),
             sum(key(f) in old_keys for f in new))

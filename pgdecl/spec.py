@@ -89,7 +89,8 @@ def _resolve(loader: Any, value: str, implicit: tuple[bool, bool]) -> str:
     if tag is None:
         if len(memo) > _MEMO_MAX:
             memo.clear()
-        tag = memo[key] = yaml.resolver.BaseResolver.resolve(loader, yaml.ScalarNode, value, implicit)
+        tag = memo[key] = yaml.resolver.BaseResolver.resolve(  # type: ignore[no-untyped-call]  # unannotated in types-PyYAML
+            loader, yaml.ScalarNode, value, implicit)
     return tag
 
 
@@ -279,7 +280,7 @@ class _EventReader:
                 vevent = get()
                 out[key] = scalar(vevent) if type(vevent) is _ScalarEvent else self.node(vevent, kpath)
         if kind is _SequenceStart:
-            items = []
+            items: list[Any] = []
             i = 0
             while True:
                 event = get()
@@ -300,7 +301,7 @@ _SequenceStart, _SequenceEnd = yaml.SequenceStartEvent, yaml.SequenceEndEvent
 def _load_nodes(text: str, file: str) -> YamlDoc:
     """Through PyYAML's composer: anchors, aliases, tags, merge keys, and the wording of every mistake."""
     _prescan(text, file)
-    loader = _Loader(text)
+    loader: _Loader | _PyLoader = _Loader(text)
     try:
         try:
             node = loader.get_single_node()
@@ -335,7 +336,7 @@ def _load_nodes(text: str, file: str) -> YamlDoc:
     return doc
 
 
-def _build(loader: _Loader, node: yaml.Node, path: Path_, doc: YamlDoc) -> Any:
+def _build(loader: _Loader | _PyLoader, node: yaml.Node, path: Path_, doc: YamlDoc) -> Any:
     if len(path) > MAX_DEPTH:
         raise SpecError(f"nested deeper than {MAX_DEPTH} levels", Origin(doc.file, node.start_mark.line + 1))
     if isinstance(node, yaml.MappingNode):
@@ -442,6 +443,7 @@ def _expand_traits(doc: YamlDoc, traits: Traits, required: dict[str, dict[str, A
         for i, item in enumerate(tlist):
             path = ("tables", tname, "traits", i)
             origin = doc.origin(path, f"table {tname}")
+            args: dict[str, Any]
             if isinstance(item, str):
                 tr_name, args = item, {}
             elif isinstance(item, dict) and len(item) == 1:

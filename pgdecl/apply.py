@@ -18,7 +18,7 @@ import time
 import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 import psycopg
 from psycopg import sql as psql
@@ -30,6 +30,9 @@ from .errors import ApplyError, PgdeclError, PlanError
 from .hazards import KINDS
 from .online import MAIN, POST, PRE, created_index
 from .plan import Plan
+
+if TYPE_CHECKING:
+    from .server import LocalServer
 
 LOCK_KEY = zlib.crc32(b"pgdecl apply")  # one advisory lock serialises applies to a database
 FAULT_ENV = "PGDECL_FAULT_KILL_AT"       # tests only: SIGKILL pgdecl at this statement boundary
@@ -288,7 +291,7 @@ def _converged(after: Plan, applied: int, hid: int) -> None:
 
 def apply(project_dir: str = "schema", database_url: str | None = None, dev_url: str | None = None,
           allowed_hazards: set[str] | None = None, confirm: Callable[[Plan], bool] | None = None,
-          lock_timeout: str = "10s", statement_timeout: str = "0", server=None,  # type: ignore[no-untyped-def]
+          lock_timeout: str = "10s", statement_timeout: str = "0", server: LocalServer | None = None,
           online: bool = True, lock_wait: float = 300.0, reorder_columns: bool = False) -> ApplyResult:
     """Under the advisory lock: plan, refuse unallowed hazards, ask `confirm(plan)`, apply, plan again.
     With `reorder_columns`, live columns are rebuilt into the specs' order (pgdecl.reorder).
@@ -321,7 +324,7 @@ def apply(project_dir: str = "schema", database_url: str | None = None, dev_url:
 
 def apply_saved(plan_file: str, database_url: str | None = None, allowed_hazards: set[str] | None = None,
                 confirm: Callable[[Plan], bool] | None = None, project_dir: str | None = None,
-                dev_url: str | None = None, server=None, lock_wait: float = 300.0) -> ApplyResult:  # type: ignore[no-untyped-def]
+                dev_url: str | None = None, server: LocalServer | None = None, lock_wait: float = 300.0) -> ApplyResult:
     """Apply a plan saved by `pgdecl plan -o`: refused unless the live schema is still the one it was
     made against, so what was reviewed is what runs. With the project's specs (their fingerprint
     must be the plan's), the database is planned again afterwards and must have converged."""
@@ -349,7 +352,7 @@ def apply_saved(plan_file: str, database_url: str | None = None, allowed_hazards
         applied, row = _run(plan, live, conn)
         after = _replan(row, applied, lambda: make_plan(project_dir, database_url, dev_url, plan.lock_timeout,
                                                         plan.statement_timeout, server, desired)) \
-            if desired is not None else None
+            if desired is not None and project_dir is not None else None
         _finish(row, conn, after)
     if after is not None:
         _converged(after, applied, row.id)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 import psycopg
 
@@ -286,7 +286,7 @@ _SNAPSHOT_PROPS = ("schemas", "relations", "tables", "views", "functions", "sele
                    "types", "domains")
 
 
-def exclude(snapshot: object) -> None:
+def exclude(snapshot: Any) -> None:
     """Leave Citus's own objects out of a schemainspect snapshot: its extensions, and whatever lives in
     its schemas or pg_catalog (the triggers on pg_dist_* tables). Shard tables are hidden by Citus
     itself from other sessions' catalog reads on the coordinator."""

@@ -370,7 +370,8 @@ def status_command(project_dir: str | None, env_name: str | None, database_url: 
 def import_command(env_name: str | None, database_url: str | None, out_dir: str, schemas: tuple[str, ...],
                    force: bool) -> None:
     """Write pgdecl specs from an existing database: YAML per schema, raw SQL for the rest."""
-    from .importer import import_database, summary_text
+    from .importer.project import import_database
+    from .importer.result import summary_text
 
     def run() -> int:
         _start_ui()

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg
 import psycopg.sql
+from psycopg.abc import Params
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from .errors import DatabaseError
+from .errors import DatabaseError, one_line
 from .server import LocalServer
 
 DEV_DATABASE = "pgdecl_dev"  # the local database of a library caller that names none
@@ -44,8 +46,8 @@ class Database:
 
     @property
     def dbname(self) -> str:
-        return conninfo_to_dict(self.conninfo).get("dbname") or os.environ.get("PGDATABASE") or \
-            conninfo_to_dict(self.conninfo).get("user") or os.environ.get("PGUSER") or ""
+        d = conninfo_to_dict(self.conninfo)
+        return str(d.get("dbname") or os.environ.get("PGDATABASE") or d.get("user") or os.environ.get("PGUSER") or "")
 
 
 def mask(conninfo: str) -> str:
@@ -54,10 +56,10 @@ def mask(conninfo: str) -> str:
         d = conninfo_to_dict(conninfo)
     except psycopg.ProgrammingError:
         return "<unparseable connection string>"
-    host = d.get("host") or os.environ.get("PGHOST") or "localhost"
-    user = d.get("user") or os.environ.get("PGUSER") or ""
-    port = d.get("port") or os.environ.get("PGPORT") or "5432"
-    db = d.get("dbname") or os.environ.get("PGDATABASE") or ""
+    host = str(d.get("host") or os.environ.get("PGHOST") or "localhost")
+    user = str(d.get("user") or os.environ.get("PGUSER") or "")
+    port = str(d.get("port") or os.environ.get("PGPORT") or "5432")
+    db = str(d.get("dbname") or os.environ.get("PGDATABASE") or "")
     where = f"[{host}]" if host.startswith("/") else host
     return f"postgresql://{user + '@' if user else ''}{where}:{port}/{db}"
 
@@ -69,7 +71,7 @@ def scrub(message: str, conninfo: str) -> str:
     except psycopg.ProgrammingError:
         password = None
     if password:
-        message = message.replace(password, "***")
+        message = message.replace(str(password), "***")
     return message
 
 
@@ -100,3 +102,12 @@ def connect(db: Database, autocommit: bool = False) -> psycopg.Connection:
                                application_name="pgdecl")
     except psycopg.Error as e:
         raise DatabaseError(f"cannot connect to {db.display}: {scrub(str(e).strip(), db.conninfo)}") from None
+
+
+def one(conn: psycopg.Connection[Any], query: str, params: Params | None = None) -> tuple[Any, ...]:
+    """The row of a query that always returns exactly one (a SELECT of settings or functions, an
+    INSERT ... RETURNING); no row is a DatabaseError naming the query."""
+    row = conn.execute(query, params).fetchone()
+    if row is None:
+        raise DatabaseError(f"no row returned by {one_line(query)}")
+    return tuple(row)

@@ -29,7 +29,9 @@ def _resource_stream(package: str, subpath: str) -> Any:
     import sys
     from pathlib import Path
 
-    return (Path(sys.modules[package].__file__).parent / subpath).open("rb")
+    file = sys.modules[package].__file__
+    assert file is not None, package  # a package of files, not a namespace
+    return (Path(file).parent / subpath).open("rb")
 
 
 def _fast_schemainspect_import() -> None:
@@ -63,10 +65,11 @@ def _fast_schemainspect_import() -> None:
                 sys.modules[name] = module
 
     def external_caller() -> str:
-        frame = sys._getframe(1)
+        frame: types.FrameType | None = sys._getframe(1)
         while frame is not None and frame.f_globals.get("__name__") == misc.__name__:
             frame = frame.f_back
-        return frame.f_globals["__name__"] if frame is not None else misc.__name__
+        name: str = frame.f_globals["__name__"] if frame is not None else misc.__name__
+        return name
 
     misc.external_caller = external_caller
     import schemainspect  # the real package, which finds `misc` loaded; migra reaches it as an attribute
@@ -93,7 +96,8 @@ def canonical(sql: str | None, wrap: str = "{}") -> str | None:
     if sql is None:
         return None
     try:
-        return RawStream()(pglast.parse_sql(wrap.format(sql)))
+        out: str = RawStream()(pglast.parse_sql(wrap.format(sql)))
+        return out
     except ParseError:
         return sql
 
@@ -234,7 +238,8 @@ class _ParallelInspector(_si.PostgreSQL):  # type: ignore[misc, name-defined]
     The loaders then read the fetched rows as they would have read their results."""
 
     def __init__(self, c: Any, more: Callable[[], ContextManager[Any]]) -> None:
-        self._more, self._rows = more, {}
+        self._more: Callable[[], ContextManager[Any]] | None = more
+        self._rows: dict[int, list[Any]] = {}
         super().__init__(c)
 
     def load_all(self) -> None:
@@ -260,8 +265,11 @@ class _ParallelInspector(_si.PostgreSQL):  # type: ignore[misc, name-defined]
         def run(lane: list[Any], c: Any) -> dict[int, list[Any]]:
             return {id(q): c.execute(q).fetchall() for q in lane}
 
+        more = self._more
+        assert more is not None  # dropped only after load_all
+
         def run_elsewhere(lane: list[Any]) -> dict[int, list[Any]]:
-            with self._more() as c:
+            with more() as c:
                 c.execute(repeatable)
                 c.execute(sqlalchemy.text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))
                 try:

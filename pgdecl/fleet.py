@@ -194,7 +194,8 @@ def _run_command(command: str, cwd: Path, timeout: float, where: str) -> str:
 
 
 def targets_of(env: Env) -> list[Target]:
-    return [Target(i, url) for i, url in enumerate(env.targets(), 1)]
+    """The targets of a fleet environment, numbered from 1 in the order listed."""
+    return [Target(i, url) for i, url in enumerate(fleet_urls(env), 1)]
 
 
 # --- running over the fleet ----------------------------------------------------------------------

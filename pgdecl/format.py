@@ -54,10 +54,6 @@ def plan_summary(plan: Plan) -> list[str]:
     return lines
 
 
-def _notes(plan: Plan) -> list[str]:
-    return [f"Note: {n}" for n in plan.notes] + ([""] if plan.notes else [])
-
-
 def plan_text(plan: Plan, summary: bool = False, sql: bool = True) -> str:
     """The plan for a reader. With `summary`, counts by kind and hazard come before the SQL (the
     command line's form; colour codes are stripped by click when not on a terminal); without `sql`

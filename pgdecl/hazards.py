@@ -6,10 +6,10 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
-import pglast
 from pglast import ast
 from pglast.enums import AlterTableType, ConstrType, ObjectType
 from pglast.parser import ParseError
+from pglast.stream import RawStream
 
 from . import sqltree
 
@@ -112,7 +112,7 @@ def _is_volatile_default(expr: ast.Node | None) -> bool:
     """A default that must be computed per row (forces a rewrite when a column is added)."""
     if expr is None:
         return False
-    text = pglast.stream.RawStream()(expr).lower()
+    text = RawStream()(expr).lower()
     return bool(re.search(r"\b(random|gen_random_uuid|uuid_generate_v\w+|nextval|clock_timestamp|timeofday)\s*\(", text))
 
 

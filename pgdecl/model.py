@@ -430,7 +430,8 @@ class Project(Node):
 
     def normalized(self) -> dict[str, Any]:
         """Plain data with every mapping sorted: the basis of the fingerprint."""
-        return _sort(self.model_dump(mode="json", by_alias=True))
+        data: dict[str, Any] = _sort(self.model_dump(mode="json", by_alias=True))
+        return data
 
     def fingerprint(self) -> str:
         # sort_keys sorts every mapping as normalized() does, without a sorted copy first

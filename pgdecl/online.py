@@ -47,7 +47,8 @@ def _rel(rv: ast.RangeVar | None) -> str:
 
 
 def _deparse(node: ast.Node) -> str:
-    return RawStream()(node)
+    sql: str = RawStream()(node)
+    return sql
 
 
 def _parse(sql: str) -> ast.Node | None:
@@ -139,6 +140,7 @@ def rewrite(statements: list[str], new_tables: set[str], live_types: dict[tuple[
                 and s.objects[0][-1].sval not in _created_relations(trees[i + 1:]) \
                 and _dropped_name(s) not in partitioned:
             d = sqltree.fresh(sql)
+            assert isinstance(d, ast.DropStmt)  # `s` is this statement's shared tree
             d.concurrent = True
             d.missing_ok = True
             add(_deparse(d), POST)
@@ -219,6 +221,7 @@ def _renamed_index(create_index_sql: str, name: str) -> str:
         if isinstance(t, ast.IndexStmt) and t.idxname == name and t.concurrent == s.concurrent:
             return out
     d = sqltree.fresh(create_index_sql)
+    assert isinstance(d, ast.IndexStmt)  # as `s` above
     d.idxname = name
     return _deparse(d)
 
@@ -227,7 +230,8 @@ def _attached_index(s: ast.Node | None) -> str | None:
     """The partition's index an `ALTER INDEX ... ATTACH PARTITION` attaches (bare name), else None."""
     if isinstance(s, ast.AlterTableStmt) and s.objtype == ObjectType.OBJECT_INDEX and len(s.cmds or ()) == 1 \
             and s.cmds[0].subtype == AlterTableType.AT_AttachPartition:
-        return s.cmds[0].def_.name.relname
+        name: str = s.cmds[0].def_.name.relname
+        return name
     return None
 
 
@@ -325,6 +329,7 @@ def concurrently(create_index_sql: str) -> str:
             out = None
     if out is None:
         d = sqltree.fresh(create_index_sql)
+        assert isinstance(d, ast.IndexStmt)  # as `s` above
         d.concurrent = True
         out = _deparse(d)
     return out

@@ -65,7 +65,8 @@ SELECT n.nspname || '.' || r.relname, co.conname
 
 def snapshot(conn: psycopg.Connection) -> dict[str, Any]:
     """Partitioned tables, partitioned indexes, index attachments and partitioned tables' constraints."""
-    tables, indexes = set(), set()
+    tables: set[str] = set()
+    indexes: set[str] = set()
     for kind, bare, _quoted in conn.execute(RELATIONS_SQL).fetchall():
         (tables if kind == "p" else indexes).add(bare)
     return {"tables": tables, "indexes": indexes,
@@ -91,7 +92,8 @@ def _unquote(name: str) -> str:
     return name[1:-1].replace('""', '"') if name.startswith('"') else name
 
 
-def partition_statements(statements: list[str], live: dict[str, Any], desired: dict[str, Any]) -> list[str]:
+def partition_statements(statements: list[str], live: dict[str, Any] | None,
+                         desired: dict[str, Any] | None) -> list[str]:
     """migra's statements with those about partitioned tables made to run, then the index attachments."""
     if not desired or not (desired.get("tables") or (live or {}).get("tables")):
         return statements

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, ContextManager
+from typing import TYPE_CHECKING, Any, Callable, ContextManager
 
 from . import __version__, catalog_diff, citus, renames, reorder, sides, sqltree, violations
 from .db import Database, connect, resolve_target
@@ -26,6 +26,9 @@ from .online import MAIN, POST, PRE, constraint_names, rewrite_operations
 from .render import ident
 from .scratch import can_create_databases
 from .server import LocalServer
+
+if TYPE_CHECKING:
+    from .engine.graph import Graph
 
 PLAN_FORMAT = 2
 
@@ -102,7 +105,8 @@ class LiveGraph:
     nothing never needs it) and then kept for the plan."""
 
     def __init__(self, db: Database | None) -> None:
-        self.db, self._graph = db, None
+        self.db = db
+        self._graph: Graph | None = None
 
     def __call__(self) -> Any:
         from .engine import graph as depgraph

@@ -11,7 +11,7 @@ import hashlib
 import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 import pglast
 import pglast.enums
@@ -225,7 +225,7 @@ def _write(project: Project, put: Callable[[DDL], None]) -> None:
         if text is not None:
             emit("comment", "comment", name, origin, kind=kind, target=target, text=text)
 
-    def grants(on: str, name: str, grants_: dict[str, list[str]], origin: Origin | None) -> None:
+    def grants(on: str, name: str, grants_: Mapping[str, Sequence[str]], origin: Origin | None) -> None:
         if grants_:
             emit("grant", "grant", name, origin, grants=grants_, on=on)
 

@@ -127,7 +127,7 @@ def simulate(statements: list[str], columns: dict[str, list[str]]) -> tuple[dict
     return order, added
 
 
-class _ColumnRefs(Visitor):
+class _ColumnRefs(Visitor):  # type: ignore[misc]  # pglast is not type-checked (follow_imports=skip)
     def __init__(self) -> None:
         self.names: set[str] = set()
 

@@ -99,14 +99,16 @@ def _role_steps(live: Project, desired: Project) -> list[str]:
 def _lint(live: Side, desired: Side) -> tuple[tuple[Any, ...], tuple[Any, ...], int]:
     """Findings the desired side has and the live side had not (matched by rule, object and message, not
     by line), findings the change fixes, and how many it keeps."""
-    from .lint import lint_model
+    from .lint import Finding, lint_model
 
     assert desired.project is not None
     new = [replace(f, file=desired.relabel(f.file)) for f in lint_model(desired.project).findings]
     if live.project is None:
         return tuple(new), (), 0
     old = [replace(f, file=live.relabel(f.file)) for f in lint_model(live.project).findings]
-    key = lambda f: (f.code, f.object, f.message)  # noqa: E731
+    def key(f: Finding) -> tuple[str, str, str]:
+        return (f.code, f.object, f.message)
+
     old_keys, new_keys = {key(f) for f in old}, {key(f) for f in new}
     return (tuple(f for f in new if key(f) not in old_keys), tuple(f for f in old if key(f) not in new_keys),
             sum(key(f) in old_keys for f in new))

@@ -43,7 +43,7 @@ def is_scratch(conn: psycopg.Connection, name: str) -> bool:
     row = conn.execute(
         "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", (name,)
     ).fetchone()
-    return bool(row) and row[0] == MARKER
+    return row is not None and row[0] == MARKER
 
 
 def drop_scratch(admin: Database, name: str) -> None:
@@ -272,8 +272,9 @@ def _check_bodies_on(conn: psycopg.Connection) -> None:
 
 def _body_check(stmt: Any) -> str | None:
     """A SQL function's CREATE again as CREATE OR REPLACE, to check its body once every table exists."""
-    if stmt.kind == "function" and stmt.sql.startswith("CREATE FUNCTION") and "LANGUAGE sql" in stmt.sql.split("AS", 1)[0]:
-        return stmt.sql.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1)
+    sql: str = stmt.sql
+    if stmt.kind == "function" and sql.startswith("CREATE FUNCTION") and "LANGUAGE sql" in sql.split("AS", 1)[0]:
+        return sql.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1)
     return None
 
 

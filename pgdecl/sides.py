@@ -8,7 +8,7 @@ spec is neither reloaded nor re-inspected.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Iterator
@@ -49,7 +49,7 @@ def read(db: Database, project: Project | None = None, live: bool = True) -> Sid
     with ThreadPoolExecutor(max_workers=2) as pool:
         schema = pool.submit(inspect, db)
         # the live side's fingerprint, or the desired side's dependency graph, on a connection of its own
-        other = pool.submit(_fingerprint if live else _graph, db)
+        other: Future[Any] = pool.submit(_fingerprint if live else _graph, db)
         with connect(db) as conn:
             side = Side(schema=None, extra=catalog_diff.snapshot(conn), checks=check_constraints(conn))
             if live:
@@ -103,7 +103,7 @@ class DesiredSide:
 
     def read(self) -> Side:
         k = cache.key("desired", self.rendered.sha256(), server_version(self.admin, sweep_scratch=True))
-        side = cache.get("desired", k)
+        side: Side | None = cache.get("desired", k)
         if side is not None:
             self.from_cache = True
             return side

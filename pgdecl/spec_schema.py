@@ -6,7 +6,7 @@ list is expected, privileges in any case."""
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import Any, Callable
 
 # model ($defs name) -> shorthand alternatives accepted before validation
 _SHORTHANDS: dict[str, list[dict[str, Any]]] = {
@@ -18,7 +18,7 @@ _SHORTHANDS: dict[str, list[dict[str, Any]]] = {
 }
 
 
-def _walk(node: Any, fn: Any) -> Any:
+def _walk(node: Any, fn: Callable[[dict[str, Any]], dict[str, Any]]) -> Any:
     if isinstance(node, dict):  # children first: what fn wraps is not visited again
         return fn({k: _walk(v, fn) for k, v in node.items()})
     if isinstance(node, list):
@@ -52,6 +52,7 @@ def input_schema() -> dict[str, Any]:
         d.get("properties", {}).pop("origin", None)  # set by the loader, never written
     schema.get("properties", {}).pop("origin", None)
     schema = _walk(schema, _widen)
+    assert isinstance(schema, dict)  # _walk maps a dict to a dict
     defs = schema.get("$defs", {})
     for name, alternatives in _SHORTHANDS.items():
         if name in defs:

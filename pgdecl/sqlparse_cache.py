@@ -36,7 +36,7 @@ _memo: dict[str, str] = {}
 def _pretty(sql: str) -> str:
     sql = sql.strip().rstrip(";").strip()
     try:
-        out = pglast.prettify(sql, compact_lists_margin=100, comma_at_eoln=True)
+        out: str = pglast.prettify(sql, compact_lists_margin=100, comma_at_eoln=True)
         if fingerprint(out) == fingerprint(sql):
             return out.strip()
     except (ParseError, Exception):  # printer gaps: fall back to the template's text

@@ -6,7 +6,7 @@ All mistakes are collected and raised together as SpecErrors, each naming file, 
 from __future__ import annotations
 
 import difflib
-from typing import Any
+from typing import Any, Mapping
 
 import pglast
 import pglast.enums
@@ -16,7 +16,7 @@ from . import citus_spec, sqltree
 from .errors import Origin, SpecError, SpecErrors
 from .fragments import (STATEMENT_NODES, function_part_problem, parse_expression, parse_index_element, parse_type_name,
                         setting_problem)
-from .model import _ROLE_KEYWORDS, Project, Table, split_name
+from .model import _ROLE_KEYWORDS, Node, Project, Table, View, split_name
 from .render import Rendered, foreign_keys, index_element, indexes, primary_key, qualify_in, uniques
 
 BUILTIN_TYPES = frozenset("""
@@ -144,8 +144,8 @@ class Validator:
         for seq in p.sequences.values():
             if seq.owned_by:
                 t, _, c = seq.owned_by.rpartition(".")
-                table = p.tables.get(qualify_in(t)) if t else None
-                if table is None or c not in table.columns:
+                owner = p.tables.get(qualify_in(t)) if t else None
+                if owner is None or c not in owner.columns:
                     self.error(f"owned_by {seq.owned_by!r} is not a column of a table in the specs", seq.origin)
         for enum in p.enums.values():
             if len(set(enum.values)) != len(enum.values):
@@ -194,13 +194,13 @@ class Validator:
             uses += [(r, f"default_privileges of schema {sname}", schema.origin) for r in schema.default_privileges]
         if p.database is not None:
             uses += [(r, "database grants", p.database.origin) for r in p.database.grants]
-        for role, where, origin in uses:
-            if len(role.encode()) > 63:
-                self.error(f"{where}: the role name {role!r} is longer than PostgreSQL's 63 bytes", origin)
-            elif role not in p.roles and role.lower() not in _ROLE_KEYWORDS:
-                hint = self._role_hint(role)
+        for used, where, origin in uses:
+            if len(used.encode()) > 63:
+                self.error(f"{where}: the role name {used!r} is longer than PostgreSQL's 63 bytes", origin)
+            elif used not in p.roles and used.lower() not in _ROLE_KEYWORDS:
+                hint = self._role_hint(used)
                 if hint:
-                    self.error(f"{where}: role {role!r} is not in the specs{hint}", origin)
+                    self.error(f"{where}: role {used!r} is not in the specs{hint}", origin)
 
     def names(self) -> None:
         """Names PostgreSQL would refuse or silently change: longer than 63 bytes (truncated, so the plan
@@ -223,13 +223,17 @@ class Validator:
             space[key] = (what, origin)
             return True
 
-        for kind, objs in (("table", p.tables), ("view", p.views), ("sequence", p.sequences)):
-            for name, obj in objs.items():
-                claim(relations, qualify_in(name), f"{kind} {name}", obj.origin, "relation")
-        for kind, objs in (("table", p.tables), ("view", p.views), ("enum", p.enums), ("domain", p.domains)):
-            for name, obj in objs.items():
-                claim(types, qualify_in(name), f"{kind} {name}", obj.origin, "type")
-        for name, obj in [*p.tables.items(), *p.views.items()]:
+        named: tuple[tuple[str, Mapping[str, Node]], ...] = (("table", p.tables), ("view", p.views),
+                                                             ("sequence", p.sequences))
+        for kind, objs in named:
+            for name, node in objs.items():
+                claim(relations, qualify_in(name), f"{kind} {name}", node.origin, "relation")
+        named = (("table", p.tables), ("view", p.views), ("enum", p.enums), ("domain", p.domains))
+        for kind, objs in named:
+            for name, node in objs.items():
+                claim(types, qualify_in(name), f"{kind} {name}", node.origin, "type")
+        relations_of: list[tuple[str, Table | View]] = [*p.tables.items(), *p.views.items()]
+        for name, obj in relations_of:
             schema = split_name(name)[0]
             constraints: dict[str, tuple[str, Origin | None]] = {}
             if isinstance(obj, Table):

@@ -92,7 +92,8 @@ def checks_of(statements: Iterable[str]) -> list[Check]:
 
 def _not_null_column(expr: ast.Node) -> str | None:
     if isinstance(expr, ast.NullTest) and isinstance(expr.arg, ast.ColumnRef):
-        return expr.arg.fields[-1].sval
+        column: str = expr.arg.fields[-1].sval
+        return column
     return None
 
 

@@ -256,6 +256,7 @@ def _alter_table(s: ast.AlterTableStmt) -> tuple[set[ObjectId], set[ObjectId], s
             touches.add(relation_id(rv))
             if isinstance(cmd.def_, ast.Node):
                 needs |= references(cmd.def_)
+            needs |= _roles([cmd.newowner])  # OWNER TO
     if any(c.kind == COLUMN for c in provides | removes) or any(
             cmd.subtype == AlterTableType.AT_AlterColumnType for cmd in s.cmds or ()):
         provides.add(ObjectId(COLUMNS, schema, rv.relname))
@@ -565,9 +566,10 @@ def _owned_by(options: Any) -> set[ObjectId]:
 
 
 def _roles(specs: Any) -> set[ObjectId]:
+    """Roles named by RoleSpec nodes (grantees, owners) or AccessPriv ones (the roles GRANT role TO grants)."""
     out: set[ObjectId] = set()
     for r in specs or ():
-        name = getattr(r, "rolename", None)
+        name = getattr(r, "rolename", None) or getattr(r, "priv_name", None)
         if name:
             out.add(ObjectId(ROLE, "", name))
     return out

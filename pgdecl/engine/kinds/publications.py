@@ -25,8 +25,9 @@ def read(conn: psycopg.Connection[Any]) -> dict[str, Any]:
 
 
 def _objects(p: dict[str, Any]) -> str:
-    """The FOR clause's objects: TABLE t (cols) WHERE (expr), ..., TABLES IN SCHEMA s, ..."""
-    parts = [f"TABLE {t}" + (f" ({cols})" if cols else "") + (f" WHERE {where}" if where else "")
+    """The FOR clause's objects: TABLE t (cols) WHERE (expr), ..., TABLES IN SCHEMA s, ... The row filter
+    is parenthesised here, as the grammar wants: pg_get_expr leaves a column or a call bare."""
+    parts = [f"TABLE {t}" + (f" ({cols})" if cols else "") + (f" WHERE ({where})" if where else "")
              for t, cols, where in p["tables"]]
     parts += [f"TABLES IN SCHEMA {s}" for s in p["schemas"]]
     return ", ".join(parts)

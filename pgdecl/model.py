@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from .errors import Origin
+from .partition_model import Bounds, PartitionBy
 
 FkAction = Literal["no action", "restrict", "cascade", "set null", "set default"]
 Privilege = Literal[
@@ -255,6 +256,12 @@ class Table(Node):
     renamed_from: str | None = None
     distribution: Distribution | None = Field(None, description="Citus: shard the table by a column")
     reference: bool = Field(False, description="Citus: a reference table, copied whole to every node")
+    partition_by: PartitionBy | None = Field(
+        None, description="Partition the table: range(key), list(key), hash(key) or {strategy, columns}")
+    partition_of: str | None = Field(None, description="This table is a partition of the named partitioned "
+                                                       "table (its columns, keys and indexes come from it)")
+    bounds: Bounds | None = Field(None, description="A partition's FOR VALUES: {from, to}, {in}, "
+                                                    "{modulus, remainder} or default")
     lint: Lint | None = LintField
 
 

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from .errors import Origin, SpecError, SpecErrors
 from .model import KINDS, Project, RawSQL, SpecFile, qualify
+from .partition_model import expand_shorthands as _partition_shorthands
 
 if TYPE_CHECKING:
     import jinja2
@@ -694,6 +695,7 @@ def _load_project(project_dir: str | Path) -> Loaded:
                 raise SpecError("a spec file must be a mapping of kinds (tables, enums, ...)", Origin(display, 1))
             _expand_traits(doc, traits, required)
             _inject_origins(doc)
+            _partition_shorthands(doc)
         except SpecError as e:
             errors.append(e)
             continue

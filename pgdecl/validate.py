@@ -13,7 +13,7 @@ import pglast
 import pglast.enums
 from pglast.parser import ParseError, scan, split
 
-from . import citus_spec, sqltree
+from . import citus_spec, partition_spec, sqltree
 from .errors import Origin, SpecError, SpecErrors
 from .fragments import STATEMENT_NODES, fragment_problem, function_part_problem, setting_problem
 from .model import _ROLE_KEYWORDS, Project, Table, split_name
@@ -244,6 +244,8 @@ class Validator:
         self.role_names()
         for message, origin in citus_spec.problems(p):
             self.error(message, origin)
+        for message, origin in partition_spec.problems(p):
+            self.error(message, origin)
         self.names()
         self.renamed_from()
         self.raw_sql()
@@ -382,9 +384,12 @@ class Validator:
     def table(self, name: str, t: Table) -> None:
         p = self.project
         label = f"table {name}"
+        partition = t.partition_of is not None and t.bounds is not None  # its columns are its root's
+        if partition:
+            t = t.model_copy(update={"columns": partition_spec.columns_of(p, name)})
         if not t.columns:
             self.error("a table needs at least one column", t.origin)
-        for cname, col in t.columns.items():
+        for cname, col in () if partition else t.columns.items():
             o = col.origin or t.origin
             if len(cname.encode()) > 63:
                 self.error("the column name is longer than PostgreSQL's 63 bytes", o)

@@ -1,0 +1,207 @@
+"""Partitions in a plan, planned as PostgreSQL partitions are managed: attached, detached, created under
+their parent, never dropped and created again.
+
+What migra writes for a partition tree whose parent already exists does not run or loses rows:
+
+- a new partition: `CREATE TABLE p PARTITION OF parent` already gives it the parent's indexes, primary
+  key and foreign keys, so migra's own `CREATE INDEX` on it, `ADD CONSTRAINT ... USING INDEX` and
+  `ALTER INDEX ... ATTACH PARTITION` are left out (an index whose name PostgreSQL would choose
+  differently is renamed to the specs' name);
+- a partition gone from the specs: `ALTER TABLE parent DETACH PARTITION p` then `DROP TABLE p` (hazard
+  `data_loss`), instead of dropping its inherited constraints and indexes first (PostgreSQL refuses);
+- a partition that becomes a table of its own: the DETACH comes first, before anything changes it;
+- a partition whose bounds (or parent) change: DETACH then ATTACH with the new bounds (its rows stay;
+  the ATTACH checks them, hazard `full_scan`); migra writes nothing for it;
+- a changed partition key (`partition_by`), or a table that becomes partitioned or stops being so:
+  PostgreSQL cannot do that in place, so the plan is refused with the reason (migra writes nothing).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pglast
+from pglast import ast
+from pglast.enums import AlterTableType, ConstrType, ObjectType
+from pglast.parser import ParseError
+
+from .errors import PlanError
+
+NAMEDATALEN = 64
+
+
+def _plain(qualified: str) -> str:
+    from .partitions import _plain as plain
+
+    return plain(qualified)
+
+
+def _quote(bare: str) -> str:
+    from .render import ident
+
+    schema, _, name = bare.partition(".")
+    return f"{ident(schema)}.{ident(name)}"
+
+
+def _rel(rv: Any) -> str:
+    return f"{rv.schemaname or 'public'}.{rv.relname}"
+
+
+def _parse(sql: str) -> Any:
+    try:
+        stmts = pglast.parse_sql(sql)
+    except ParseError:
+        return None
+    return stmts[0].stmt if len(stmts) == 1 else None
+
+
+# -- PostgreSQL's choice of names for the indexes a new partition gets from its parent -------------------
+
+def _object_name(name1: str, name2: str | None, label: str) -> str:
+    """makeObjectName of PostgreSQL (ASCII names): name1_name2_label cut to 63 bytes, the longer part first."""
+    avail = NAMEDATALEN - 1 - (len(label) + 1) - (1 if name2 else 0)
+    n1, n2 = len(name1), len(name2 or "")
+    while n1 + n2 > avail:
+        if n1 > n2:
+            n1 -= 1
+        else:
+            n2 -= 1
+    return "_".join([name1[:n1], *([name2[:n2]] if name2 else []), label])
+
+
+def default_index_name(table: str, stmt: Any, kind: str) -> str:
+    """The name PostgreSQL gives a partition's copy of its parent's index (ChooseIndexName): `kind` is
+    pkey, key (a unique constraint) or idx."""
+    bare = table.rpartition(".")[2]
+    if kind == "pkey":
+        return _object_name(bare, None, "pkey")
+    names: list[str] = []
+    for elem in [*(stmt.indexParams or ()), *(stmt.indexIncludingParams or ())]:
+        base = elem.name or "expr"
+        name, i = base, 1
+        while name in names:
+            name, i = f"{base}{i}", i + 1
+        names.append(name)
+    addition = ""
+    for name in names:
+        addition = f"{addition}_{name}" if addition else name
+        if len(addition) >= NAMEDATALEN:
+            break
+    return _object_name(bare, addition[:NAMEDATALEN - 1], kind)
+
+
+# -- the plan ----------------------------------------------------------------------------------------------
+
+def _refuse_key_changes(live: dict[str, Any], desired: dict[str, Any]) -> None:
+    lrel, drel = live["relations"], desired["relations"]
+    for name in sorted(set(lrel) & set(drel)):
+        (lkind, lkey), (dkind, dkey) = lrel[name], drel[name]
+        if lkind == dkind and lkey == dkey or "f" in (lkind, dkind):
+            continue
+        was = f"partitioned by {lkey}" if lkind == "p" else "not partitioned"
+        wants = f"partitioned by {dkey}" if dkind == "p" else "not partitioned"
+        raise PlanError(
+            f"table {name} is {was} and the specs want it {wants}: PostgreSQL cannot change how a table is "
+            "partitioned in place, and pgdecl never drops and recreates a table holding rows. Create the new "
+            "table under another name with the new partition_by, copy the rows (INSERT INTO new SELECT * FROM "
+            "old), then drop the old one and rename the new one; or, for a table without rows, remove it from "
+            "the specs, apply, and add it back")
+
+
+def plan_statements(statements: list[str], live: dict[str, Any] | None, desired: dict[str, Any] | None) -> list[str]:
+    """The plan's statements with partitions attached, detached and created under their parent (see the
+    module's docstring)."""
+    if not live or not desired or "relations" not in live or "relations" not in desired:
+        return statements
+    _refuse_key_changes(live, desired)
+    lrel, drel = live["relations"], desired["relations"]
+    lpo, dpo = live["partition_of"], desired["partition_of"]
+
+    def ancestors(name: str, po: dict[str, Any]) -> list[str]:
+        out: list[str] = []
+        while name in po and _plain(po[name][0]) not in out:
+            name = _plain(po[name][0])
+            out.append(name)
+        return out
+
+    removed = {p for p in lpo if p not in drel and _plain(lpo[p][0]) in drel}
+    gone_with = {p for p in lpo if p not in drel and p not in removed and set(ancestors(p, lpo)) & removed}
+    standalone = {p for p in lpo if p in drel and p not in dpo}
+    new = {p for p in dpo if p not in lrel and _plain(dpo[p][0]) in lrel}
+    new |= {p for p in dpo if p not in lrel and set(ancestors(p, dpo)) & new}
+    rebound = sorted(p for p in dpo if p in lpo and (lpo[p][0], lpo[p][1]) != (dpo[p][0], dpo[p][1]))
+    if not (removed or standalone or new or rebound):
+        return statements
+
+    parent_index = {_plain(child): _plain(parent) for parent, child in desired.get("attached", ())}
+    live_indexes = set(live.get("indexes", ())) | set(live.get("partition_indexes", ()))
+    index_table = dict(live.get("partition_indexes", {}))
+    index_stmts: dict[str, Any] = {}
+    constraint_kind: dict[str, str] = {}  # index -> pkey or key, from migra's ADD CONSTRAINT ... USING INDEX
+    for sql in statements:
+        s = _parse(sql)
+        if isinstance(s, ast.IndexStmt) and s.idxname:
+            index_stmts[f"{s.relation.schemaname or 'public'}.{s.idxname}"] = s
+        elif isinstance(s, ast.AlterTableStmt):
+            for cmd in s.cmds or ():
+                c = cmd.def_ if cmd.subtype == AlterTableType.AT_AddConstraint else None
+                if isinstance(c, ast.Constraint) and c.contype in (ConstrType.CONSTR_PRIMARY, ConstrType.CONSTR_UNIQUE):
+                    schema = s.relation.schemaname or "public"
+                    kind = "pkey" if c.contype == ConstrType.CONSTR_PRIMARY else "key"
+                    constraint_kind[f"{schema}.{c.indexname or c.conname}"] = kind
+
+    def inherited(index: str, seen: frozenset[str] = frozenset()) -> bool:
+        """A new partition's index that PostgreSQL makes itself: its parent index exists or is made so too."""
+        s = index_stmts.get(index)
+        parent = parent_index.get(index)
+        if s is None or parent is None or _rel(s.relation) not in new or index in seen:
+            return False
+        return parent in live_indexes or inherited(parent, seen | {index})
+
+    auto = {i for i in index_stmts if inherited(i)}
+    renames = []
+    for index in sorted(auto):
+        s = index_stmts[index]
+        want = index.rpartition(".")[2]
+        got = default_index_name(_rel(s.relation), s, constraint_kind.get(index, "idx"))
+        if got != want:
+            schema = index.rpartition(".")[0]
+            renames.append(f"ALTER INDEX {_quote(f'{schema}.{got}')} RENAME TO {_quote(f'{schema}.{want}')[len(_quote(schema)) + 1:]}")
+
+    first: list[str] = [f"ALTER TABLE {lpo[p][0]} DETACH PARTITION {_quote(p)}" for p in rebound]
+    out: list[str] = []
+    for sql in statements:
+        s = _parse(sql)
+        if isinstance(s, ast.DropStmt) and s.removeType == ObjectType.OBJECT_TABLE:
+            names = {".".join(n.sval for n in obj) if len(obj) > 1 else f"public.{obj[0].sval}" for obj in s.objects}
+            if names & (removed | gone_with):
+                for name in sorted(names & removed):
+                    out.append(f"ALTER TABLE {lpo[name][0]} DETACH PARTITION {_quote(name)}")
+                    out.append(f"DROP TABLE {_quote(name)}")
+                continue
+        elif isinstance(s, ast.DropStmt) and s.removeType == ObjectType.OBJECT_INDEX:
+            names = {".".join(n.sval for n in obj) if len(obj) > 1 else f"public.{obj[0].sval}" for obj in s.objects}
+            if any(index_table.get(n) in removed | gone_with for n in names):
+                continue
+        elif isinstance(s, ast.AlterTableStmt) and s.objtype == ObjectType.OBJECT_TABLE:
+            table = _rel(s.relation)
+            subtypes = {cmd.subtype for cmd in s.cmds or ()}
+            if table in removed | gone_with and subtypes <= {AlterTableType.AT_DropConstraint}:
+                continue
+            if subtypes == {AlterTableType.AT_DetachPartition} and _rel(s.cmds[0].def_.name) in standalone:
+                first.append(sql)
+                continue
+            if table in new and subtypes == {AlterTableType.AT_AddConstraint}:
+                c = s.cmds[0].def_
+                if f"{s.relation.schemaname or 'public'}.{c.indexname or c.conname}" in auto:
+                    continue
+        elif isinstance(s, ast.AlterTableStmt) and s.objtype == ObjectType.OBJECT_INDEX:
+            cmd = (s.cmds or (None,))[0]
+            if cmd is not None and cmd.subtype == AlterTableType.AT_AttachPartition and _rel(cmd.def_.name) in auto:
+                continue
+        elif isinstance(s, ast.IndexStmt) and s.idxname and f"{s.relation.schemaname or 'public'}.{s.idxname}" in auto:
+            continue
+        out.append(sql)
+    attach = [f"ALTER TABLE {dpo[p][0]} ATTACH PARTITION {_quote(p)} {dpo[p][1]}" for p in rebound]
+    return first + out + renames + attach
+

@@ -18,6 +18,7 @@ What migra writes for a partition tree whose parent already exists does not run 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pglast
@@ -129,8 +130,9 @@ def plan_statements(statements: list[str], live: dict[str, Any] | None, desired:
     standalone = {p for p in lpo if p in drel and p not in dpo}
     new = {p for p in dpo if p not in lrel and _plain(dpo[p][0]) in lrel}
     new |= {p for p in dpo if p not in lrel and set(ancestors(p, dpo)) & new}
+    created = {p for p in dpo if p not in lrel}  # every partition the plan creates
     rebound = sorted(p for p in dpo if p in lpo and (lpo[p][0], lpo[p][1]) != (dpo[p][0], dpo[p][1]))
-    if not (removed or standalone or new or rebound):
+    if not (removed or standalone or created or rebound):
         return statements
 
     parent_index = {_plain(child): _plain(parent) for parent, child in desired.get("attached", ())}
@@ -146,19 +148,39 @@ def plan_statements(statements: list[str], live: dict[str, Any] | None, desired:
             for cmd in s.cmds or ():
                 c = cmd.def_ if cmd.subtype == AlterTableType.AT_AddConstraint else None
                 if isinstance(c, ast.Constraint) and c.contype in (ConstrType.CONSTR_PRIMARY, ConstrType.CONSTR_UNIQUE):
-                    schema = s.relation.schemaname or "public"
-                    kind = "pkey" if c.contype == ConstrType.CONSTR_PRIMARY else "key"
-                    constraint_kind[f"{schema}.{c.indexname or c.conname}"] = kind
+                    index = f"{s.relation.schemaname or 'public'}.{c.indexname or c.conname}"
+                    constraint_kind[index] = "pkey" if c.contype == ConstrType.CONSTR_PRIMARY else "key"
+                    if not c.indexname:  # ADD CONSTRAINT ... PRIMARY KEY (cols): builds its index
+                        index_stmts[index] = ast.IndexStmt(
+                            relation=s.relation, idxname=c.conname,
+                            indexParams=tuple(ast.IndexElem(name=k.sval) for k in c.keys or ()),
+                            indexIncludingParams=tuple(ast.IndexElem(name=k.sval) for k in c.including or ()))
+
+    children: dict[str, list[str]] = {}
+    for child, parent in parent_index.items():
+        children.setdefault(parent, []).append(child)
+
+    def cascades(index: str, seen: frozenset[str] = frozenset()) -> bool:
+        """An index the plan builds ON ONLY a partitioned table whose partitions the plan all creates: built
+        on the parent instead, PostgreSQL makes the partitions' copies itself."""
+        if index in seen or index not in index_stmts or not children.get(index):
+            return False
+        return all(_rel(index_stmts[c].relation) in created and (not children.get(c) or cascades(c, seen | {index}))
+                   for c in children[index] if c in index_stmts) and all(c in index_stmts for c in children[index])
 
     def inherited(index: str, seen: frozenset[str] = frozenset()) -> bool:
         """A new partition's index that PostgreSQL makes itself: its parent index exists or is made so too."""
         s = index_stmts.get(index)
         parent = parent_index.get(index)
-        if s is None or parent is None or _rel(s.relation) not in new or index in seen:
+        if s is None or parent is None or _rel(s.relation) not in created or index in seen:
             return False
-        return parent in live_indexes or inherited(parent, seen | {index})
+        if _rel(s.relation) in new and parent in live_indexes:
+            return True
+        return cascades(parent) and (parent not in parent_index or inherited(parent, seen | {index})
+                                     or parent_index[parent] not in index_stmts)
 
     auto = {i for i in index_stmts if inherited(i)}
+    on_parent = {i for i in index_stmts if cascades(i) and i not in auto}  # built on the parent, cascading
     renames = []
     for index in sorted(auto):
         s = index_stmts[index]
@@ -191,16 +213,24 @@ def plan_statements(statements: list[str], live: dict[str, Any] | None, desired:
             if subtypes == {AlterTableType.AT_DetachPartition} and _rel(s.cmds[0].def_.name) in standalone:
                 first.append(sql)
                 continue
-            if table in new and subtypes == {AlterTableType.AT_AddConstraint}:
+            if table in created and subtypes == {AlterTableType.AT_AddConstraint}:
                 c = s.cmds[0].def_
                 if f"{s.relation.schemaname or 'public'}.{c.indexname or c.conname}" in auto:
                     continue
+            if subtypes == {AlterTableType.AT_AddConstraint} and not s.relation.inh:
+                c = s.cmds[0].def_
+                if f"{s.relation.schemaname or 'public'}.{c.indexname or c.conname}" in on_parent:
+                    sql = re.sub(r"^\s*ALTER\s+TABLE\s+ONLY\s+", "ALTER TABLE ", sql, count=1, flags=re.IGNORECASE)
         elif isinstance(s, ast.AlterTableStmt) and s.objtype == ObjectType.OBJECT_INDEX:
             cmd = (s.cmds or (None,))[0]
             if cmd is not None and cmd.subtype == AlterTableType.AT_AttachPartition and _rel(cmd.def_.name) in auto:
                 continue
-        elif isinstance(s, ast.IndexStmt) and s.idxname and f"{s.relation.schemaname or 'public'}.{s.idxname}" in auto:
-            continue
+        elif isinstance(s, ast.IndexStmt) and s.idxname:
+            index = f"{s.relation.schemaname or 'public'}.{s.idxname}"
+            if index in auto:
+                continue
+            if index in on_parent and not s.relation.inh:
+                sql = re.sub(r"\s+ON\s+ONLY\s+", " ON ", sql, count=1, flags=re.IGNORECASE)
         out.append(sql)
     attach = [f"ALTER TABLE {dpo[p][0]} ATTACH PARTITION {_quote(p)} {dpo[p][1]}" for p in rebound]
     return first + out + renames + attach

@@ -93,20 +93,41 @@ def default_index_name(table: str, stmt: Any, kind: str) -> str:
 
 # -- the plan ----------------------------------------------------------------------------------------------
 
-def _refuse_key_changes(live: dict[str, Any], desired: dict[str, Any]) -> None:
+def repartitioned(live: dict[str, Any] | None, desired: dict[str, Any] | None) -> list[tuple[str, str, str, bool]]:
+    """Tables on both sides partitioned differently: (name, how live, how the specs want it, whether only the
+    key changes: migra plans nothing for that; a table that becomes partitioned or stops being so, migra
+    drops and creates)."""
+    if not live or not desired or "relations" not in live or "relations" not in desired:
+        return []
     lrel, drel = live["relations"], desired["relations"]
+    out = []
     for name in sorted(set(lrel) & set(drel)):
         (lkind, lkey), (dkind, dkey) = lrel[name], drel[name]
-        if lkind == dkind and lkey == dkey or "f" in (lkind, dkind):
+        if (lkind == dkind and lkey == dkey) or "f" in (lkind, dkind):
             continue
-        was = f"partitioned by {lkey}" if lkind == "p" else "not partitioned"
-        wants = f"partitioned by {dkey}" if dkind == "p" else "not partitioned"
+        out.append((name, f"partitioned by {lkey}" if lkind == "p" else "not partitioned",
+                    f"partitioned by {dkey}" if dkind == "p" else "not partitioned", lkind == dkind))
+    return out
+
+
+def refuse_repartitioning(live: dict[str, Any] | None, desired: dict[str, Any] | None, conn: Any) -> None:
+    """A PlanError for a table whose partitioning the specs change while it holds rows (migra would drop and
+    create it), or whose partition key alone changes (PostgreSQL cannot do that in place)."""
+    from psycopg import sql as psql
+
+    for name, was, wants, key_only in repartitioned(live, desired):
+        schema, _, bare = name.partition(".")
+        rows = conn.execute(psql.SQL("SELECT EXISTS (SELECT 1 FROM {}.{})").format(
+            psql.Identifier(schema), psql.Identifier(bare))).fetchone()[0]
+        if not rows and not key_only:
+            continue  # an empty table: dropped and created again
+        why = "it holds rows, and pgdecl never drops and creates a table holding rows" if rows else \
+            "PostgreSQL cannot change a partition key in place"
         raise PlanError(
-            f"table {name} is {was} and the specs want it {wants}: PostgreSQL cannot change how a table is "
-            "partitioned in place, and pgdecl never drops and recreates a table holding rows. Create the new "
-            "table under another name with the new partition_by, copy the rows (INSERT INTO new SELECT * FROM "
-            "old), then drop the old one and rename the new one; or, for a table without rows, remove it from "
-            "the specs, apply, and add it back")
+            f"table {name} is {was} and the specs want it {wants}: refused, {why}. Create the new table under "
+            "another name with the new partition_by, copy the rows (INSERT INTO new SELECT * FROM old), then drop "
+            "the old one and rename the new one" + ("; or, as it is empty, remove it from the specs, apply, and "
+                                                    "add it back" if not rows else ""))
 
 
 def plan_statements(statements: list[str], live: dict[str, Any] | None, desired: dict[str, Any] | None) -> list[str]:
@@ -114,7 +135,6 @@ def plan_statements(statements: list[str], live: dict[str, Any] | None, desired:
     module's docstring)."""
     if not live or not desired or "relations" not in live or "relations" not in desired:
         return statements
-    _refuse_key_changes(live, desired)
     lrel, drel = live["relations"], desired["relations"]
     lpo, dpo = live["partition_of"], desired["partition_of"]
 

@@ -59,7 +59,12 @@ def bound_value(v: Any) -> Any:
         return f"'{v.isoformat(sep=' ') if isinstance(v, datetime.datetime) else v.isoformat()}'"
     if isinstance(v, (int, float)):
         return str(v)
+    if isinstance(v, str) and _DATE.match(v.strip()):
+        return f"'{v.strip()}'"  # a date or timestamp written bare (YAML quotes are not SQL quotes)
     return v
+
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*([+-]\d{2}(:?\d{2})?|Z)?)?$")
 
 
 def _values(v: Any) -> Any:

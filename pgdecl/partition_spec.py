@@ -145,6 +145,17 @@ def table_context(project: Project, name: str) -> dict[str, Any]:
             "partition_key": key_sql(t.partition_by, columns) if t.partition_by is not None else ""}
 
 
+def partition_lines(project: Project, name: str, table: Table) -> list[str]:
+    """Markdown lines saying how a table is partitioned or what it is a partition of (pgdecl docs)."""
+    out = []
+    if table.partition_of is not None and table.bounds is not None:
+        parent = parent_name(name, table) or ""
+        out += [f"**Partition of** `{parent.removeprefix('public.')}`: `{bound_sql(table.bounds)}`", ""]
+    if table.partition_by is not None:
+        out += [f"**Partitioned by** `{key_sql(table.partition_by, columns_of(project, name))}`", ""]
+    return out
+
+
 # -- validation ---------------------------------------------------------------------------------------
 
 @lru_cache(maxsize=4096)

@@ -385,8 +385,10 @@ class Validator:
         p = self.project
         label = f"table {name}"
         partition = t.partition_of is not None and t.bounds is not None  # its columns are its root's
-        if partition:
-            t = t.model_copy(update={"columns": partition_spec.columns_of(p, name)})
+        if partition:  # the parent's columns, for the names the partition's own parts use
+            t = t.model_copy(update={"columns": {c: col.model_copy(update={
+                "references": None, "unique": False, "check": None, "primary_key": False})
+                for c, col in partition_spec.columns_of(p, name).items()}})
         if not t.columns:
             self.error("a table needs at least one column", t.origin)
         for cname, col in () if partition else t.columns.items():

@@ -130,6 +130,24 @@ def refuse_repartitioning(live: dict[str, Any] | None, desired: dict[str, Any] |
                                                     "add it back" if not rows else ""))
 
 
+def _without_clone_drops(statements: list[str], live: dict[str, Any], detached: set[str]) -> list[str]:
+    """Without migra's drops of the foreign keys PostgreSQL keeps per partition of a referenced partitioned
+    table (conparentid set): they come and go with the partitions and their parent's foreign key. Those
+    of a partition that becomes a table of its own (`detached`) stay its own after the DETACH."""
+    clones = {tuple(c) for c in live.get("inherited_fks", ()) if c[0] not in detached}
+    if not clones:
+        return statements
+    out = []
+    for sql in statements:
+        s = _parse(sql) if "drop constraint" in sql.lower() else None
+        if isinstance(s, ast.AlterTableStmt) and len(s.cmds or ()) == 1 \
+                and s.cmds[0].subtype == AlterTableType.AT_DropConstraint \
+                and (_rel(s.relation), s.cmds[0].name) in clones:
+            continue
+        out.append(sql)
+    return out
+
+
 def plan_statements(statements: list[str], live: dict[str, Any] | None, desired: dict[str, Any] | None) -> list[str]:
     """The plan's statements with partitions attached, detached and created under their parent (see the
     module's docstring)."""
@@ -137,6 +155,7 @@ def plan_statements(statements: list[str], live: dict[str, Any] | None, desired:
         return statements
     lrel, drel = live["relations"], desired["relations"]
     lpo, dpo = live["partition_of"], desired["partition_of"]
+    statements = _without_clone_drops(statements, live, {p for p in lpo if p in drel and p not in dpo})
 
     def ancestors(name: str, po: dict[str, Any]) -> list[str]:
         out: list[str] = []

@@ -240,7 +240,7 @@ def test_the_cli_exits_1_with_the_error_and_no_traceback(tmp_path: Path) -> None
     project(tmp_path, base + "  p1: {partition_of: events, bounds: {in: [1]}}\n")
     r = CliRunner().invoke(main, ["validate", str(tmp_path)])
     assert r.exit_code == 1 and "Traceback" not in r.output
-    assert f"spec.yaml:15: table p1: list bounds for a partition of public.events" in r.output
+    assert "spec.yaml:15: table p1: list bounds for a partition of public.events" in r.output
 
 
 def test_json_schema_accepts_the_keys_and_shorthands(tmp_path: Path) -> None:

@@ -10,6 +10,8 @@ What migra writes for a partition tree whose parent already exists does not run 
 - a partition gone from the specs: `ALTER TABLE parent DETACH PARTITION p` then `DROP TABLE p` (hazard
   `data_loss`), instead of dropping its inherited constraints and indexes first (PostgreSQL refuses);
 - a partition that becomes a table of its own: the DETACH comes first, before anything changes it;
+- a table of its own that becomes a partition: `ALTER TABLE parent ATTACH PARTITION` alone, which gives
+  it the parent's indexes and keys (and checks its rows, hazard `full_scan`);
 - a partition whose bounds (or parent) change: DETACH then ATTACH with the new bounds (its rows stay;
   the ATTACH checks them, hazard `full_scan`); migra writes nothing for it;
 - a changed partition key (`partition_by`), or a table that becomes partitioned or stops being so:
@@ -170,8 +172,10 @@ def plan_statements(statements: list[str], live: dict[str, Any] | None, desired:
     new = {p for p in dpo if p not in lrel and _plain(dpo[p][0]) in lrel}
     new |= {p for p in dpo if p not in lrel and set(ancestors(p, dpo)) & new}
     created = {p for p in dpo if p not in lrel}  # every partition the plan creates
+    attached = {p for p in dpo if p in lrel and p not in lpo}  # a table of its own that becomes a partition
+    gets = new | attached  # partitions PostgreSQL gives the parent's existing indexes, keys and foreign keys
     rebound = sorted(p for p in dpo if p in lpo and (lpo[p][0], lpo[p][1]) != (dpo[p][0], dpo[p][1]))
-    if not (removed or standalone or created or rebound):
+    if not (removed or standalone or created or attached or rebound):
         return statements
 
     parent_index = {_plain(child): _plain(parent) for parent, child in desired.get("attached", ())}
@@ -211,9 +215,9 @@ def plan_statements(statements: list[str], live: dict[str, Any] | None, desired:
         """A new partition's index that PostgreSQL makes itself: its parent index exists or is made so too."""
         s = index_stmts.get(index)
         parent = parent_index.get(index)
-        if s is None or parent is None or _rel(s.relation) not in created or index in seen:
+        if s is None or parent is None or _rel(s.relation) not in created | attached or index in seen:
             return False
-        if _rel(s.relation) in new and parent in live_indexes:
+        if _rel(s.relation) in gets and parent in live_indexes:
             return True
         return cascades(parent) and (parent not in parent_index or inherited(parent, seen | {index})
                                      or parent_index[parent] not in index_stmts)
@@ -252,7 +256,7 @@ def plan_statements(statements: list[str], live: dict[str, Any] | None, desired:
             if subtypes == {AlterTableType.AT_DetachPartition} and _rel(s.cmds[0].def_.name) in standalone:
                 first.append(sql)
                 continue
-            if table in created and subtypes == {AlterTableType.AT_AddConstraint}:
+            if table in created | attached and subtypes == {AlterTableType.AT_AddConstraint}:
                 c = s.cmds[0].def_
                 if f"{s.relation.schemaname or 'public'}.{c.indexname or c.conname}" in auto:
                     continue
@@ -262,8 +266,9 @@ def plan_statements(statements: list[str], live: dict[str, Any] | None, desired:
                     sql = re.sub(r"^\s*ALTER\s+TABLE\s+ONLY\s+", "ALTER TABLE ", sql, count=1, flags=re.IGNORECASE)
         elif isinstance(s, ast.AlterTableStmt) and s.objtype == ObjectType.OBJECT_INDEX:
             cmd = (s.cmds or (None,))[0]
-            if cmd is not None and cmd.subtype == AlterTableType.AT_AttachPartition and _rel(cmd.def_.name) in auto:
-                continue
+            child = _rel(cmd.def_.name) if cmd is not None and cmd.subtype == AlterTableType.AT_AttachPartition else None
+            if child is not None and (child in auto or desired.get("partition_indexes", {}).get(child) in attached):
+                continue  # ATTACH PARTITION of its table attaches it
         elif isinstance(s, ast.IndexStmt) and s.idxname:
             index = f"{s.relation.schemaname or 'public'}.{s.idxname}"
             if index in auto:

@@ -162,6 +162,15 @@ def test_adding_a_partition_and_detaching_one_keeps_the_rows(applied, server) ->
         conn.execute("INSERT INTO events VALUES (5, 2, 'x', '2026-04-01')")
         assert conn.execute("SELECT relispartition FROM pg_class WHERE oid = 'events_2024'::regclass").fetchone() == (False,)
     assert where_rows_are(db.conninfo, "events")[5] == "events_2026"
+    # and back: the table of its own is attached again, with its rows, and gets the parent's indexes
+    write(project, SPEC)
+    plan = steps(project, db, server)
+    assert any(s.startswith('alter table "public"."events" attach partition "public"."events_2024" FOR VALUES')
+               for s in plan), plan
+    assert not any(s.lower().startswith(("create index", "create unique index", "alter index")) for s in plan), plan
+    result = apply(str(project), db.conninfo, allowed_hazards={"drop", "full_scan", "data_loss"}, server=server)
+    assert result.after is not None and result.after.empty
+    assert where_rows_are(db.conninfo, "events")[2] == "events_2024"
 
 
 def test_a_partition_removed_from_the_specs_is_detached_then_dropped_only_with_data_loss(applied, server) -> None:

@@ -266,8 +266,9 @@ def plan_statements(statements: list[str], live: dict[str, Any] | None, desired:
                     sql = re.sub(r"^\s*ALTER\s+TABLE\s+ONLY\s+", "ALTER TABLE ", sql, count=1, flags=re.IGNORECASE)
         elif isinstance(s, ast.AlterTableStmt) and s.objtype == ObjectType.OBJECT_INDEX:
             cmd = (s.cmds or (None,))[0]
-            child = _rel(cmd.def_.name) if cmd is not None and cmd.subtype == AlterTableType.AT_AttachPartition else None
-            if child is not None and (child in auto or desired.get("partition_indexes", {}).get(child) in attached):
+            attaching = _rel(cmd.def_.name) if cmd is not None and cmd.subtype == AlterTableType.AT_AttachPartition else None
+            if attaching is not None and (attaching in auto
+                                          or desired.get("partition_indexes", {}).get(attaching) in attached):
                 continue  # ATTACH PARTITION of its table attaches it
         elif isinstance(s, ast.IndexStmt) and s.idxname:
             index = f"{s.relation.schemaname or 'public'}.{s.idxname}"

@@ -270,7 +270,9 @@ def _partition(project: Project, name: str, t: Table) -> Iterator[tuple[str, Ori
         yield "bounds belong to a partition: add partition_of: PARENT", _origin(t.bounds, t)
         return
     parent = parent_name(name, t)
-    assert parent is not None
+    if parent is None or not t.partition_of.strip():
+        yield "partition_of must name the partitioned table this table is a partition of", o
+        return
     if t.bounds is None:
         yield (f"partition of {parent} needs bounds: {{from, to}}, {{in}}, {{modulus, remainder}} or "
                "default"), o

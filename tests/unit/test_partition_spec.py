@@ -153,6 +153,7 @@ def test_docs_say_how_tables_are_partitioned(tmp_path: Path) -> None:
     # the parent: unknown, not partitioned, a cycle
     ("  p1: {partition_of: evnts, bounds: default}\n", 15,
      "partition_of names 'evnts', which is not a table in the specs (did you mean 'public.events'?)"),
+    ("  p1: {partition_of: '', bounds: default}\n", 15, "partition_of must name the partitioned table"),
     ("  p1: {partition_of: accounts, bounds: default}\n", 15,
      "partition_of names public.accounts, which is not partitioned"),
     ("  p1: {partition_of: p2, bounds: default, partition_by: list(kind)}\n"
@@ -174,7 +175,7 @@ def test_docs_say_how_tables_are_partitioned(tmp_path: Path) -> None:
      "columns of a partition come from its parent public.events: remove columns here"),
     ("  p1:\n    partition_of: events\n    bounds: default\n    primary_key: [id]\n", 15,
      "primary_key of a partition come from its parent"),
-], ids=["unknown-parent", "parent-not-partitioned", "cycle", "list-bounds-on-range", "range-half", "range-arity",
+], ids=["unknown-parent", "empty-parent", "parent-not-partitioned", "cycle", "list-bounds-on-range", "range-half", "range-arity",
         "mixed", "hash-default", "hash-remainder", "no-bounds", "bounds-without-parent", "partition-columns",
         "partition-pk"])
 def test_mistakes_name_file_line_and_table(tmp_path: Path, spec: str, line: int, message: str) -> None:

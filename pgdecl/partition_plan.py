@@ -9,6 +9,7 @@ What migra writes for a partition tree whose parent already exists does not run 
   differently is renamed to the specs' name);
 - a partition gone from the specs: `ALTER TABLE parent DETACH PARTITION p` then `DROP TABLE p` (hazard
   `data_loss`), instead of dropping its inherited constraints and indexes first (PostgreSQL refuses);
+  a partition tree gone from the specs is one DROP TABLE of its root, which takes the rest with it;
 - a partition that becomes a table of its own: the DETACH comes first, before anything changes it;
 - a table of its own that becomes a partition: `ALTER TABLE parent ATTACH PARTITION` alone, which gives
   it the parent's indexes and keys (and checks its rows, hazard `full_scan`);
@@ -166,8 +167,10 @@ def plan_statements(statements: list[str], live: dict[str, Any] | None, desired:
             out.append(name)
         return out
 
-    removed = {p for p in lpo if p not in drel and _plain(lpo[p][0]) in drel}
-    gone_with = {p for p in lpo if p not in drel and p not in removed and set(ancestors(p, lpo)) & removed}
+    gone = {t for t in lrel if t not in drel}
+    removed = {p for p in lpo if p in gone and _plain(lpo[p][0]) not in gone}
+    gone_with = {p for p in lpo if p in gone and p not in removed}  # dropped with its parent (DROP TABLE cascades)
+    tree_gone = {t for t in gone if lrel[t][0] == "p"} | removed | gone_with  # their indexes and keys go with them
     standalone = {p for p in lpo if p in drel and p not in dpo}
     new = {p for p in dpo if p not in lrel and _plain(dpo[p][0]) in lrel}
     new |= {p for p in dpo if p not in lrel and set(ancestors(p, dpo)) & new}
@@ -175,7 +178,7 @@ def plan_statements(statements: list[str], live: dict[str, Any] | None, desired:
     attached = {p for p in dpo if p in lrel and p not in lpo}  # a table of its own that becomes a partition
     gets = new | attached  # partitions PostgreSQL gives the parent's existing indexes, keys and foreign keys
     rebound = sorted(p for p in dpo if p in lpo and (lpo[p][0], lpo[p][1]) != (dpo[p][0], dpo[p][1]))
-    if not (removed or standalone or created or attached or rebound):
+    if not (tree_gone or standalone or created or attached or rebound):
         return statements
 
     parent_index = {_plain(child): _plain(parent) for parent, child in desired.get("attached", ())}
@@ -246,12 +249,12 @@ def plan_statements(statements: list[str], live: dict[str, Any] | None, desired:
                 continue
         elif isinstance(s, ast.DropStmt) and s.removeType == ObjectType.OBJECT_INDEX:
             names = {".".join(n.sval for n in obj) if len(obj) > 1 else f"public.{obj[0].sval}" for obj in s.objects}
-            if any(index_table.get(n) in removed | gone_with for n in names):
+            if any(index_table.get(n) in tree_gone for n in names):
                 continue
         elif isinstance(s, ast.AlterTableStmt) and s.objtype == ObjectType.OBJECT_TABLE:
             table = _rel(s.relation)
             subtypes = {cmd.subtype for cmd in s.cmds or ()}
-            if table in removed | gone_with and subtypes <= {AlterTableType.AT_DropConstraint}:
+            if table in tree_gone and subtypes <= {AlterTableType.AT_DropConstraint}:
                 continue
             if subtypes == {AlterTableType.AT_DetachPartition} and _rel(s.cmds[0].def_.name) in standalone:
                 first.append(sql)

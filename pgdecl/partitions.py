@@ -63,7 +63,8 @@ SELECT n.nspname || '.' || r.relname, co.conname
 """
 
 
-# every table: (schema.name, relkind, partition key of a partitioned one); indexes of partitions: (index, table)
+# every table: (schema.name, relkind, partition key of a partitioned one); indexes of partitions and
+# partitioned tables: (index, table)
 TABLES_SQL = f"""
 SELECT n.nspname || '.' || c.relname, c.relkind::text, CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -73,7 +74,7 @@ PARTITION_INDEXES_SQL = f"""
 SELECT n.nspname || '.' || i.relname, n.nspname || '.' || c.relname
   FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class c ON c.oid = x.indrelid
   JOIN pg_namespace n ON n.oid = c.relnamespace
- WHERE {_NS} AND c.relispartition
+ WHERE {_NS} AND (c.relispartition OR c.relkind = 'p')
 """
 
 

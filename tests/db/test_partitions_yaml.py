@@ -258,3 +258,17 @@ def test_pgdecl_test_proves_the_keys_of_partitioned_tables(server, tmp_path: Pat
         == "proved"
     # all but a type limit on the partition key: a value out of the type's range has no partition to go to
     assert [x.name for x in report.results if x.status != "proved"] == ["public.events.created_at"]
+
+
+def test_a_partition_tree_gone_from_the_specs_is_one_drop_of_its_root(applied, server) -> None:
+    project, db = applied
+    kept = SPEC.split("  events:")[0] + "  tags:" + SPEC.split("  tags:")[1]
+    write(project, kept)
+    plan = steps(project, db, server)
+    about_events = [s for s in plan if "events" in s]  # event_notes, a plain table, is dropped as usual
+    assert about_events == ['drop table "public"."events"'], plan
+    result = apply(str(project), db.conninfo, allowed_hazards={"drop", "data_loss"}, server=server)
+    assert result.after is not None and result.after.empty
+    with psycopg.connect(db.conninfo) as conn:
+        left = {r[0] for r in conn.execute("SELECT relname FROM pg_class WHERE relname LIKE 'events%'")}
+    assert left == set()

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .errors import PgdeclError
 from .model import Column, ForeignKey, Project, Table, column_grants, qualify, split_name
+from .partition_spec import partition_lines
 from .render import foreign_keys, indexes, primary_key, uniques
 
 
@@ -178,6 +179,9 @@ def _table_section(project: Project, name: str, table: Table) -> list[str]:
     out = [f"#### `{_display(name)}`", ""]
     if table.comment:
         out += [_flat(table.comment), ""]
+    out += partition_lines(project, name, table)
+    if table.partition_of is not None and not table.columns:
+        return out  # its columns are its parent's
     out += ["| Column | Type | Constraints | Description |", "|--------|------|-------------|-------------|"]
     for cname, col in table.columns.items():
         out.append(f"| `{cname}` | {_cell(col.type)} | {_cell(_column_constraints(project, name, table, cname, col))} "

@@ -291,6 +291,14 @@ def _alter_table_cmd(cmd: ast.AlterTableCmd, table: str, live_types: dict[tuple[
         out.append(Hazard(TABLE_REWRITE, f"changes the generation expression of {table}.{cmd.name}: rewrites the table"))
     elif t == AlterTableType.AT_DropExpression:
         out.append(Hazard(TABLE_REWRITE, f"drops the generation expression of {table}.{cmd.name}"))
+    elif t == AlterTableType.AT_DetachPartition:
+        part = cmd.def_.name
+        out.append(Hazard(DROP, f"detaches partition {part.schemaname or 'public'}.{part.relname} from {table}: "
+                                "its rows no longer show in the table"))
+    elif t == AlterTableType.AT_AttachPartition and cmd.def_.bound is not None and table not in new:
+        part = cmd.def_.name
+        out.append(Hazard(FULL_SCAN, f"attaches {part.schemaname or 'public'}.{part.relname} to {table}, scanning "
+                                     "its rows (and a default partition's) to check the bounds"))
     return out
 
 

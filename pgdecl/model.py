@@ -17,6 +17,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 from pydantic.json_schema import SkipJsonSchema
 
 from .errors import Origin
+from .partition_model import Bounds, PartitionBy
 
 FkAction = Literal["no action", "restrict", "cascade", "set null", "set default"]
 Privilege = Literal[
@@ -258,6 +259,12 @@ class Table(Node):
     renamed_from: str | None = None
     distribution: Distribution | None = Field(None, description="Citus: shard the table by a column")
     reference: bool = Field(False, description="Citus: a reference table, copied whole to every node")
+    partition_by: PartitionBy | None = Field(
+        None, description="Partition the table: range(key), list(key), hash(key) or {strategy, columns}")
+    partition_of: str | None = Field(None, description="This table is a partition of the named partitioned "
+                                                       "table (its columns, keys and indexes come from it)")
+    bounds: Bounds | None = Field(None, description="A partition's FOR VALUES: {from, to}, {in}, "
+                                                    "{modulus, remainder} or default")
     lint: Lint | None = LintField
     part_origins: SkipJsonSchema[dict[str, Origin]] = Field(default_factory=dict, exclude=True, repr=False)
     """Set by the loader: where the parts without an origin of their own are written ("primary_key",

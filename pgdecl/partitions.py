@@ -63,8 +63,24 @@ SELECT n.nspname || '.' || r.relname, co.conname
 """
 
 
+# every table: (schema.name, relkind, partition key of a partitioned one); indexes of partitions and
+# partitioned tables: (index, table)
+TABLES_SQL = f"""
+SELECT n.nspname || '.' || c.relname, c.relkind::text, CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE {_NS} AND c.relkind IN ('r', 'p', 'f')
+"""
+PARTITION_INDEXES_SQL = f"""
+SELECT n.nspname || '.' || i.relname, n.nspname || '.' || c.relname
+  FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class c ON c.oid = x.indrelid
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE {_NS} AND (c.relispartition OR c.relkind = 'p')
+"""
+
+
 def snapshot(conn: psycopg.Connection) -> dict[str, Any]:
-    """Partitioned tables, partitioned indexes, index attachments and partitioned tables' constraints."""
+    """Partitioned tables, partitioned indexes, index attachments and partitioned tables' constraints;
+    every table's kind and partition key, and which partition each index of a partition is on."""
     tables: set[str] = set()
     indexes: set[str] = set()
     for kind, bare, _quoted in conn.execute(RELATIONS_SQL).fetchall():
@@ -73,7 +89,9 @@ def snapshot(conn: psycopg.Connection) -> dict[str, Any]:
             "attached": {tuple(r) for r in conn.execute(ATTACHED_SQL).fetchall()},
             "constraints": {(t, n): (qt, qn, d) for t, n, qt, qn, d in conn.execute(CONSTRAINTS_SQL).fetchall()},
             "partition_of": {r[0]: (r[1], r[2], r[3]) for r in conn.execute(PARTITION_OF_SQL).fetchall()},
-            "inherited_fks": {tuple(r) for r in conn.execute(INHERITED_FKS_SQL).fetchall()}}
+            "inherited_fks": {tuple(r) for r in conn.execute(INHERITED_FKS_SQL).fetchall()},
+            "relations": {r[0]: (r[1], r[2]) for r in conn.execute(TABLES_SQL).fetchall()},
+            "partition_indexes": dict(conn.execute(PARTITION_INDEXES_SQL).fetchall())}
 
 
 _USING_INDEX = re.compile(r'alter table ("[^"]+"\."[^"]+") add constraint ("[^"]+") (PRIMARY KEY|UNIQUE) '
@@ -94,7 +112,14 @@ def _unquote(name: str) -> str:
 
 def partition_statements(statements: list[str], live: dict[str, Any] | None,
                          desired: dict[str, Any] | None) -> list[str]:
-    """migra's statements with those about partitioned tables made to run, then the index attachments."""
+    """migra's statements with those about partitioned tables made to run, then the index attachments;
+    partitions attached, detached and created under their parent (pgdecl.partition_plan)."""
+    from .partition_plan import plan_statements
+
+    return plan_statements(_runnable(statements, live, desired), live, desired)
+
+
+def _runnable(statements: list[str], live: dict[str, Any] | None, desired: dict[str, Any] | None) -> list[str]:
     if not desired or not (desired.get("tables") or (live or {}).get("tables")):
         return statements
     partitioned = set(desired["tables"])

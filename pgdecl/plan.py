@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, ContextManager
 
-from . import __version__, catalog_diff, citus, renames, reorder, sides, sqltree, violations
+from . import __version__, catalog_diff, citus, partition_plan, renames, reorder, sides, sqltree, violations
 from .db import Database, connect, resolve_target
 from .desired import Desired, desired_from_specs
 from .engine import checks, kinds, views
@@ -277,6 +277,9 @@ def _steps_between(live_db: Database, live: sides.Side, desired: sides.Side, onl
     if any(op.sql and sqltree.kind(op.sql) == "AlterExtensionStmt" for op in ops):
         with connect(live_db) as conn:
             checks.extension_updates([op.sql for op in ops], conn)
+    if partition_plan.repartitioned(live_extra.get("partitions"), desired_extra.get("partitions")):
+        with connect(live_db) as conn:
+            partition_plan.refuse_repartitioning(live_extra.get("partitions"), desired_extra.get("partitions"), conn)
     ops = [describe(sql) for sql in enum_adds] + _without_indexes(_not_valid_kept(ops, desired.checks), live.invalid)
     recreated = recreated_objects([op.sql for op in ops])
     # indexes on tables and (materialized) views the plan creates are built in its transaction

@@ -19,6 +19,7 @@ from pglast.parser import ParseError, scan
 from pglast.stream import RawStream
 from pglast.visitors import referenced_relations
 
+from . import partition_spec
 from .errors import Origin, one_line
 # re-exported: most modules quote through render
 from .quoting import dollar as dollar, ident as ident, literal as literal, qname as qname, role as role
@@ -248,9 +249,10 @@ def _write(project: Project, put: Callable[[DDL], None]) -> None:
     late = [n for n in sorted(project.functions) if n not in early]
     for name in early:
         emit("function", "function", name, project.functions[name].origin, name=name, fn=project.functions[name])
-    for name, table in sorted(project.tables.items()):
+    for name in partition_spec.table_order(project):  # a partition after its parent
+        table = project.tables[name]
         emit("table", "table", name, table.origin, name=name, bare=split_name(name)[1], table=table,
-             pk=primary_key(table), uniques=uniques(name, table))
+             pk=primary_key(table), uniques=uniques(name, table), **partition_spec.table_context(project, name))
     for name, seq in sorted(project.sequences.items()):
         if seq.owned_by:
             t, _, c = seq.owned_by.rpartition(".")

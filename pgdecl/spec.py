@@ -20,6 +20,7 @@ from .errors import Origin, SpecError, SpecErrors
 from .model import KINDS, Project, RawSQL, SpecFile, qualify
 from .spec_yaml import KIND_NAMES, MAX_FILE_BYTES, Path_, YamlDoc, load_spec_yaml, load_yaml, object_label
 from .traits import TRAITS_DIR, Traits, expand_traits
+from .partition_model import expand_shorthands as _partition_shorthands
 
 __all__ = ["Loaded", "SPEC_SUFFIXES", "SpecFile", "Traits", "YamlDoc", "load_project", "load_spec_yaml", "load_yaml",
            "paused_gc", "read_spec", "spec_files", "templates_dir"]
@@ -222,6 +223,7 @@ def _load_project(project_dir: str | Path) -> Loaded:
                 raise SpecError("a spec file must be a mapping of kinds (tables, enums, ...)", Origin(display, 1))
             expand_traits(doc, traits, required)
             _inject_origins(doc)
+            _partition_shorthands(doc)
         except SpecError as e:
             errors.append(e)
             continue

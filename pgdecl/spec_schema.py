@@ -15,6 +15,12 @@ _SHORTHANDS: dict[str, list[dict[str, Any]]] = {
     "RowLevelSecurity": [{"type": "boolean", "description": "true: ENABLE ROW LEVEL SECURITY"},
                          {"const": "force", "description": "enabled and FORCE ROW LEVEL SECURITY"}],
     "Enum": [{"type": "array", "items": {"type": "string"}, "description": "Shorthand: the list of values"}],
+    "PartitionBy": [{"type": "string", "pattern": r"^\s*(?i:range|list|hash)\s*\(.*\)\s*$",
+                     "description": "Shorthand: range(key), list(key) or hash(key, ...)"},
+                    {"type": "object", "minProperties": 1, "maxProperties": 1,
+                     "propertyNames": {"enum": ["range", "list", "hash"]},
+                     "description": "Shorthand: {range: [created_at]}"}],
+    "Bounds": [{"type": "string", "enum": ["default", "DEFAULT"], "description": "The default partition"}],
 }
 
 
@@ -54,6 +60,12 @@ def input_schema() -> dict[str, Any]:
     schema = _walk(schema, _widen)
     assert isinstance(schema, dict)  # _walk maps a dict to a dict
     defs = schema.get("$defs", {})
+    for key in ("from", "to", "in"):  # bound values: SQL text, a number, or a date (a string to JSON)
+        prop = defs.get("Bounds", {}).get("properties", {}).get(key)
+        if prop is not None:
+            value = {"type": ["string", "number"]}
+            defs["Bounds"]["properties"][key] = {"anyOf": [{"type": "array", "items": value}, value, {"type": "null"}],
+                                                 "description": prop.get("description", "")}
     for name, alternatives in _SHORTHANDS.items():
         if name in defs:
             full = defs[name]

@@ -12,7 +12,7 @@ import pglast
 import pglast.enums
 from pglast.parser import ParseError, scan, split
 
-from . import citus_spec, sqltree
+from . import citus_spec, partition_spec, sqltree
 from .errors import Origin, SpecError, SpecErrors
 from .fragments import (STATEMENT_NODES, function_part_problem, parse_expression, parse_index_element, parse_type_name,
                         setting_problem)
@@ -160,6 +160,8 @@ class Validator:
         self.role_names()
         for message, origin in citus_spec.problems(p):
             self.error(message, origin)
+        for message, origin in partition_spec.problems(p):
+            self.error(message, origin)
         self.names()
         self.renamed_from()
         self.raw_sql()
@@ -304,9 +306,14 @@ class Validator:
         Kept whole (~70 lines): a flat run of short checks in the order a table spec is written."""
         p = self.project
         label = f"table {name}"
+        partition = t.partition_of is not None and t.bounds is not None  # its columns are its root's
+        if partition:  # the parent's columns, for the names the partition's own parts use
+            t = t.model_copy(update={"columns": {c: col.model_copy(update={
+                "references": None, "unique": False, "check": None, "primary_key": False})
+                for c, col in partition_spec.columns_of(p, name).items()}})
         if not t.columns:
             self.error("a table needs at least one column", t.origin)
-        for cname, col in t.columns.items():
+        for cname, col in () if partition else t.columns.items():
             o = col.origin or t.origin
             if len(cname.encode()) > 63:
                 self.error("the column name is longer than PostgreSQL's 63 bytes", o)

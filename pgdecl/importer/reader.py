@@ -14,6 +14,7 @@ from .names import _odd_name, qualified, quote_ident
 from .sqltext import parse_index
 from .acl import AclEntry
 from .result import RawItem
+from .partitions import mark_trees as mark_partition_trees
 from .queries import ACL_SQL, AGGREGATES_SQL, COLLATIONS_SQL, COLUMNS_SQL, COLUMN_ACL_SQL, CONSTRAINTS_SQL, DEFAULT_ACL_SQL, DEPENDS_SQL, EVENT_TRIGGERS_SQL, EXTENSIONS_SQL, EXTENSION_USERS_SQL, FUNCTIONS_SQL, INDEXES_SQL, POLICIES_SQL, RELATIONS_SQL, RULES_SQL, SCHEMAS_SQL, STATISTICS_SQL, TRIGGERS_SQL, TYPES_SQL, UNCOVERED_SQL
 
 
@@ -137,6 +138,7 @@ class Importer:
         self._constraints()
         self._indexes()
         self._triggers()
+        mark_partition_trees(self)  # after the parts of every table are units
         self._policies()
         self._rules()
         self._statistics()
@@ -226,11 +228,7 @@ class Importer:
                 continue
             u = self.unit(("rel", oid), "table", f"{schema}.{name}", 4, row=r)
             cols = self.columns.get(oid, [])
-            if relkind == "p":
-                u.raw = "a partitioned table (the spec format has no PARTITION BY)"
-            elif ispartition:
-                u.raw = "a partition (the spec format has no PARTITION OF)"
-            elif parents:
+            if parents and not ispartition:
                 u.raw = "an inheritance child (the spec format has no INHERITS)"
             elif typed:
                 u.raw = "a typed table (OF type)"

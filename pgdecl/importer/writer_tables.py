@@ -121,6 +121,21 @@ class TableWriter(WriterBase):
         t["columns"] = columns
         if pk and len(pk_cols) > 1:
             t["primary_key"] = pk_cols
+        if "partkey" in u.data:
+            t["partition_by"] = u.data["partkey"]
+        if "parent" in u.data:  # a partition: its columns and keys come from its parent
+            for cname, col in columns.items():
+                if isinstance(col, dict) and "check" in col:
+                    checks[f"{name}_{cname}_check"] = col["check"]
+            t.pop("columns")
+            t.pop("primary_key", None)
+            for c in cols:  # column comments of a partition, which has no columns in YAML
+                self.comment(f"COLUMN {target}.{quote_ident(c[2])}", c[13])
+            prow = imp.rels[u.data["parent"]]
+            t["partition_of"] = prow[2] if prow[1] == schema else f"{prow[1]}.{prow[2]}"
+            t["bounds"] = u.data["bound"]
+            if "partkey" in u.data:  # a sub-partitioned partition: the key after the bounds
+                t["partition_by"] = t.pop("partition_by")
         if fks := [f for f in fks if f is not None]:
             t["foreign_keys"] = fks
         if unique:

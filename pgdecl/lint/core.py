@@ -227,6 +227,10 @@ class TableFacts:
     @cached_property
     def primary_key(self) -> tuple[str, ...]:
         t = self.table
+        if t.partition_of is not None:  # a partition has its partitioned table's
+            from ..partition_spec import root_of
+
+            t = self.ctx.project.tables[root_of(self.ctx.project, self.name)]
         return tuple(t.primary_key) or tuple(n for n, c in t.columns.items() if c.primary_key)
 
     def not_null(self, column: str) -> bool:

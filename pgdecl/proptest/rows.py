@@ -34,7 +34,7 @@ class Rows(Search):
             with self.savepoint(keep=keep):
                 rows = self.q(sql)
         except psycopg.Error as e:
-            return None, Err.of(e)
+            return None, self.err_of(e)
         if not rows:
             return None, SKIPPED
         return dict(zip(tab.cols, rows[0])), None

@@ -7,6 +7,7 @@ from typing import Any
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 
 import psycopg
 
@@ -29,6 +30,7 @@ class Session:
         self._types: dict[tuple[int, int], TypeInfo] = {}
         self._valid: dict[str, set[str]] = {}
         self.blocker: str | None = None  # the CHECK the last failed search could not make hold
+        self._roots: dict[str, tuple[str, str]] | None = None
 
     # --- plumbing ---------------------------------------------------------------------------
 
@@ -50,7 +52,37 @@ class Session:
             with self.savepoint(keep=True):
                 return self.q(sql, params), None
         except psycopg.Error as e:
-            return None, Err.of(e)
+            return None, self.err_of(e)
+
+    def err_of(self, e: psycopg.Error) -> Err:
+        """Err.of, with a partition's table and constraint (its copy of a key of its partitioned table) named
+        as their partitioned root's, which the specs name."""
+        err = Err.of(e)
+        roots = self._partition_roots()
+        if err.constraint not in roots and err.table not in roots:
+            return err
+        schema, table = roots.get(err.table or "", (err.schema, err.table))
+        return replace(err, constraint=roots.get(err.constraint or "", (None, err.constraint))[1], schema=schema,
+                       table=table)
+
+    def _partition_roots(self) -> dict[str, tuple[str, str]]:
+        """Partition (or partition index) name -> (schema, name) of the partitioned table (or index) at the top."""
+        if self._roots is None:
+            parent: dict[str, tuple[str, str]] = {}
+            for child, schema, name in self.q(
+                    "SELECT c.relname, pn.nspname, p.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                    "JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = p.relnamespace "
+                    "WHERE c.relispartition"):
+                parent[child] = (schema, name)
+            roots = {}
+            for child, top in parent.items():
+                seen = {child}
+                while top[1] in parent and top[1] not in seen:
+                    seen.add(top[1])
+                    top = parent[top[1]]
+                roots[child] = top
+            self._roots = roots
+        return self._roots
 
     # --- what the specs declare, typed by the catalog ----------------------------------------
 

@@ -62,10 +62,10 @@ class RowsLost(AssertionError):
 KNOWN_FAILURES: dict[str, tuple[type[AssertionError], str]] = {
     # b.sql pins pg_trgm 1.3 under a.sql's 1.4: PostgreSQL ships no downgrade script, and the plan says so
     "extversions:b-a": (ApplyFailed, "no update path from pg_trgm 1.4 to 1.3: planning stops with the reason"),
-    # b.sql makes reg2partitioned a partitioned table with no partition: no row has anywhere to stay (the
-    # plan's drop carries the data_loss hazard that apply refuses without --allow-hazard data_loss)
-    "partitioning:a-b": (RowsLost, "reg2partitioned becomes partitioned with no partition to hold its rows"),
-    "partitioning:b-a": (RowsLost, "partitioned2reg becomes partitioned with no partition to hold its rows"),
+    # b.sql makes reg2partitioned (a.sql: partitioned2reg) a partitioned table while it holds its seeded row:
+    # PostgreSQL cannot partition a table in place, and planning refuses to drop and create it, with the reason
+    "partitioning:a-b": (ApplyFailed, "reg2partitioned holds rows and would become partitioned: planning refuses"),
+    "partitioning:b-a": (ApplyFailed, "partitioned2reg holds rows and would become partitioned: planning refuses"),
 }
 
 # cluster-wide roles that fixtures refer to

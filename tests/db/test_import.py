@@ -307,6 +307,10 @@ ALTER TABLE scratchpad REPLICA IDENTITY FULL;
 CREATE TABLE events (id bigserial, at timestamptz NOT NULL, kind text) PARTITION BY RANGE (at);
 CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
 CREATE INDEX events_at_idx ON events (at);
+CREATE TABLE logs (id integer NOT NULL, at date NOT NULL) PARTITION BY RANGE (at);
+CREATE TABLE logs_2024 PARTITION OF logs FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE INDEX logs_2024_custom_name ON logs_2024 (at);
+CREATE INDEX logs_at_idx ON logs (at);
 CREATE TABLE base_thing (id integer, created timestamptz DEFAULT now());
 CREATE TABLE sub_thing (extra text) INHERITS (base_thing);
 
@@ -348,7 +352,14 @@ def test_sink_yaml(sink, server, tmp_path: Path) -> None:
     import_database(out, sink.conninfo, server=server)
     p = load_project(out).project
     assert set(p.tables) == {"public.base_thing", "public.customers", "public.scratchpad", "billing.invoices",
-                             "billing.lines", "billing.skus"}
+                             "billing.lines", "billing.skus", "public.events", "public.events_2024"}
+    events, part = p.tables["public.events"], p.tables["public.events_2024"]
+    assert events.partition_by is not None and (events.partition_by.strategy, events.partition_by.columns) == \
+        ("range", ["at"])
+    assert [ix.columns for ix in events.indexes] == [["at"]] and events.columns["id"].default
+    assert part.partition_of == "events" and not part.columns and not part.indexes
+    assert part.bounds is not None and part.bounds.from_ == ["'2024-01-01 00:00:00+00'"] \
+        and part.bounds.to == ["'2025-01-01 00:00:00+00'"]
     c = p.tables["public.customers"]
     assert c.columns["id"].identity == "always" and c.columns["id"].primary_key
     assert c.columns["Display Name"].collation == "C" and c.columns["Display Name"].comment == "shown in the UI"
@@ -415,8 +426,8 @@ def test_sink_raw_sql(sink, server, tmp_path: Path) -> None:
         "collation public.ci": "no collations",
         "domain public.us_code": "own collation",
         "table billing.amounts": "which is raw SQL",
-        "table public.events": "partitioned",
-        "table public.events_2024": "partition",
+        "table public.logs": "logs_2024_custom_name of partition public.logs_2024 is not named as PostgreSQL",
+        "table public.logs_2024": "a partition of the tree of public.logs",
         "table public.sub_thing": "inheritance child",
         "exclusion constraint billing.invoices.invoices_customer_id_period_excl": "exclusion",
         "foreign key billing.lines.lines_sku_fk": "MATCH FULL",
@@ -439,8 +450,8 @@ def test_sink_raw_sql(sink, server, tmp_path: Path) -> None:
         assert what in reasons and reason in reasons[what], (what, reasons.get(what))
     raw = (out / "90_raw.sql").read_text()
     for statement in (
-        "CREATE TABLE public.events_2024 PARTITION OF public.events FOR VALUES FROM",
-        "CREATE INDEX events_at_idx ON public.events USING btree (at);",  # not ON ONLY: attaches the partition's
+        "CREATE TABLE public.logs_2024 PARTITION OF public.logs FOR VALUES FROM",
+        "CREATE INDEX logs_at_idx ON public.logs USING btree (at);",  # not ON ONLY: attaches the partition's
         "REVOKE EXECUTE ON FUNCTION public.greet(who text, OUT greeting text) FROM PUBLIC;",
         "GRANT SELECT ON TABLE public.customers TO imp_reader WITH GRANT OPTION;",
         "GRANT UPDATE (email) ON TABLE public.customers TO imp_app;",
@@ -453,8 +464,9 @@ def test_sink_raw_sql(sink, server, tmp_path: Path) -> None:
         assert statement in raw, statement
     # raw objects come after what they depend on
     assert raw.index("CREATE TYPE public.floatrange") < raw.index("CREATE TABLE billing.amounts")
-    assert raw.index("CREATE TABLE public.events ") < raw.index("CREATE TABLE public.events_2024")
-    assert raw.index("CREATE INDEX events_2024_at_idx") < raw.index("CREATE INDEX events_at_idx")
+    assert raw.index("CREATE TABLE public.logs ") < raw.index("CREATE TABLE public.logs_2024")
+    assert raw.index("CREATE INDEX logs_2024_custom_name") < raw.index("CREATE INDEX logs_at_idx")
+    assert "events" not in raw  # the partition tree PostgreSQL names as pgdecl does is YAML
     assert raw.index("FUNCTION public.add(a integer, b integer DEFAULT 1)") < raw.index("CREATE VIEW public.adds")
     text = summary_text(result)
     assert "raw SQL (90_raw.sql):" in text and "overloaded name" in text
@@ -482,7 +494,7 @@ def test_cli(sink, tmp_path: Path) -> None:
     runner = CliRunner()
     first = runner.invoke(main, ["import", "--database-url", sink.conninfo, "-o", str(out)])
     assert first.exit_code == 0, first.output
-    assert "raw SQL (90_raw.sql):" in first.output and "table public.events: a partitioned table" in first.output
+    assert "raw SQL (90_raw.sql):" in first.output and "table public.logs: a partitioned table" in first.output
     assert sorted(p.name for p in out.iterdir()) == ["00_database.yaml", "10_billing.yaml", "10_public.yaml",
                                                      "90_raw.sql"]
     (out / "stale.yaml").write_text("tables: {}\n")

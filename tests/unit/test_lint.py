@@ -189,7 +189,7 @@ def test_cli_exit_codes_and_formats(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert r.exit_code == 1
     assert "schema/a.yaml:6: PD003 error: table events, column at:" in r.output
     assert "    fix: type: timestamptz" in r.output
-    assert r.output.rstrip().endswith("2 findings (1 error, 1 warning; 20 rules, 1 tables)")
+    assert r.output.rstrip().endswith("2 findings (1 error, 1 warning; 21 rules, 1 tables)")
     assert run(main, ["lint", "--ignore", "PD003"]).exit_code == 1
     assert run(main, ["lint", "--ignore", "PD003", "--fail-on", "error"]).exit_code == 0
     assert run(main, ["lint", "--fail-on", "never"]).exit_code == 0

@@ -84,11 +84,11 @@ def pg_server(pg_version, request: pytest.FixtureRequest, tmp_path_factory: pyte
     started in a private directory and stopped when the tests of that version are done."""
     from pgdecl.server import Binaries, LocalServer
 
+    if pg_version.missing:
+        pytest.fail(pg_version.missing)
     if pg_version.system:
         yield request.getfixturevalue("server")
         return
-    if pg_version.missing:
-        pytest.fail(pg_version.missing)
     base = Path("/var/tmp" if os.geteuid() == 0 else tmp_path_factory.getbasetemp())
     path = base / f"pgdecl-test-{secrets.token_hex(4)}-pg{pg_version.label}"
     s = LocalServer(home=path, binaries=Binaries(pg_version.bindir, int(pg_version.label.split(".")[0]),

@@ -66,10 +66,14 @@ def _pixeltable_bindirs() -> list[Path]:
 @lru_cache(maxsize=1)
 def server_versions() -> tuple[ServerVersion, ...]:
     """The servers to run on, the machine's first; one per full version."""
+    from pgdecl.errors import ServerError
     from pgdecl.server import find_binaries
 
-    system = find_binaries().bindir
-    out = [ServerVersion(full_version(system) or "system", system, "system", True)]
+    try:
+        system = find_binaries().bindir
+        out = [ServerVersion(full_version(system) or "system", system, "system", True)]
+    except ServerError as e:
+        out = [ServerVersion("system", None, "system", True, str(e))]
     deb = _pg15_bindir()
     deb_label = PG15_DEB_VERSION.split("-")[0]
     have = full_version(deb) if (deb / "postgres").exists() else None

@@ -309,8 +309,10 @@ def test_internal_attoptions_ignored(pg_version, pg_server, pg_admin, tmp_path: 
 
 # -- gaps an adopted database showed --------------------------------------------------------------------------
 
-def test_member_of_removal_revokes(server, admin, tmp_path: Path) -> None:
-    """Taking a role out of another's member_of plans REVOKE, applies, and re-plans empty."""
+def test_member_of_removal_revokes(pg_server, pg_admin, tmp_path: Path) -> None:
+    """Taking a role out of another's member_of plans REVOKE, applies, and re-plans empty (on every server
+    version: 16 keeps a membership's inherit/set options per grant in pg_auth_members)."""
+    server, admin = pg_server, pg_admin
     roles = ("rt_parent", "rt_child")
     _drop_roles(admin, roles)
     try:

@@ -44,10 +44,20 @@ SELECT n.nspname || '.' || r.relname, co.conname, quote_ident(n.nspname) || '.' 
 """
 
 
-# partitions: (partition bare, parent quoted, bound, partition key of a sub-partitioned partition)
+# partitions: (partition bare, parent quoted, bound, partition key of a sub-partitioned partition, the
+# column constraints `col CONSTRAINT name NOT NULL` whose names differ from the parent's). PostgreSQL 18
+# catalogs NOT NULL constraints by name: PARTITION OF gives a partition its parent's names, a table
+# attached the pg_dump way keeps its own; naming them in PARTITION OF (...) reproduces either. Before
+# 18 there are no contype 'n' rows and the list is empty.
 PARTITION_OF_SQL = f"""
 SELECT n.nspname || '.' || c.relname, quote_ident(pn.nspname) || '.' || quote_ident(p.relname),
-       pg_get_expr(c.relpartbound, c.oid), CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END
+       pg_get_expr(c.relpartbound, c.oid), CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END,
+       ARRAY(SELECT quote_ident(a.attname) || ' CONSTRAINT ' || quote_ident(co.conname) || ' NOT NULL'
+               FROM pg_constraint co JOIN pg_attribute a ON a.attrelid = co.conrelid AND a.attnum = co.conkey[1]
+              WHERE co.conrelid = c.oid AND co.contype = 'n' AND co.coninhcount > 0
+                AND NOT EXISTS (SELECT 1 FROM pg_constraint pc WHERE pc.conrelid = p.oid AND pc.contype = 'n'
+                                   AND pc.conname = co.conname)
+              ORDER BY a.attnum)
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
   JOIN pg_inherits i ON i.inhrelid = c.oid JOIN pg_class p ON p.oid = i.inhparent
   JOIN pg_namespace pn ON pn.oid = p.relnamespace
@@ -88,7 +98,7 @@ def snapshot(conn: psycopg.Connection) -> dict[str, Any]:
     return {"tables": tables, "indexes": indexes,
             "attached": {tuple(r) for r in conn.execute(ATTACHED_SQL).fetchall()},
             "constraints": {(t, n): (qt, qn, d) for t, n, qt, qn, d in conn.execute(CONSTRAINTS_SQL).fetchall()},
-            "partition_of": {r[0]: (r[1], r[2], r[3]) for r in conn.execute(PARTITION_OF_SQL).fetchall()},
+            "partition_of": {r[0]: (r[1], r[2], r[3], tuple(r[4])) for r in conn.execute(PARTITION_OF_SQL).fetchall()},
             "inherited_fks": {tuple(r) for r in conn.execute(INHERITED_FKS_SQL).fetchall()},
             "relations": {r[0]: (r[1], r[2]) for r in conn.execute(TABLES_SQL).fetchall()},
             "partition_indexes": dict(conn.execute(PARTITION_INDEXES_SQL).fetchall())}
@@ -205,9 +215,13 @@ def partitions_in_order(statements: list[str], desired: dict[str, Any] | None) -
     fixed = list(statements)
     for name, i in created.items():
         info = parents.get(name)
-        if info and _BROKEN_SUBPARTITION.search(statements[i]) and info[2]:
-            target = _CREATE_TABLE.match(statements[i])[1]  # type: ignore[index]
-            fixed[i] = f"create table {target} partition of {info[0]} {info[1]} partition by {info[2]}"
+        named = info[3] if info and len(info) > 3 else ()
+        if info and ((_BROKEN_SUBPARTITION.search(statements[i]) and info[2]) or (named and " partition of " in
+                                                                                   statements[i].lower())):
+            head = _CREATE_TABLE.match(statements[i])[0]  # type: ignore[index]  # create [unlogged] table x
+            columns = f" ({', '.join(named)})" if named else ""
+            fixed[i] = f"{head.strip()} partition of {info[0]}{columns} {info[1]}" + (
+                f" partition by {info[2]}" if info[2] else "")
     children: dict[int, list[int]] = {}
     moved: set[int] = set()
     for name, i in created.items():  # every partition whose parent the plan creates goes right after it

@@ -92,7 +92,7 @@ def _major_of(bindir: Path) -> int | None:
 def candidate_bindirs() -> list[tuple[Path, str]]:
     out: list[tuple[Path, str]] = []
     if os.environ.get("PGDECL_PG_BIN"):
-        out.append((Path(os.environ["PGDECL_PG_BIN"]), "PGDECL_PG_BIN"))
+        out.append((Path(os.environ["PGDECL_PG_BIN"]).absolute(), "PGDECL_PG_BIN"))  # commands run in the server dir
     pg_config = shutil.which("pg_config")
     if pg_config:
         try:

@@ -60,6 +60,54 @@ def admin(server):
     return Database(server.conninfo(), local=True)
 
 
+# -- the same tests on several PostgreSQL versions (tests/pg_versions.py) ---------------------------------
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test using `pg_version` (or `pg_server`, `pg_admin`) runs once per server version, ids `pg15.18`..."""
+    if "pg_version" in metafunc.fixturenames:
+        from pg_versions import server_versions
+
+        versions = server_versions()
+        metafunc.parametrize("pg_version", versions, ids=[f"pg{v.label}" for v in versions], indirect=True,
+                             scope="session")
+
+
+@pytest.fixture(scope="session")
+def pg_version(request: pytest.FixtureRequest):
+    """The pg_versions.ServerVersion this run of the test is for."""
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def pg_server(pg_version, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """A LocalServer of `pg_version`'s binaries: the session's `server` for the machine's own, else one
+    started in a private directory and stopped when the tests of that version are done."""
+    from pgdecl.server import Binaries, LocalServer
+
+    if pg_version.missing:
+        pytest.fail(pg_version.missing)
+    if pg_version.system:
+        yield request.getfixturevalue("server")
+        return
+    base = Path("/var/tmp" if os.geteuid() == 0 else tmp_path_factory.getbasetemp())
+    path = base / f"pgdecl-test-{secrets.token_hex(4)}-pg{pg_version.label}"
+    s = LocalServer(home=path, binaries=Binaries(pg_version.bindir, int(pg_version.label.split(".")[0]),
+                                                 pg_version.source))
+    s.ensure_running()
+    yield s
+    s.stop()
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pg_admin(pg_server):
+    from pgdecl.db import Database
+
+    return Database(pg_server.conninfo(), local=True)
+
+
 @contextmanager
 def fresh_database(admin, prefix: str = "t_", template=None) -> Iterator:
     """A fresh database on the test server, dropped afterwards: empty, or a copy of `template`."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 
-from .constants import _OBJTYPES
+from .constants import PRIVILEGE_ORDER, _OBJTYPES
 from ..roles import grant_membership
 from .names import _grantee, _yaml_role, qualified, quote_ident
 from .acl import AclEntry, acl_delta, privilege_list, topo_order
@@ -79,7 +79,8 @@ class DatabaseWriter(WriterBase):
             for e in extra:
                 if e.grantee != "PUBLIC":
                     self.roles.add(e.grantee)
-                if schema and role == imp.current_user and not e.grantable and objtype in "rSfT":
+                if schema and role == imp.current_user and not e.grantable and objtype in "rSfT" \
+                        and e.privilege.lower() in PRIVILEGE_ORDER:  # MAINTAIN (PostgreSQL 17+) has no YAML key
                     yaml_dp.setdefault(_yaml_role(e.grantee), {}).setdefault(kind.lower(), []).append(e.privilege.lower())
                 else:
                     self.default_acl_sql.append(f"ALTER DEFAULT PRIVILEGES FOR ROLE {quote_ident(role)}{where} GRANT "

@@ -305,6 +305,21 @@ class TableWriter(WriterBase):
             p["comment"] = comment
         return p
 
+    def _not_null_names(self, oid: int, parent: int) -> str:
+        """` (col CONSTRAINT name NOT NULL, ...)` for a partition's NOT NULL constraints named otherwise than
+        its parent's (PostgreSQL 18 catalogs them: PARTITION OF copies the parent's names, a table attached
+        the pg_dump way keeps its own); empty before 18 and for partitions made with PARTITION OF."""
+        names: dict[int, dict[str, str]] = {oid: {}, parent: {}}
+        for row in self.imp.constraints:
+            if row[2] == "n" and row[3] in names and row[5]:
+                names[row[3]][row[5][0]] = row[1]
+        by_num = {c[1]: c[2] for c in self.imp.columns.get(oid, [])}
+        parent_names = {c[2]: names[parent].get(c[1]) for c in self.imp.columns.get(parent, [])}
+        own = [f"{quote_ident(by_num[num])} CONSTRAINT {quote_ident(name)} NOT NULL"
+               for num, name in sorted(names[oid].items())
+               if num in by_num and parent_names.get(by_num[num]) not in (None, name)]
+        return f" ({', '.join(own)})" if own else ""
+
     def _create_table(self, u: Unit) -> list[str]:
         imp = self.imp
         r = u.data["row"]
@@ -313,7 +328,8 @@ class TableWriter(WriterBase):
         cols = imp.columns.get(oid, [])
         out = []
         if r[9] and parents:  # a partition
-            sql = f"CREATE TABLE {target} PARTITION OF {imp.rel_sql(parents[0])} {bound}"
+            named = self._not_null_names(oid, parents[0])
+            sql = f"CREATE TABLE {target} PARTITION OF {imp.rel_sql(parents[0])}{named} {bound}"
         elif r[10]:
             sql = f"CREATE TABLE {target} OF {r[20]}"
         else:

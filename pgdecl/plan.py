@@ -150,11 +150,11 @@ def make_plan(project_dir: str | Path = "schema", database_url: str | None = Non
     live = resolve_target(database_url, server)
     sig = plan_cache.signal(live)  # the live catalogs' state: reuse what was read and planned against it
     # roles are cluster-wide: a project with roles builds its scratch side on a server of its own
-    admin = _scratch_admin(live, dev_url, bool(desired.project.roles), server)
+    admin = _scratch_admin(live, dev_url, bool(desired.roles), server)
     with sides.DesiredSide(admin, desired.rendered) as desired_side:
         reuse = plan_cache.plan_key(sig, desired_side.key(), desired.spec_fingerprint,
                                     {"online": online, "reorder": reorder_columns})
-        reused = plan_cache.get_plan(reuse, live, desired.project)
+        reused = plan_cache.get_plan(reuse, live, desired)
         if reused is None:
             reused = _plan_steps(live, sig, desired, desired_side, online, reorder_columns)
             plan_cache.put_plan(reuse, live, sig, reused)

@@ -82,7 +82,8 @@ def plan_key(sig: str | None, desired_key: str, spec_fingerprint: str, options: 
 
 
 def get_plan(k: str | None, db: Database, project: Any) -> Reused | None:
-    """The stored result of the same plan, unless the role statements it began with have changed."""
+    """The stored result of the same plan, unless the role statements it began with have changed.
+    `project` is anything with the specs' `roles` (a pgdecl.desired.Desired will do)."""
     value = cache.get(KIND_PLAN, k) if k else None
     if not isinstance(value, Reused):
         return None

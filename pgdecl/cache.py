@@ -48,8 +48,6 @@ def code_fingerprint() -> str:
     """pgdecl's own code and templates, and the versions of the libraries whose output is cached."""
     from importlib import metadata
 
-    from .spec import templates_dir
-
     h = hashlib.sha256(f"{FORMAT}:{sys.version_info[:2]}".encode())
     for dist in ("migra", "schemainspect", "pglast", "pydantic"):
         try:
@@ -57,7 +55,9 @@ def code_fingerprint() -> str:
         except metadata.PackageNotFoundError:
             h.update(dist.encode())
     package = Path(__file__).resolve().parent
-    for root in (package, templates_dir()):
+    # pgdecl.spec.templates_dir(), without importing pgdecl.spec (pydantic): a cached answer needs neither
+    templates = [d for d in (package / "templates", package.parent / "templates") if d.is_dir()][:1]
+    for root in (package, *templates):
         for path in sorted(root.rglob("*")):
             if path.is_file() and path.suffix in (".py", ".j2", ".sql", ".yaml") and "__pycache__" not in path.parts:
                 h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")

@@ -6,12 +6,12 @@ from __future__ import annotations
 import hashlib
 import pickle
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import cache, sqlparse_cache
-from .render import Rendered, render
-from .spec import load_project
-from .validate import validate
+from . import cache
+
+if TYPE_CHECKING:  # imported where used: a cached answer needs neither pglast nor Jinja nor pydantic
+    from .render import Rendered
 
 
 class Desired:
@@ -25,6 +25,7 @@ class Desired:
         self.rendered = rendered
         self.spec_fingerprint = spec_fingerprint  # project.fingerprint(), worked out once and cached
         self.roles: dict[str, Any] = dict(project.roles)  # role_statements() reads only these
+        self.tables = len(project.tables)
 
     @property
     def project(self) -> Any:
@@ -35,7 +36,7 @@ class Desired:
     def __getstate__(self) -> dict[str, Any]:
         blob = self._blob if self._project is None else pickle.dumps(self._project, pickle.HIGHEST_PROTOCOL)
         return {"_project": None, "_blob": blob, "rendered": self.rendered,
-                "spec_fingerprint": self.spec_fingerprint, "roles": self.roles}
+                "spec_fingerprint": self.spec_fingerprint, "roles": self.roles, "tables": self.tables}
 
 
 def desired_from_specs(project_dir: str | Path) -> Desired:
@@ -47,11 +48,36 @@ def desired_from_specs(project_dir: str | Path) -> Desired:
 
 
 def _desired_from_specs(project_dir: str | Path) -> Desired:
+    from .spec import load_project
+    from .validate import validate
+
     loaded = load_project(project_dir)
     validate(loaded.project)  # fragments and references first: rendering assumes them sound
     rendered = _render(loaded.project)
     validate(loaded.project, rendered)
     return Desired(loaded.project, rendered, loaded.project.fingerprint())
+
+
+def check_specs(project_dir: str | Path) -> tuple[int, int]:
+    """`pgdecl validate`: load and validate the specs, render them unprettified (prettifying keeps
+    each statement's parse tree, which is all validation reads) and validate the statements.
+    (tables, statements), cached by the same key as the rendered specs: the same files, the same answer."""
+    k = _specs_key(Path(project_dir))
+    done = cache.get("validated", k) if k else None
+    if isinstance(done, tuple) and len(done) == 2:
+        return done
+    from .render import render
+    from .spec import load_project
+    from .validate import validate
+
+    loaded = load_project(project_dir)
+    validate(loaded.project)
+    rendered = render(loaded.project, pretty=False)
+    validate(loaded.project, rendered)
+    counts = len(loaded.project.tables), len(rendered.statements)
+    if k:
+        cache.put("validated", k, counts)  # only a success is stored
+    return counts
 
 
 PRETTY_KEEP = 16384  # statements whose prettified text is kept between runs (the newest)
@@ -61,6 +87,9 @@ def _render(project: Any) -> Rendered:
     """render(), with the prettified text of every statement an earlier run rendered (in any project)
     taken from the cache: prettifying is most of render's time, and one changed spec changes a few
     statements. The text of a statement depends only on it and pgdecl's code (part of the key)."""
+    from . import sqlparse_cache
+    from .render import render
+
     k = cache.key("pretty") if cache.enabled() else None
     known = cache.get("pretty", k) if k else None
     if isinstance(known, dict):

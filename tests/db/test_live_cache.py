@@ -105,3 +105,28 @@ def test_a_reused_plan_is_the_plan_made_from_scratch(server, empty_db, cache_dir
 def test_no_signal_without_the_cache(empty_db, monkeypatch) -> None:
     monkeypatch.setenv("PGDECL_NO_CACHE", "1")
     assert plan_cache.signal(empty_db) is None
+
+
+def test_a_changed_spec_planned_with_a_warm_cache_is_the_cold_plan(server, empty_db, cache_dir, tmp_path,
+                                                                      monkeypatch) -> None:
+    """The one-change plan a developer waits for: the live side and the prettified statements come
+    from the cache, the desired side is built again; the plan is the one an empty cache gives."""
+    project = tmp_path / "marketplace"
+    shutil.copytree(ROOT / "schema", project)
+    apply(str(project), empty_db.conninfo, allowed_hazards={"security"}, server=server)
+    assert make_plan(project, empty_db.conninfo, server=server).empty
+    spec = project / "70_reviews.yaml"
+    text = spec.read_text()
+    changed = text.replace("    columns:\n", "    columns:\n      warm_probe: {type: text, comment: probe}\n", 1)
+    assert changed != text
+    spec.write_text(changed)
+    lives = sorted(cache_dir.glob("live-*.pickle"))  # before and after the apply
+    assert lives
+
+    warm = make_plan(project, empty_db.conninfo, server=server)
+    assert sorted(cache_dir.glob("live-*.pickle")) == lives  # the live side was not read again
+    monkeypatch.setenv("PGDECL_CACHE_DIR", str(tmp_path / "cold"))
+    cold = make_plan(project, empty_db.conninfo, server=server)
+    assert any("warm_probe" in s.sql for s in warm.steps)
+    assert _steps(warm) == _steps(cold) and warm.notes == cold.notes
+    assert warm.live_fingerprint == cold.live_fingerprint and warm.desired_fingerprint == cold.desired_fingerprint

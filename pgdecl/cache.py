@@ -1,11 +1,14 @@
-"""A private on-disk cache for the desired side of a plan, so an unchanged spec is neither re-rendered,
-reloaded nor re-inspected.
+"""A private on-disk cache for the sides of a plan, so an unchanged spec is neither re-rendered,
+reloaded nor re-inspected, and an unchanged live database not read again.
 
-Two kinds of entry, each a pickle named by the hash of everything that determines it:
+Kinds of entry, each a pickle named by the hash of everything that determines it:
 - `specs-*`: the loaded, validated and rendered specs, keyed by the bytes of every project file,
   the directory as given (errors and origins name it) and pgdecl's own code and templates;
 - `desired-*`: the inspected desired schema, keyed by the hash of the rendered DDL, the version of
-  the server it was built on, and pgdecl's code with the installed migra and schemainspect.
+  the server it was built on, and pgdecl's code with the installed migra and schemainspect;
+- `live-*` and `plan-*`: a live side and a plan's result, keyed by the live database's catalog
+  signal (pgdecl.plan_cache);
+- `pretty-*`: prettified statements (pgdecl.desired), `validated-*`: `pgdecl validate`'s answer.
 
 Only successful results are stored. Entries are written atomically, the directory is private to its
 owner (pickles are code: pgdecl refuses a cache directory that others can write), and the oldest
@@ -27,6 +30,7 @@ from typing import Any, Callable, TypeVar
 
 FORMAT = 1          # bump when the pickled shapes change in a way the code hash would not catch
 MAX_ENTRIES = 64    # per kind; the oldest (by last use) are removed beyond that
+KIND_MAX = {"live": 16, "pretty": 4}  # kinds of large entries that are seldom used again once stale
 
 T = TypeVar("T")
 
@@ -48,8 +52,6 @@ def code_fingerprint() -> str:
     """pgdecl's own code and templates, and the versions of the libraries whose output is cached."""
     from importlib import metadata
 
-    from . import templates_dir
-
     h = hashlib.sha256(f"{FORMAT}:{sys.version_info[:2]}".encode())
     for dist in ("migra", "schemainspect", "pglast", "pydantic"):
         try:
@@ -57,7 +59,9 @@ def code_fingerprint() -> str:
         except metadata.PackageNotFoundError:
             h.update(dist.encode())
     package = Path(__file__).resolve().parent
-    for root in (package, templates_dir()):
+    # pgdecl.spec.templates_dir(), without importing pgdecl.spec (pydantic): a cached answer needs neither
+    templates = [d for d in (package / "templates", package.parent / "templates") if d.is_dir()][:1]
+    for root in (package, *templates):
         for path in sorted(root.rglob("*")):
             if path.is_file() and path.suffix in (".py", ".j2", ".sql", ".yaml") and "__pycache__" not in path.parts:
                 h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
@@ -126,7 +130,7 @@ def put(kind: str, k: str, value: Any) -> None:
 
 def _prune(d: Path, kind: str) -> None:
     entries = sorted(d.glob(f"{kind}-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in entries[MAX_ENTRIES:]:
+    for old in entries[KIND_MAX.get(kind, MAX_ENTRIES):]:
         old.unlink(missing_ok=True)
 
 

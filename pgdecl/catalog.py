@@ -138,3 +138,58 @@ def check_constraints(conn: psycopg.Connection) -> dict[tuple[str, str], bool]:
           FROM pg_constraint co JOIN pg_class c ON c.oid = co.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
          WHERE co.contype IN ('c', 'f') AND {_USER_NS}""").fetchall()
     return {(r[0], r[1]): r[2] for r in rows}
+
+
+# Catalogs whose rows change without any change of schema (statistics, large objects): left out of the signal.
+_UNSIGNALLED = ("pg_statistic", "pg_statistic_ext_data", "pg_largeobject", "pg_largeobject_metadata")
+
+# Cluster-wide catalogs: only the rows about this database (or none in particular) count, so that
+# another database made or dropped on the server (a scratch database, say) changes nothing.
+_THIS_DB = "(SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())"
+_SIGNAL_ROWS = {
+    "pg_database": " WHERE datname = current_database()",
+    "pg_shdescription": f" WHERE classoid <> 'pg_catalog.pg_database'::regclass OR objoid = {_THIS_DB}",
+    "pg_shseclabel": f" WHERE classoid <> 'pg_catalog.pg_database'::regclass OR objoid = {_THIS_DB}",
+    "pg_shdepend": f" WHERE dbid IN (0, {_THIS_DB})",
+    "pg_db_role_setting": f" WHERE setdatabase IN (0, {_THIS_DB})",
+    "pg_subscription": f" WHERE subdbid = {_THIS_DB}",
+}
+
+_SIGNAL_HEAD_SQL = """
+SELECT current_database(), (SELECT oid FROM pg_database WHERE datname = current_database()), current_user,
+       version(), current_setting('search_path'), current_setting('citus.shard_count', true),
+       pg_postmaster_start_time()::text,
+       (SELECT string_agg(oid::text || ':' || rolname, ',' ORDER BY oid) FROM pg_roles),
+       array_agg(c.relname::text ORDER BY c.relname)
+  FROM pg_class c
+ WHERE c.relnamespace = 'pg_catalog'::regnamespace AND c.relkind = 'r' AND c.relname <> ALL(%s)
+   AND has_table_privilege(c.oid, 'SELECT')
+"""
+
+
+def catalog_signal(conn: psycopg.Connection) -> str:
+    """A cheap hash that changes whenever anything in the database's catalogs does (about 0.1 s at
+    1,000 tables, where the fingerprint's pg_get_*def work takes seconds): every readable catalog of
+    pg_catalog as its row count and the sum of a hash of each row version's (ctid, xmin). Any DDL
+    (or GRANT, COMMENT, ...) writes catalog rows, and a written row is a new version at a new place
+    with the writing transaction's id; a deleted one is gone. Statistics catalogs are left out
+    (ANALYZE writes them); VACUUM's in-place updates of pg_class and pg_database keep their versions.
+    Also in it: the server (its start time), database, user, version, search_path (pg_get_*def output
+    depends on it), Citus's default shard count and the roles by OID and name (ACLs and owners are shown by name).
+    Of the cluster-wide catalogs only the rows about this database count: making or dropping another
+    database (a scratch one) leaves the signal alone."""
+    head = conn.execute(_SIGNAL_HEAD_SQL, (list(_UNSIGNALLED),)).fetchone()
+    assert head is not None
+    parts = [f"SELECT {i}, count(*), sum(hashtext(ctid::text || ':' || xmin::text)::bigint) FROM pg_catalog.{name}"
+             + _SIGNAL_ROWS.get(name, "") for i, name in enumerate(head[-1]) if name.replace("_", "").isalnum()]
+    try:
+        ident_row = conn.execute("SELECT system_identifier FROM pg_control_system()").fetchone()
+        system = str(ident_row[0]) if ident_row else ""
+    except psycopg.Error:  # not permitted: the server's start time (in the head) tells servers apart
+        conn.rollback()
+        system = ""
+    rows = conn.execute(" UNION ALL ".join(parts)).fetchall()
+    h = hashlib.sha256(system.encode())
+    for value in (*head, *sorted(rows)):
+        h.update(b"\x1f" + str(value).encode())
+    return h.hexdigest()

@@ -4,23 +4,39 @@ Kept apart from pgdecl.plan so `render` and `validate` need neither migra nor a 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import pickle
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import cache
-from .render import Rendered, render
-from .spec import load_project
-from .validate import validate, validate_rendered
+
+if TYPE_CHECKING:  # imported where used: a cached answer needs neither pglast nor Jinja nor pydantic
+    from .render import Rendered
 
 
-@dataclass(frozen=True)
 class Desired:
-    """The desired side of a plan, made once from the specs."""
+    """The desired side of a plan, made once from the specs. Cached (pickled) with the project as
+    bytes of its own, unpickled on first use: a plan found in pgdecl.plan_cache needs only the DDL's
+    hash, the fingerprint and the roles, and the project is most of the unpickling time."""
 
-    project: Any
-    rendered: Rendered
-    spec_fingerprint: str  # project.fingerprint(), worked out once and cached with the rest
+    def __init__(self, project: Any, rendered: Rendered, spec_fingerprint: str) -> None:
+        self._project: Any = project
+        self._blob: bytes | None = None
+        self.rendered = rendered
+        self.spec_fingerprint = spec_fingerprint  # project.fingerprint(), worked out once and cached
+        self.roles: dict[str, Any] = dict(project.roles)  # role_statements() reads only these
+        self.tables = len(project.tables)
+
+    @property
+    def project(self) -> Any:
+        if self._project is None and self._blob is not None:
+            self._project, self._blob = pickle.loads(self._blob), None
+        return self._project
+
+    def __getstate__(self) -> dict[str, Any]:
+        blob = self._blob if self._project is None else pickle.dumps(self._project, pickle.HIGHEST_PROTOCOL)
+        return {"_project": None, "_blob": blob, "rendered": self.rendered,
+                "spec_fingerprint": self.spec_fingerprint, "roles": self.roles, "tables": self.tables}
 
 
 def desired_from_specs(project_dir: str | Path) -> Desired:
@@ -32,11 +48,62 @@ def desired_from_specs(project_dir: str | Path) -> Desired:
 
 
 def _desired_from_specs(project_dir: str | Path) -> Desired:
+    from .spec import load_project
+    from .validate import validate, validate_rendered
+
     loaded = load_project(project_dir)
     validate(loaded.project)  # fragments and references first: rendering assumes them sound
-    rendered = render(loaded.project)
+    rendered = _render(loaded.project)
     validate_rendered(rendered)  # then only what needs the DDL: the model is not validated twice
     return Desired(loaded.project, rendered, loaded.project.fingerprint())
+
+
+def check_specs(project_dir: str | Path) -> tuple[int, int]:
+    """`pgdecl validate`: load and validate the specs, render them unprettified (prettifying keeps
+    each statement's parse tree, which is all validation reads) and validate the statements.
+    (tables, statements), cached by the same key as the rendered specs: the same files, the same answer."""
+    k = _specs_key(Path(project_dir))
+    done = cache.get("validated", k) if k else None
+    if isinstance(done, tuple) and len(done) == 2:
+        return done
+    from .render import render
+    from .spec import load_project
+    from .validate import validate, validate_rendered
+
+    loaded = load_project(project_dir)
+    validate(loaded.project)
+    rendered = render(loaded.project, pretty=False)
+    validate_rendered(rendered)
+    counts = len(loaded.project.tables), len(rendered.statements)
+    if k:
+        cache.put("validated", k, counts)  # only a success is stored
+    return counts
+
+
+PRETTY_KEEP = 16384  # statements whose prettified text is kept between runs (the newest)
+
+
+def _render(project: Any) -> Rendered:
+    """render(), with the prettified text of every statement an earlier run rendered (in any project)
+    taken from the cache: prettifying is most of render's time, and one changed spec changes a few
+    statements. The text of a statement depends only on it and pgdecl's code (part of the key)."""
+    from . import sqlparse_cache
+    from .render import render
+
+    k = cache.key("pretty") if cache.enabled() else None
+    known = cache.get("pretty", k) if k else None
+    if isinstance(known, dict):
+        sqlparse_cache.preload(known)
+    rendered = render(project)
+    if k:
+        merged = dict(known) if isinstance(known, dict) else {}
+        used = sqlparse_cache.used()
+        if not used.keys() <= merged.keys():
+            for text in used:
+                merged.pop(text, None)
+            merged.update(used)
+            cache.put("pretty", k, dict(list(merged.items())[-PRETTY_KEEP:]))
+    return rendered
 
 
 def _specs_key(root: Path) -> str | None:

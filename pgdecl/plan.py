@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, ContextManager
 
-from . import __version__, catalog_diff, citus, partition_plan, renames, reorder, sides, sqltree, violations
+from . import __version__, catalog_diff, citus, partition_plan, plan_cache, renames, reorder, sides, sqltree, violations
 from .db import Database, connect, resolve_target
 from .desired import Desired, desired_from_specs
 from .engine import checks, kinds, views
@@ -150,29 +150,22 @@ def make_plan(project_dir: str | Path = "schema", database_url: str | None = Non
     server = server or LocalServer()
     desired = desired or desired_from_specs(project_dir)
     live = resolve_target(database_url, server)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        live_read = pool.submit(sides.read, live, desired.project)
-        if desired.project.roles:  # read the live roles before a scratch load makes them (cluster-wide)
-            live_read.result()
-        # roles are cluster-wide: a project with roles builds its scratch side on a server of its own
-        admin = _scratch_admin(live, dev_url, bool(desired.project.roles), server)
-        with sides.DesiredSide(admin, desired.rendered) as desired_side:
-            desired_read = desired_side.read()
-            live_side = live_read.result()
-            steps = steps_between(live, live_side, desired_read, online, desired.project, desired_side.scratch,
-                                  reorder_columns)
-            # Citus: distributed and reference tables (pgdecl.citus); nothing when neither side uses it
-            steps = citus.merge(steps, citus.live_calls(live.conninfo, desired.project), desired.project)
-            untyped = [s for s in steps if not s.action]  # Citus's calls and what it moved: typed too
-            if untyped:
-                typed = dict(zip(map(id, untyped), _typed(untyped, desired.project)))
-                steps = tuple(typed.get(id(s), s) for s in steps)
-            notes = reorder.notes([s.sql for s in steps], live_side.schema, desired_read.schema)
+    sig = plan_cache.signal(live)  # the live catalogs' state: reuse what was read and planned against it
+    # roles are cluster-wide: a project with roles builds its scratch side on a server of its own
+    admin = _scratch_admin(live, dev_url, bool(desired.roles), server)
+    with sides.DesiredSide(admin, desired.rendered) as desired_side:
+        reuse = plan_cache.plan_key(sig, desired_side.key(), desired.spec_fingerprint,
+                                    {"online": online, "reorder": reorder_columns})
+        reused = plan_cache.get_plan(reuse, live, desired)
+        if reused is None:
+            reused = _plan_steps(live, sig, desired, desired_side, online, reorder_columns)
+            plan_cache.put_plan(reuse, live, sig, reused)
+    steps, notes = reused.steps, reused.notes
     violations.refuse(live, [s.sql for s in steps])  # rows that would make the apply fail: refused now
     notes = _unseen(live, notes)
     return Plan(
         target=live.display,
-        live_fingerprint=live_side.fingerprint,
+        live_fingerprint=reused.live_fingerprint,
         desired_fingerprint=desired.rendered.sha256(),
         spec_fingerprint=desired.spec_fingerprint,
         steps=steps,
@@ -180,6 +173,29 @@ def make_plan(project_dir: str | Path = "schema", database_url: str | None = Non
         statement_timeout=statement_timeout,
         notes=notes,
     )
+
+
+def _plan_steps(live: Database, sig: str | None, desired: Desired, desired_side: sides.DesiredSide, online: bool,
+                reorder_columns: bool) -> plan_cache.Reused:
+    """make_plan's steps and notes from the two sides, the live one read while the desired one is
+    fetched from the cache or built in a scratch database: the two are independent."""
+    sides.load_diff()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        live_read = pool.submit(plan_cache.read_live, live, desired.project, sig)
+        if desired.project.roles:  # read the live roles before a scratch load makes them (cluster-wide)
+            live_read.result()
+        desired_read = desired_side.read()
+        live_side = live_read.result()
+        steps = steps_between(live, live_side, desired_read, online, desired.project, desired_side.scratch,
+                              reorder_columns)
+        # Citus: distributed and reference tables (pgdecl.citus); nothing when neither side uses it
+        steps = citus.merge(steps, citus.live_calls(live.conninfo, desired.project), desired.project)
+        untyped = [s for s in steps if not s.action]  # Citus's calls and what it moved: typed too
+        if untyped:
+            typed = dict(zip(map(id, untyped), _typed(untyped, desired.project)))
+            steps = tuple(typed.get(id(s), s) for s in steps)
+        notes = reorder.notes([s.sql for s in steps], live_side.schema, desired_read.schema)
+    return plan_cache.Reused(steps, notes, live_side.fingerprint, tuple(live_side.roles))
 
 
 def _unseen(live: Database, notes: tuple[str, ...]) -> tuple[str, ...]:
@@ -207,6 +223,7 @@ def plan_between(live_db: Database, desired_db: Database, roles: list[str] | tup
     databases). `roles` are role statements worked out by the caller. With `desired_project` (the
     specs `desired_db` was built from, a scratch database renames may be undone in), its
     renamed_from hints become rename steps as in make_plan."""
+    sides.load_diff()
     with ThreadPoolExecutor(max_workers=1) as pool:
         desired_read = pool.submit(sides.read, desired_db, live=False)
         live_side = sides.read(live_db)

@@ -176,18 +176,23 @@ def _terminable(sql: str) -> str:
     return sql + "\n" if tokens and tokens[-1].name == "SQL_COMMENT" else sql
 
 
-def render(project: Project) -> Rendered:
-    """All statements of the project's desired schema, in the order they can be created."""
+def render(project: Project, pretty: bool = True) -> Rendered:
+    """All statements of the project's desired schema, in the order they can be created. Without
+    `pretty`, each statement as its template wrote it (the same parse tree: what `validate` checks)."""
     setting = DDL("SET check_function_bodies = false", "setting", "check_function_bodies")  # as it is
-    with Batch() as batch:  # prettified as they come, by worker processes too when there are many
-        written: list[DDL] = []
+    written: list[DDL] = []
+    if not pretty:
+        _write(project, written.append)
+        texts = [d.sql.strip().rstrip(";").strip() for d in written]
+    else:
+        with Batch() as batch:  # prettified as they come, by worker processes too when there are many
 
-        def put(ddl: DDL) -> None:
-            written.append(ddl)
-            batch.add(ddl.sql)
+            def put(ddl: DDL) -> None:
+                written.append(ddl)
+                batch.add(ddl.sql)
 
-        _write(project, put)
-        texts = batch.texts()
+            _write(project, put)
+            texts = batch.texts()
     statements = [replace(d, sql=_terminable(text)) for d, text in zip(written, texts)]
     if project.raw_sql:  # raw SQL takes its place among the YAML objects by what it needs and provides
         statements = _dependency_order(statements)

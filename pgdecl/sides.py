@@ -18,7 +18,6 @@ from .catalog import check_constraints, column_types, invalid_indexes, live_fing
 from .db import Database, connect
 from .engine import graph as depgraph
 from .engine.graph import Graph
-from .diff import inspect  # imported here, never first in a worker thread (imports must not race)
 from .model import Project
 from .render import Rendered
 from .scratch import drop_roles, load, scratch_database, sweep
@@ -43,9 +42,18 @@ def _fingerprint(db: Database) -> str:
         return live_fingerprint(conn)
 
 
+def load_diff() -> None:
+    """Import pgdecl.diff (migra, SQLAlchemy: most of a plan's import time) before any worker thread
+    reads a side: imports must not race. A plan found in the cache (pgdecl.plan_cache) never needs it."""
+    from . import diff  # noqa: F401
+
+
 def read(db: Database, project: Project | None = None, live: bool = True) -> Side:
     """Read one side. The live side also gets its fingerprint, column types, INVALID indexes and the
-    role statements `project` needs; the desired side only what the diff compares."""
+    role statements `project` needs; the desired side only what the diff compares. Call load_diff()
+    first when this runs in a worker thread."""
+    from .diff import inspect
+
     with ThreadPoolExecutor(max_workers=2) as pool:
         schema = pool.submit(inspect, db)
         # the live side's fingerprint, or the desired side's dependency graph, on a connection of its own
@@ -87,6 +95,7 @@ class DesiredSide:
         self.admin, self.rendered = admin, rendered
         self._stack = ExitStack()
         self._scratch: Database | None = None
+        self._key: str | None = None
         self.from_cache = False
 
     def _build(self) -> Database:
@@ -101,8 +110,16 @@ class DesiredSide:
             created |= load(db, self.rendered)
         return db
 
+    def key(self) -> str:
+        """The cache key of this desired side: its DDL and the server's version (asked once; scratch
+        databases that killed runs left are swept then)."""
+        if self._key is None:
+            self._key = cache.key("desired", self.rendered.sha256(), server_version(self.admin, sweep_scratch=True))
+        return self._key
+
     def read(self) -> Side:
-        k = cache.key("desired", self.rendered.sha256(), server_version(self.admin, sweep_scratch=True))
+        load_diff()
+        k = self.key()
         side: Side | None = cache.get("desired", k)
         if side is not None:
             self.from_cache = True

@@ -52,6 +52,21 @@ def pretty(sql: str) -> str:
     return out
 
 
+_used: dict[str, str] = {}  # what Batch.texts() gave in this process, by input text (for pgdecl.cache)
+
+
+def preload(known: dict[str, str]) -> None:
+    """Take prettified texts worked out before (pgdecl.desired keeps them between runs)."""
+    for sql, out in known.items():
+        if isinstance(sql, str) and isinstance(out, str):
+            _remember(sql, out)
+
+
+def used() -> dict[str, str]:
+    """Each statement a Batch prettified in this process, with its text."""
+    return dict(_used)
+
+
 def _remember(sql: str, out: str) -> str:
     if len(_memo) >= _MEMO_MAX:
         _memo.clear()
@@ -127,7 +142,9 @@ class Batch:
         self._close(wait=True)
         for t, out in self._done.items():
             _remember(t, out)
-        return [self._done[t] if t in self._done else pretty(t) for t in self._texts]
+        texts = [self._done[t] if t in self._done else pretty(t) for t in self._texts]
+        _used.update(zip(self._texts, texts))
+        return texts
 
     def _close(self, wait: bool) -> None:
         """No more statements: workers take what is left and stop (`wait`: this waits for them)."""

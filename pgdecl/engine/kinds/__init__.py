@@ -21,13 +21,13 @@ comments, ...), run by `pgdecl.catalog_diff.merge` in `STAGE` order:
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
 import psycopg
+
+from ... import registry
 
 Snapshot = dict[str, Any]
 
@@ -49,8 +49,7 @@ class Context:
 
 
 def _all() -> list[ModuleType]:
-    return [importlib.import_module(f"{__name__}.{m.name}") for m in sorted(pkgutil.iter_modules(__path__),
-                                                                             key=lambda m: m.name)]
+    return registry.modules(__name__, __path__)
 
 
 def modules() -> list[ModuleType]:

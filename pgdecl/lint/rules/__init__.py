@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from functools import lru_cache
 
+from ...registry import declared
 from ..core import Rule
 
 
 @lru_cache(maxsize=1)
 def _rules() -> tuple[Rule, ...]:
-    found: dict[str, Rule] = {}
-    for mod in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"{__name__}.{mod.name}")
-        for value in vars(module).values():
-            if isinstance(value, Rule):
-                if value.code in found:
-                    raise RuntimeError(f"lint rule code {value.code} is declared twice")
-                found[value.code] = value
+    found = declared(__name__, __path__, Rule, lambda r: r.code, "lint rule code")
     return tuple(found[c] for c in sorted(found))
 
 

@@ -6,12 +6,12 @@ order of the results; each records its results with `Prover.add` / `Prover.finis
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
+
+from ...registry import declared
 
 if TYPE_CHECKING:
     from ..model import Tab
@@ -28,14 +28,7 @@ class Proof:
 
 @lru_cache(maxsize=1)
 def _proofs() -> tuple[Proof, ...]:
-    found: dict[str, Proof] = {}
-    for mod in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"{__name__}.{mod.name}")
-        for value in vars(module).values():
-            if isinstance(value, Proof):
-                if value.name in found:
-                    raise RuntimeError(f"proof {value.name} is declared twice")
-                found[value.name] = value
+    found = declared(__name__, __path__, Proof, lambda p: p.name, "proof")
     return tuple(sorted(found.values(), key=lambda p: (p.order, p.name)))
 
 

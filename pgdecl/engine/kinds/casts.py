@@ -12,7 +12,6 @@ from ..graph import sql
 from ..remake import drop_create
 
 NAME = "casts"
-PAIR = "operators_casts"  # tests/conformance/kinds: one pair with operators
 _CONTEXT = {"e": "", "a": " AS ASSIGNMENT", "i": " AS IMPLICIT"}
 
 

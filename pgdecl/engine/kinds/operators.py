@@ -13,7 +13,6 @@ from ..graph import sql
 from ..remake import drop_create
 
 NAME = "operators"
-PAIR = "operators_casts"  # tests/conformance/kinds: one pair with casts
 
 
 def read(conn: psycopg.Connection[Any]) -> dict[str, Any]:

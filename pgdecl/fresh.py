@@ -1,0 +1,157 @@
+"""A plan into an empty database: the rendered DDL itself, not migra's piecemeal diff.
+
+When the live database holds nothing of its own (no user schema but a pristine `public`, no object
+in it, no extension but plpgsql, no default privileges, event triggers, casts, languages, publications
+or foreign servers), the difference from it to the desired schema is the whole desired schema, and
+the rendered DDL already is a correct, ordered script creating it (the scratch load proves exactly
+that: the same statements, in one transaction, into an empty database): tables with their constraints
+inline, each index once, then triggers, policies, owners, grants and comments. migra would write about
+three times as many statements (a constraint, a NOT NULL, a default each) for the same schema.
+
+The steps are typed like any plan's (pgdecl.engine.describe) and carry their spec line. Roles are
+cluster-wide: the rendered CREATE ROLE statements give way to those the live cluster lacks.
+
+`DesiredBuild` builds the desired side in a scratch database on a thread of its own while the live
+database takes the plan, so `apply` commits only once the scratch load has proved the DDL (function
+bodies checked) and the second plan, which proves convergence, finds that side in the cache.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any
+
+import psycopg
+
+from .catalog import live_fingerprint, role_statements
+from .db import Database, connect
+from .errors import DatabaseError, PgdeclError
+
+if TYPE_CHECKING:
+    from .desired import Desired
+    from .plan import Step
+
+SOURCE = "render"  # Step.source of a step taken from the rendered DDL
+
+# Anything of its own in a database makes it not empty; pgdecl's own schema (the history) and the
+# temporary schemas of sessions aside (a table's TOAST table has it in its own schema). Objects made
+# by initdb have OIDs below 16384.
+_OWN_NS = ("SELECT oid FROM pg_namespace WHERE nspname = 'pgdecl' OR nspname LIKE 'pg\\_temp\\_%' "
+           "OR nspname LIKE 'pg\\_toast\\_temp\\_%'")
+EMPTY_SQL = f"""
+SELECT NOT EXISTS (SELECT FROM pg_namespace WHERE oid >= 16384 AND oid NOT IN ({_OWN_NS}))
+   AND NOT EXISTS (SELECT FROM pg_class WHERE oid >= 16384 AND relnamespace NOT IN ({_OWN_NS})
+                      AND relnamespace <> 'pg_toast'::regnamespace)
+   AND NOT EXISTS (SELECT FROM pg_type WHERE oid >= 16384 AND typnamespace NOT IN ({_OWN_NS})
+                      AND typnamespace <> 'pg_toast'::regnamespace)
+   AND NOT EXISTS (SELECT FROM pg_proc WHERE oid >= 16384)
+   AND NOT EXISTS (SELECT FROM pg_extension WHERE extname <> 'plpgsql')
+   AND NOT EXISTS (SELECT FROM pg_default_acl)
+   AND NOT EXISTS (SELECT FROM pg_event_trigger)
+   AND NOT EXISTS (SELECT FROM pg_cast WHERE oid >= 16384)
+   AND NOT EXISTS (SELECT FROM pg_language WHERE oid >= 16384 AND lanname <> 'plpgsql')
+   AND NOT EXISTS (SELECT FROM pg_publication)
+   AND NOT EXISTS (SELECT FROM pg_foreign_server)
+   AND NOT EXISTS (SELECT FROM pg_collation WHERE oid >= 16384)
+   AND NOT EXISTS (SELECT FROM pg_operator WHERE oid >= 16384)
+   AND NOT EXISTS (SELECT FROM pg_ts_config WHERE oid >= 16384)
+   AND NOT EXISTS (SELECT FROM pg_ts_dict WHERE oid >= 16384)
+   AND EXISTS (SELECT FROM pg_namespace n WHERE n.oid = 'public'::regnamespace
+                  AND obj_description(n.oid, 'pg_namespace') IS NOT DISTINCT FROM 'standard public schema'
+                  AND ((n.nspowner = 'pg_database_owner'::regrole
+                        AND n.nspacl::text = '{{pg_database_owner=UC/pg_database_owner,=U/pg_database_owner}}')
+                       OR (n.nspowner = 10 AND n.nspacl::text = format('{{%1$s=UC/%1$s,=UC/%1$s}}',
+                                                                        quote_ident(n.nspowner::regrole::text)))))
+   AND current_setting('search_path') = '"$user", public'
+"""
+
+
+def empty(conn: psycopg.Connection) -> bool:
+    """Whether the database holds nothing a plan would have to take into account: the rendered DDL
+    then makes it exactly what a scratch load of that DDL is."""
+    try:
+        row = conn.execute(EMPTY_SQL).fetchone()
+    except psycopg.Error:  # an older or unusual server (no pg_database_owner): the general path
+        conn.rollback()
+        return False
+    return bool(row and row[0])
+
+
+def eligible(desired: Desired) -> bool:
+    """Specs the rendered DDL can be planned from: anything but Citus's distributed tables (planned
+    as calls after the diff, pgdecl.citus)."""
+    from .citus_spec import wanted
+
+    return not wanted(desired.project)
+
+
+def probe(live: Database, desired: Desired) -> tuple[str, list[str]] | None:
+    """(live fingerprint, role statements the cluster lacks) when the live database is empty, read
+    in one snapshot; else None."""
+    if not eligible(desired):
+        return None
+    with connect(live) as conn:
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        if not empty(conn):
+            return None
+        found = live_fingerprint(conn), role_statements(conn, desired.project)
+        conn.rollback()
+    return found
+
+
+def steps(desired: Desired, roles: list[str]) -> tuple[Step, ...]:
+    """The plan into an empty database: `roles` (what the cluster lacks), then the rendered DDL but
+    its own role statements, all in the main transaction, typed, with hazards and spec lines."""
+    from .engine.describe import describe
+    from .hazards import classify, created_tables, recreated_objects
+    from .online import MAIN
+    from .plan import Step, _typed
+
+    ddl = [s for s in desired.rendered.statements if s.kind != "role"]
+    texts = [s.sql for s in ddl]
+    new, again = created_tables(texts), recreated_objects(texts)
+    out = list(_typed([Step(sql, classify(sql), MAIN, "roles") for sql in roles], desired.project))
+    for s in ddl:
+        op = describe(s.sql)
+        where = None if s.origin is None else s.origin.file if s.origin.line is None \
+            else f"{s.origin.file}:{s.origin.line}"
+        out.append(Step(s.sql, classify(s.sql, new_tables=new, recreated=again), MAIN, SOURCE, op.action,
+                        str(op.obj) if op.obj else "", op.lock, where))
+    return tuple(out)
+
+
+def from_render(plan: Any) -> bool:
+    """Whether a plan was taken from the rendered DDL (into an empty database)."""
+    return any(s.source == SOURCE for s in plan.steps)
+
+
+class DesiredBuild:
+    """The desired side built and read (and cached, pgdecl.cache) on a thread of its own; `wait()`
+    returns once it is, raising what the build raised (a LoadError naming the spec line)."""
+
+    def __init__(self, admin: Database, desired: Desired) -> None:
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._build, args=(admin, desired), name="pgdecl-desired",
+                                        daemon=True)
+        self._thread.start()
+
+    def _build(self, admin: Database, desired: Desired) -> None:
+        from .sides import DesiredSide
+
+        try:
+            with DesiredSide(admin, desired.rendered) as side:
+                side.read()
+        except BaseException as e:  # noqa: BLE001 - handed to the waiting thread
+            self._error = e
+
+    def wait(self) -> None:
+        self._thread.join()
+        if isinstance(self._error, PgdeclError):
+            raise self._error
+        if self._error is not None:
+            raise DatabaseError(f"building the desired schema in a scratch database failed: "
+                                f"{type(self._error).__name__}: {self._error}")
+
+    def join(self) -> None:
+        """Wait for the build, whatever it raised (its scratch database is dropped by then)."""
+        self._thread.join()

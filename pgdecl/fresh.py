@@ -18,13 +18,19 @@ bodies checked) and the second plan, which proves convergence, finds that side i
 
 from __future__ import annotations
 
+import json
+import re
 import threading
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import psycopg
 
 from .catalog import live_fingerprint, role_statements
 from .db import Database, connect
+from .engine.ops import (ACCESS_EXCLUSIVE, ALTER, CREATE, NO_LOCK, RELATION, SHARE, SHARE_ROW_EXCLUSIVE,
+                         SHARE_UPDATE_EXCLUSIVE, ObjectId)
+from .hazards import Hazard
 from .errors import DatabaseError, PgdeclError
 
 if TYPE_CHECKING:
@@ -103,26 +109,88 @@ def steps(desired: Desired, roles: list[str]) -> tuple[Step, ...]:
     """The plan into an empty database: `roles` (what the cluster lacks), then the rendered DDL but
     its own role statements, all in the main transaction, typed, with hazards and spec lines."""
     from .engine.describe import describe
-    from .hazards import classify, created_tables, recreated_objects
+    from .hazards import classify, recreated_objects
     from .online import MAIN
     from .plan import Step, _typed
 
     ddl = [s for s in desired.rendered.statements if s.kind != "role"]
-    texts = [s.sql for s in ddl]
-    new, again = created_tables(texts), recreated_objects(texts)
+    trees = [_tree(s.sql) for s in ddl]
+    new = {t.table for t in trees if t is not None and t.kind == "CreateStmt" and t.table is not None}
+    again = recreated_objects(s.sql for s, t in zip(ddl, trees) if t is None or t.kind in _RECREATED)
     out = list(_typed([Step(sql, classify(sql), MAIN, "roles") for sql in roles], desired.project))
-    for s in ddl:
-        op = describe(s.sql)
+    for s, tree in zip(ddl, trees):
         where = None if s.origin is None else s.origin.file if s.origin.line is None \
             else f"{s.origin.file}:{s.origin.line}"
-        out.append(Step(s.sql, classify(s.sql, new_tables=new, recreated=again), MAIN, SOURCE, op.action,
-                        str(op.obj) if op.obj else "", op.lock, where))
+        typed = _quick(tree, new) if tree is not None else None
+        if typed is None:
+            op = describe(s.sql)
+            typed = (classify(s.sql, new_tables=new, recreated=again), op.action, str(op.obj) if op.obj else "",
+                     op.lock)
+        out.append(Step(s.sql, typed[0], MAIN, SOURCE, *typed[1:], origin=where))
     return tuple(out)
 
 
-def from_render(plan: Any) -> bool:
-    """Whether a plan was taken from the rendered DDL (into an empty database)."""
-    return any(s.source == SOURCE for s in plan.steps)
+_RECREATED = {"ViewStmt", "CreateTableAsStmt", "CreateFunctionStmt"}
+_STR = r'"((?:[^"\\]|\\.)*)"'
+_RV = rf'\{{(?:"schemaname":{_STR},)?"relname":{_STR}'
+# libpg_query's JSON of one statement starts with its node type and, for these, its relation
+_HEAD = re.compile(r'\{"version":\d+,"stmts":\[\{"stmt":\{"(\w+)":\{'
+                   rf'(?:"relation":{_RV}|"idxname":{_STR},"relation":{_RV})?')
+_FK_CMD = '"cmds":[{"AlterTableCmd":{"subtype":"AT_AddConstraint","def":{"Constraint":{"contype":"CONSTR_FOREIGN"'
+
+
+@dataclass(frozen=True)
+class _Tree:
+    """What `_quick` needs of one statement's parse tree."""
+
+    kind: str          # node type: CreateStmt, IndexStmt, ...
+    table: str | None  # schema.name of its relation (CREATE TABLE, CREATE INDEX, ALTER TABLE)
+    index: str | None  # CREATE INDEX: the index's name
+    text: str          # the tree as JSON
+
+
+def _tree(sql: str) -> _Tree | None:
+    """The node type and relation of the one statement of `sql`, read from the head of libpg_query's
+    JSON (a C parse, many times faster than pglast's Python tree); None unless it is exactly one
+    statement."""
+    from pglast.parser import ParseError, parse_sql_json
+
+    try:
+        text = parse_sql_json(sql)
+    except ParseError:
+        return None
+    m = _HEAD.match(text)
+    if m is None or text.count('{"stmt":') != 1:  # a string literal's braces and quotes come escaped
+        return None
+    kind, schema, name, index, ischema, iname = m.groups()
+    schema, name = (schema, name) if name is not None else (ischema, iname)
+    table = None if name is None else f"{_unescape(schema) if schema is not None else 'public'}.{_unescape(name)}"
+    return _Tree(kind, table, None if index is None else _unescape(index), text)
+
+
+def _unescape(s: str) -> str:
+    return str(json.loads(f'"{s}"'))
+
+
+def _quick(tree: _Tree, new: set[str]) -> tuple[tuple[Hazard, ...], str, str, str] | None:
+    """(hazards, action, object, lock) of the statements most of a schema is made of (CREATE TABLE,
+    CREATE INDEX and ADD FOREIGN KEY on a table the plan creates: no hazard), exactly as
+    pgdecl.engine.describe and pgdecl.hazards.classify find them; None for any other statement."""
+    if tree.table is None:
+        return None
+    schema, _, name = tree.table.partition(".")
+    if tree.kind == "CreateStmt":
+        inherits = '"inhRelations":' in tree.text
+        return (), CREATE, str(ObjectId(RELATION, schema, name)), ACCESS_EXCLUSIVE if inherits else NO_LOCK
+    if tree.table not in new:
+        return None
+    if tree.kind == "IndexStmt" and tree.index:
+        lock = SHARE_UPDATE_EXCLUSIVE if '"concurrent":true' in tree.text else SHARE
+        return (), CREATE, str(ObjectId(RELATION, schema, tree.index)), lock
+    if tree.kind == "AlterTableStmt" and tree.text.count('{"AlterTableCmd":') == 1 and _FK_CMD in tree.text \
+            and '"objtype":"OBJECT_TABLE"' in tree.text:
+        return (), ALTER, str(ObjectId(RELATION, schema, name)), SHARE_ROW_EXCLUSIVE
+    return None
 
 
 class DesiredBuild:

@@ -35,7 +35,7 @@ from .errors import DatabaseError, PgdeclError
 
 if TYPE_CHECKING:
     from .desired import Desired
-    from .plan import Step
+    from .plan import Plan, Step
 
 SOURCE = "render"  # Step.source of a step taken from the rendered DDL
 
@@ -84,11 +84,13 @@ def empty(conn: psycopg.Connection) -> bool:
 
 
 def eligible(desired: Desired) -> bool:
-    """Specs the rendered DDL can be planned from: anything but Citus's distributed tables (planned
-    as calls after the diff, pgdecl.citus)."""
+    """Specs the rendered DDL can be planned from: all but what is planned from the model against
+    the live database rather than rendered: Citus's distributed tables (pgdecl.citus) and the
+    database's own grants (`database: grants:`, pgdecl.catalog_diff)."""
     from .citus_spec import wanted
 
-    return not wanted(desired.project)
+    database = getattr(desired.project, "database", None)
+    return not wanted(desired.project) and not (database is not None and database.grants)
 
 
 def probe(live: Database, desired: Desired) -> tuple[str, list[str]] | None:
@@ -191,6 +193,11 @@ def _quick(tree: _Tree, new: set[str]) -> tuple[tuple[Hazard, ...], str, str, st
             and '"objtype":"OBJECT_TABLE"' in tree.text:
         return (), ALTER, str(ObjectId(RELATION, schema, name)), SHARE_ROW_EXCLUSIVE
     return None
+
+
+def from_render(plan: Plan) -> bool:
+    """Whether a plan was taken from the rendered DDL (into an empty database)."""
+    return any(s.source == SOURCE for s in plan.steps)
 
 
 class DesiredBuild:

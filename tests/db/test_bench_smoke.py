@@ -48,7 +48,9 @@ ISSUE_TARGETS = (
     "one-change plan at 1,000 tables <= 1.0 x migra's bare diff",
     "one-change plan at 5,000 tables <= 1.0 x migra's bare diff",
     "no-op plan (warm cache) at 1,000 tables <= 0.5 x migra's bare diff",
-    f"first apply into an empty database at {TABLES} tables <= 1.5 x psql -1 -f of the rendered DDL",
+    "first apply into an empty database at 1,000 tables <= 1.5 x psql -1 -f of the rendered DDL",
+    "first apply into an empty database at 5,000 tables <= 1.5 x psql -1 -f of the rendered DDL",
+    "first apply into an empty database at 10,000 tables <= 1.5 x psql -1 -f of the rendered DDL",
     "pgdecl lint at 1,000 tables <= 0.5 s",
     "pgdecl validate at 1,000 tables <= 0.5 s",
     "no-op plan of schema/ (warm cache) <= 0.5 s",
@@ -70,20 +72,18 @@ def test_bench_run_prints_every_target_and_writes_json(tmp_path: Path) -> None:
                           capture_output=True, text=True, env=env, timeout=1200)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     lines = [ln for ln in proc.stdout.splitlines() if re.match(r"(PASS|FAIL|n/a ) ", ln)]
-    for target in ISSUE_TARGETS:
+    for target in ISSUE_TARGETS:  # none is measured at 20 tables: each says so
         found = [ln for ln in lines if target in ln]
-        assert len(found) == 1, (target, lines)
-        measured = target.startswith("first apply")
-        assert found[0].startswith(("PASS", "FAIL") if measured else "n/a"), found[0]
-    assert re.search(r"first apply into an empty database at 20 tables .*: [\d.]+ s = [\d.]+ x psql", proc.stdout)
-    assert "peak resident memory of the process (MB):" in proc.stdout
+        assert len(found) == 1 and found[0].startswith("n/a  ") and "not measured" in found[0], (target, lines)
+    assert len(lines) == len(ISSUE_TARGETS), lines
     data = json.loads(out.read_text())
     ops = data["sizes"][str(TABLES)]["operations"]
     assert {"lint", "validate", "render", "apply", "plan_noop_cold", "plan_noop_warm", "plan_one_change", "migra",
             "psql_load"} <= set(ops)
     assert all(op["peak_rss_mb"] > 10 and op["median"] > 0 for op in ops.values()), ops
-    by_name = {t["target"]: t for t in data["targets"]}
-    apply_line = by_name[ISSUE_TARGETS[4]]
     ratio = ops["apply"]["median"] / ops["psql_load"]["median"]
-    assert apply_line["pass"] is (ratio <= 1.5) and f"{ratio:.2f} x psql" in apply_line["value"]
-    assert all(t["pass"] is None for name, t in by_name.items() if not name.startswith("first apply"))
+    assert abs(data["ratios"][str(TABLES)]["apply/psql_load"] - ratio) < 1e-9
+    assert re.search(rf"^apply/psql_load\s+{ratio:.2f}$", proc.stdout, re.M), proc.stdout
+    memory = proc.stdout.split("peak resident memory of the process (MB):\n", 1)[1].splitlines()
+    assert re.fullmatch(rf"\s+pgdecl apply \(empty db\)\s+{ops['apply']['peak_rss_mb']:.0f}", memory[3]), memory
+    assert [t["target"] for t in data["targets"]] == [ln.split(": ", 1)[0][6:] for ln in lines]

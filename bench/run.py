@@ -35,6 +35,7 @@ import pstats
 import re
 import secrets
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -468,6 +469,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # `kill` stops the private server too (finally)
     started = time.perf_counter()
     base = "/var/tmp" if os.geteuid() == 0 else None
     home = Path(tempfile.mkdtemp(prefix="pgdecl-bench-home-", dir=base))

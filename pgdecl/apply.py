@@ -163,7 +163,7 @@ def _run(plan: Plan, live: Database, conn: psycopg.Connection,
             try:
                 with progress.step(f"main transaction: {len(main)} statement(s)"), conn.transaction():
                     _timeouts(conn, plan, local=True)
-                    _main_statements(conn, main, boundary, _batched(plan, boundary))
+                    _main_statements(conn, main, boundary, _batched(plan, boundary, conn))
                     if before_commit is not None:
                         before_commit()
                     conn.execute("UPDATE pgdecl.history SET main_committed = true WHERE id = %s", (row.id,))
@@ -247,10 +247,14 @@ class _BatchFailed(Exception):
         self.error = error
 
 
-def _batched(plan: Plan, boundary: _Boundaries) -> bool:
+def _batched(plan: Plan, boundary: _Boundaries, conn: psycopg.Connection) -> bool:
     """Whether the main statements go in one round trip: unless a statement timeout is set (it would
-    bound the whole batch, not each statement) or a test stops pgdecl between statements."""
-    return plan.statement_timeout in ("0", "") and boundary.kill_at is None and boundary.pause_at is None
+    bound the whole batch, not each statement), a test stops pgdecl between statements, or the database
+    runs Citus (it sends a DDL statement's source text on to the workers: the whole batch)."""
+    from .citus import installed
+
+    return plan.statement_timeout in ("0", "") and boundary.kill_at is None and boundary.pause_at is None \
+        and not installed(conn)
 
 
 def _main_statements(conn: psycopg.Connection, main: tuple[Step, ...], boundary: _Boundaries, batched: bool) -> None:

@@ -471,13 +471,38 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # `kill` stops the private server too (finally)
     started = time.perf_counter()
+    began = datetime.now(timezone.utc).isoformat(timespec="seconds")
     base = "/var/tmp" if os.geteuid() == 0 else None
     home = Path(tempfile.mkdtemp(prefix="pgdecl-bench-home-", dir=base))
     work = Path(tempfile.mkdtemp(prefix="pgdecl-bench-"))
     bench: Bench | None = None
+    results: dict[str, Any] = {}
+    schema: dict[str, Any] | None = None
 
     def log(msg: str) -> None:
         print(msg, flush=True)
+
+    def write(complete: bool) -> dict[str, Any]:
+        """The JSON so far: written after each size too, so a run cut short still leaves its figures."""
+        extra = derived(results, schema) if results else {"targets": []}
+        out = {
+            "started": began,
+            "complete": complete,
+            "wall_seconds": round(time.perf_counter() - started, 1),
+            "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
+            "machine": info,
+            "seed": args.seed,
+            "repeat": args.repeat,
+            "repeat_at": {str(k): v for k, v in args.repeat_at.items()},
+            "note": "figures are wall-clock seconds of one CLI subprocess; median of `repeat` runs "
+                    "(sizes at or above a repeat_at key run that many times)",
+            "sizes": results,
+            "schema_noop_plan_warm": schema,
+            **extra,
+        }
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(out, indent=2) + "\n")
+        return extra
 
     try:
         bench = Bench(home, work, args.repeat, args.repeat_at, args.seed,
@@ -485,14 +510,16 @@ def main(argv: list[str] | None = None) -> int:
         info = machine(bench)
         log(f"pgdecl {info['pgdecl_commit'][:10]}{' (dirty)' if info['work_tree_dirty'] else ''}, "
             f"PostgreSQL {info['postgresql']}, {info['cpus']} CPUs; server in {home}")
-        results: dict[str, Any] = {}
+        if not args.no_schema:  # first: a short figure, there even when the large sizes are cut short
+            schema = bench.schema_noop(max(args.repeat, 3))
+            log(f"schema/ no-op plan, warm: {schema['median']:.2f} s")
         for size in args.sizes:
             t = time.perf_counter()
             log(f"{size} tables ({bench.runs(size)} runs of each figure):")
             results[str(size)] = bench.size(size, log)
             log(f"  done in {time.perf_counter() - t:.0f} s")
-        schema = None if args.no_schema else bench.schema_noop(max(args.repeat, 3))
-        extra = derived(results, schema)
+            write(complete=False)
+        extra = write(complete=True)
     except BenchError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
@@ -502,7 +529,6 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(home, ignore_errors=True)
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
-    wall = time.perf_counter() - started
     print()
     print(table(results, extra))
     if schema is not None:
@@ -513,23 +539,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{mark}  {t['target']}: {t['value']}")
     for name, text in bench.profiles.items() if bench else ():
         print(f"\nprofile {name} (top 15 cumulative, {args.json.parent}/profile_{name}.prof):\n{text}")
-    out = {
-        "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "wall_seconds": round(wall, 1),
-        "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
-        "machine": info,
-        "seed": args.seed,
-        "repeat": args.repeat,
-        "repeat_at": {str(k): v for k, v in args.repeat_at.items()},
-        "note": "figures are wall-clock seconds of one CLI subprocess; median of `repeat` runs "
-                "(sizes at or above a repeat_at key run that many times)",
-        "sizes": results,
-        "schema_noop_plan_warm": schema,
-        **extra,
-    }
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(out, indent=2) + "\n")
-    print(f"\nwhole run {wall:.0f} s; JSON in {args.json}" + (f"; projects kept in {work}" if args.keep else ""))
+    print(f"\nwhole run {time.perf_counter() - started:.0f} s; JSON in {args.json}"
+          + (f"; projects kept in {work}" if args.keep else ""))
     return 0
 
 

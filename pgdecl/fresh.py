@@ -107,9 +107,12 @@ def probe(live: Database, desired: Desired) -> tuple[str, list[str]] | None:
     return found
 
 
-def steps(desired: Desired, roles: list[str]) -> tuple[Step, ...]:
+def steps(desired: Desired, roles: list[str]) -> tuple[Step, ...] | None:
     """The plan into an empty database: `roles` (what the cluster lacks), then the rendered DDL but
-    its own role statements, all in the main transaction, typed, with hazards and spec lines."""
+    its own role statements, all in the main transaction, typed, with hazards and spec lines. None
+    when the DDL creates no table, view, function, type or sequence: the database would be as empty
+    afterwards, and the next plan the same statements again (role comments, settings), so such specs
+    take the general path."""
     from .engine.describe import describe
     from .hazards import classify, recreated_objects
     from .online import MAIN
@@ -117,6 +120,8 @@ def steps(desired: Desired, roles: list[str]) -> tuple[Step, ...]:
 
     ddl = [s for s in desired.rendered.statements if s.kind != "role"]
     trees = [_tree(s.sql) for s in ddl]
+    if not any(t is not None and t.kind in _LEAVES_A_TRACE for t in trees):
+        return None
     new = {t.table for t in trees if t is not None and t.kind == "CreateStmt" and t.table is not None}
     again = recreated_objects(s.sql for s, t in zip(ddl, trees) if t is None or t.kind in _RECREATED)
     out = list(_typed([Step(sql, classify(sql), MAIN, "roles") for sql in roles], desired.project))
@@ -133,6 +138,9 @@ def steps(desired: Desired, roles: list[str]) -> tuple[Step, ...]:
 
 
 _RECREATED = {"ViewStmt", "CreateTableAsStmt", "CreateFunctionStmt"}
+# statements that leave an object in a schema of the database: after them it is not empty (`empty`)
+_LEAVES_A_TRACE = {"CreateStmt", "ViewStmt", "CreateTableAsStmt", "CreateFunctionStmt", "CreateEnumStmt",
+                   "CreateDomainStmt", "CreateSeqStmt", "CompositeTypeStmt", "CreateRangeStmt"}
 _STR = r'"((?:[^"\\]|\\.)*)"'
 _RV = rf'\{{(?:"schemaname":{_STR},)?"relname":{_STR}'
 # libpg_query's JSON of one statement starts with its node type and, for these, its relation

@@ -195,13 +195,14 @@ def _into_empty(live: Database, desired: Desired, dev_url: str | None, server: L
     from . import fresh
 
     found = fresh.probe(live, desired)
-    if found is None:
+    steps = None if found is None else fresh.steps(desired, found[1])
+    if found is None or steps is None:
         return None
     if check_load:
         with sides.DesiredSide(_scratch_admin(live, dev_url, bool(desired.project.roles), server),
                                desired.rendered) as side:
             side.read()
-    return found[0], fresh.steps(desired, found[1])
+    return found[0], steps
 
 
 def _unseen(live: Database, notes: tuple[str, ...]) -> tuple[str, ...]:

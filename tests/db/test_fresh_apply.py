@@ -224,3 +224,17 @@ def test_a_failing_statement_of_the_batched_main_transaction_is_named(tmp_path: 
             error = conn.execute("SELECT error FROM pgdecl.history").fetchone()[0]
         assert columns == ["id", "n"]  # the column added before the failing step was rolled back with it
         assert error.startswith(f"main step {failing[0]}: ")
+
+
+def test_specs_creating_nothing_in_the_database_take_the_general_path(tmp_path: Path, admin, server) -> None:
+    """Roles and their comments are cluster-wide: the database stays empty after them, so planning it
+    from the rendered DDL would repeat the comment on every plan; the general path converges."""
+    specs = tmp_path / "schema"
+    specs.mkdir()
+    (specs / "roles.yaml").write_text("roles:\n  fresh_only_role:\n    comment: Made by a test.\n")
+    with fresh_database(admin, "fresh_roles_") as db:
+        try:
+            result = apply(str(specs), db.conninfo, allowed_hazards=set(KINDS), server=server)
+            assert not fresh.from_render(result.plan) and result.after is not None and result.after.empty
+        finally:
+            run_sql(admin, "DROP ROLE IF EXISTS fresh_only_role")

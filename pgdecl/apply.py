@@ -29,7 +29,7 @@ from .db import Database, connect, scrub
 from .errors import ApplyError, PgdeclError, PlanError
 from .hazards import KINDS
 from .online import MAIN, POST, PRE, created_index
-from .plan import Plan
+from .plan import Plan, Step
 
 if TYPE_CHECKING:
     from .server import LocalServer
@@ -131,8 +131,10 @@ def execute(plan: Plan, live: Database, conn: psycopg.Connection | None = None) 
     return done, row.id
 
 
-def _run(plan: Plan, live: Database, conn: psycopg.Connection) -> tuple[int, history.Row]:
-    """The phases of `apply`, each step counted in the history row; the row is left `running`."""
+def _run(plan: Plan, live: Database, conn: psycopg.Connection,
+         before_commit: Callable[[], None] | None = None) -> tuple[int, history.Row]:
+    """The phases of `apply`, each step counted in the history row; the row is left `running`.
+    `before_commit` runs at the end of the main transaction: what it raises rolls it back."""
     current = live_fingerprint(conn)
     if current != plan.live_fingerprint:
         raise PlanError(f"the schema of {plan.target} changed since the plan was made; nothing was applied; "
@@ -161,15 +163,16 @@ def _run(plan: Plan, live: Database, conn: psycopg.Connection) -> tuple[int, his
         done += 1
     if main:
         try:
-            with progress.step(f"main transaction: {len(main)} statement(s)"), conn.transaction():
-                _timeouts(conn, plan, local=True)
-                for i, step in enumerate(main, 1):
-                    boundary()
-                    try:
-                        conn.execute(step.sql.encode())
-                    except psycopg.Error as e:
-                        raise _StepFailed(i, step.sql, e) from None
-                conn.execute("UPDATE pgdecl.history SET main_committed = true WHERE id = %s", (row.id,))
+            try:
+                with progress.step(f"main transaction: {len(main)} statement(s)"), conn.transaction():
+                    _timeouts(conn, plan, local=True)
+                    _main_statements(conn, main, boundary, _batched(plan, boundary, conn))
+                    if before_commit is not None:
+                        before_commit()
+                    conn.execute("UPDATE pgdecl.history SET main_committed = true WHERE id = %s", (row.id,))
+            except _BatchFailed as e:  # rolled back; which statement failed is found by running them again
+                raise (_StepFailed(len(main), _BATCH, e.error) if conn.closed  # before the commit: rolled back
+                       else _pinpoint(conn, plan, main, e.error)) from None
         except (_StepFailed, psycopg.Error) as e:
             if conn.closed and not isinstance(e, _StepFailed):
                 rolled_back = ("the connection was lost at the commit: the history row's main_committed says "
@@ -181,6 +184,11 @@ def _run(plan: Plan, live: Database, conn: psycopg.Connection) -> tuple[int, his
             if isinstance(e, _StepFailed):
                 raise fail("main", e.index, e.sql, e.error, rolled_back) from None
             raise fail("main", len(main), "COMMIT", e, rolled_back) from None
+        except PgdeclError as e:  # what had to hold before the commit did not (the desired side's load)
+            written = row.set("outcome = 'failed', finished_at = clock_timestamp(), error = %s", f"main: {e}")
+            raise ApplyError(f"{e}\nthe main transaction was rolled back: "
+                             + ("nothing was applied" if not pre else f"the {len(pre)} pre step(s) stay committed")
+                             + ("" if written else row.unwritten())) from None
         done += len(main)
     for i, step in enumerate(post, 1):
         boundary()
@@ -231,6 +239,63 @@ class _StepFailed(Exception):
     def __init__(self, index: int, sql: str, error: psycopg.Error) -> None:
         super().__init__(sql)
         self.index, self.sql, self.error = index, sql, error
+
+
+_BATCH = "(the main statements, sent as one batch)"
+
+
+class _BatchFailed(Exception):
+    def __init__(self, error: psycopg.Error) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _batched(plan: Plan, boundary: _Boundaries, conn: psycopg.Connection) -> bool:
+    """Whether the main statements go in one round trip: unless a statement timeout is set (it would
+    bound the whole batch, not each statement), a test stops pgdecl between statements, or the database
+    runs Citus (it sends a DDL statement's source text on to the workers: the whole batch)."""
+    from .citus import installed
+
+    return plan.statement_timeout in ("0", "") and boundary.kill_at is None and boundary.pause_at is None \
+        and not installed(conn)
+
+
+def _main_statements(conn: psycopg.Connection, main: tuple[Step, ...], boundary: _Boundaries, batched: bool) -> None:
+    """The main phase's statements, in the open transaction: joined into one simple query (one round
+    trip, as `psql -1 -f` would send them) when `batched`, else one by one."""
+    if batched:
+        for _ in main:
+            boundary()
+        try:  # "\n;\n": a statement may end in a -- comment
+            conn.execute("\n;\n".join(step.sql for step in main).encode())
+        except psycopg.Error as e:
+            raise _BatchFailed(e) from None
+        return
+    for i, step in enumerate(main, 1):
+        boundary()
+        try:
+            conn.execute(step.sql.encode())
+        except psycopg.Error as e:
+            raise _StepFailed(i, step.sql, e) from None
+
+
+def _pinpoint(conn: psycopg.Connection, plan: Plan, main: tuple[Step, ...], error: psycopg.Error) -> _StepFailed:
+    """After a batch failed and was rolled back: its statements again one by one, in a transaction
+    rolled back whatever happens, to name the one that fails (or the batch's error, when none does)."""
+    found = _StepFailed(len(main), f"{_BATCH}; each ran when tried again alone", error)
+    try:
+        with conn.transaction():
+            _timeouts(conn, plan, local=True)
+            for i, step in enumerate(main, 1):
+                try:
+                    conn.execute(step.sql.encode())
+                except psycopg.Error as e:
+                    found = _StepFailed(i, step.sql, e)
+                    break
+            raise psycopg.Rollback()
+    except psycopg.Error:  # the connection went meanwhile: the batch's own error is all there is
+        pass
+    return found
 
 
 def _needs_autocommit(sql: str) -> bool:
@@ -299,22 +364,32 @@ def apply(project_dir: str = "schema", database_url: str | None = None, dev_url:
     Raises ApplyError when the second plan is not empty: the database did not converge."""
     from .db import resolve_target
     from .desired import desired_from_specs
-    from .plan import make_plan
+    from . import fresh
+    from .plan import _scratch_admin, make_plan
     from .server import LocalServer
 
     server = server or LocalServer()
     desired = desired_from_specs(project_dir)
     live = resolve_target(database_url, server)
+    # into an empty database, the desired side is built while the live one takes the plan (pgdecl.fresh);
+    # a project with roles (cluster-wide) builds it first, as for any plan
+    alongside = not desired.project.roles
     with locked(live, lock_wait) as conn:
         history.mark_interrupted(conn)
         plan = make_plan(project_dir, database_url, dev_url, lock_timeout, statement_timeout, server, desired, online,
-                         reorder_columns)
+                         reorder_columns, check_load=not alongside)
         if plan.empty:
             return ApplyResult(plan, 0, plan)
         check_hazards(plan, allowed_hazards or set())
         if confirm is not None and not confirm(plan):
             return ApplyResult(plan, 0, None)
-        applied, row = _run(plan, live, conn)
+        build = fresh.DesiredBuild(_scratch_admin(live, dev_url, False, server), desired) \
+            if alongside and fresh.from_render(plan) else None
+        try:
+            applied, row = _run(plan, live, conn, build.wait if build is not None else None)
+        finally:
+            if build is not None:
+                build.join()
         after = _replan(row, applied, lambda: make_plan(project_dir, database_url, dev_url, lock_timeout,
                                                         statement_timeout, server, desired, online, reorder_columns))
         _finish(row, conn, after)

@@ -139,17 +139,24 @@ def _scratch_admin(live: Database, dev_url: str | None, roles: bool, server: Loc
 def make_plan(project_dir: str | Path = "schema", database_url: str | None = None, dev_url: str | None = None,
               lock_timeout: str = "10s", statement_timeout: str = "0",
               server: LocalServer | None = None, desired: Desired | None = None, online: bool = True,
-              reorder_columns: bool = False) -> Plan:
+              reorder_columns: bool = False, check_load: bool = True) -> Plan:
     """Plan the changes that make the live database match the specs. With `online` (the default),
     steps are made online-safe (see pgdecl.online); else everything runs in one transaction. With
     `reorder_columns`, columns of live tables are rebuilt into the specs' order (pgdecl.reorder);
     else the plan notes the tables left out of order.
 
     The live side is read while the desired side is fetched from the cache or built in a scratch
-    database: the two are independent."""
+    database: the two are independent. Into an empty database the plan is the rendered DDL
+    (pgdecl.fresh); `check_load=False` leaves proving that it loads to the caller (`apply` builds
+    the desired side while the live database takes the plan, and commits only once it has)."""
     server = server or LocalServer()
     desired = desired or desired_from_specs(project_dir)
     live = resolve_target(database_url, server)
+    into_empty = _into_empty(live, desired, dev_url, server, check_load)
+    if into_empty is not None:
+        return Plan(target=live.display, live_fingerprint=into_empty[0], desired_fingerprint=desired.rendered.sha256(),
+                    spec_fingerprint=desired.spec_fingerprint, steps=into_empty[1], lock_timeout=lock_timeout,
+                    statement_timeout=statement_timeout)
     sig = plan_cache.signal(live)  # the live catalogs' state: reuse what was read and planned against it
     # roles are cluster-wide: a project with roles builds its scratch side on a server of its own
     admin = _scratch_admin(live, dev_url, bool(desired.roles), server)
@@ -196,6 +203,24 @@ def _plan_steps(live: Database, sig: str | None, desired: Desired, desired_side:
             steps = tuple(typed.get(id(s), s) for s in steps)
         notes = reorder.notes([s.sql for s in steps], live_side.schema, desired_read.schema)
     return plan_cache.Reused(steps, notes, live_side.fingerprint, tuple(live_side.roles))
+
+
+def _into_empty(live: Database, desired: Desired, dev_url: str | None, server: LocalServer,
+                check_load: bool) -> tuple[str, tuple[Step, ...]] | None:
+    """(live fingerprint, steps) of the plan into an empty live database: the rendered DDL
+    (pgdecl.fresh); None when the database holds anything. With `check_load`, the desired side is
+    built (or found in the cache) first, which proves the DDL loads, as every plan does."""
+    from . import fresh
+
+    found = fresh.probe(live, desired)
+    steps = None if found is None else fresh.steps(desired, found[1])
+    if found is None or steps is None:
+        return None
+    if check_load:
+        with sides.DesiredSide(_scratch_admin(live, dev_url, bool(desired.roles), server),
+                               desired.rendered) as side:
+            side.read()
+    return found[0], steps
 
 
 def _unseen(live: Database, notes: tuple[str, ...]) -> tuple[str, ...]:

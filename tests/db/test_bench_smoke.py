@@ -1,8 +1,10 @@
 """The benchmark's synthetic project really deploys: a small one (bench/synth.py) applied through the CLI,
-a second plan empty, and the one-change variant planned as just that column. No timing."""
+a second plan empty, and the one-change variant planned as just that column; and bench/run.py itself at one small
+size prints a line for every target of issue 16 and writes its JSON (its figures are not asserted)."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -39,3 +41,49 @@ def test_synthetic_project_applies_and_converges(admin, server, tmp_path: Path) 
         assert one.steps and all(first in s.sql and synth.EXTRA_COLUMN in s.sql for s in one.steps), \
             [s.sql for s in one.steps]
         assert any("ADD COLUMN" in s.sql.upper() for s in one.steps)
+
+
+ISSUE_TARGETS = (
+    "one-change plan at 100 tables <= 1.0 x migra's bare diff",
+    "one-change plan at 1,000 tables <= 1.0 x migra's bare diff",
+    "one-change plan at 5,000 tables <= 1.0 x migra's bare diff",
+    "no-op plan (warm cache) at 1,000 tables <= 0.5 x migra's bare diff",
+    "first apply into an empty database at 1,000 tables <= 1.5 x psql -1 -f of the rendered DDL",
+    "first apply into an empty database at 5,000 tables <= 1.5 x psql -1 -f of the rendered DDL",
+    "first apply into an empty database at 10,000 tables <= 1.5 x psql -1 -f of the rendered DDL",
+    "pgdecl lint at 1,000 tables <= 0.5 s",
+    "pgdecl validate at 1,000 tables <= 0.5 s",
+    "no-op plan of schema/ (warm cache) <= 0.5 s",
+    "cost per table flat from 100 to 10,000 tables",
+)
+
+
+def test_bench_run_prints_every_target_and_writes_json(tmp_path: Path) -> None:
+    """bench/run.py at one small size: every target of issue 16 gets its line (PASS/FAIL when this
+    run measured it, n/a otherwise), each command its peak memory, and the JSON says the same."""
+    import json
+    import re
+    import subprocess
+
+    out = tmp_path / "results" / "smoke.json"
+    env = {k: v for k, v in os.environ.items() if k != "PGDECL_CACHE_DIR"}
+    proc = subprocess.run([sys.executable, str(Path(__file__).resolve().parents[2] / "bench" / "run.py"),
+                           "--sizes", str(TABLES), "--repeat", "1", "--no-schema", "--json", str(out)],
+                          capture_output=True, text=True, env=env, timeout=1200)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    lines = [ln for ln in proc.stdout.splitlines() if re.match(r"(PASS|FAIL|n/a ) ", ln)]
+    for target in ISSUE_TARGETS:  # none is measured at 20 tables: each says so
+        found = [ln for ln in lines if target in ln]
+        assert len(found) == 1 and found[0].startswith("n/a  ") and "not measured" in found[0], (target, lines)
+    assert len(lines) == len(ISSUE_TARGETS), lines
+    data = json.loads(out.read_text())
+    ops = data["sizes"][str(TABLES)]["operations"]
+    assert {"lint", "validate", "render", "apply", "plan_noop_cold", "plan_noop_warm", "plan_one_change", "migra",
+            "psql_load"} <= set(ops)
+    assert all(op["peak_rss_mb"] > 10 and op["median"] > 0 for op in ops.values()), ops
+    ratio = ops["apply"]["median"] / ops["psql_load"]["median"]
+    assert abs(data["ratios"][str(TABLES)]["apply/psql_load"] - ratio) < 1e-9
+    assert re.search(rf"^apply/psql_load\s+{ratio:.2f}$", proc.stdout, re.M), proc.stdout
+    memory = proc.stdout.split("peak resident memory of the process (MB):\n", 1)[1].splitlines()
+    assert re.fullmatch(rf"\s+pgdecl apply \(empty db\)\s+{ops['apply']['peak_rss_mb']:.0f}", memory[3]), memory
+    assert [t["target"] for t in data["targets"]] == [ln.split(": ", 1)[0][6:] for ln in lines]

@@ -4,6 +4,8 @@ error naming the spec."""
 
 from __future__ import annotations
 
+import re
+
 import shutil
 from pathlib import Path
 
@@ -135,7 +137,7 @@ def test_hint_without_the_old_name_creates_the_table(tmp_path, empty_db, admin, 
     specs = project(tmp_path, SPEC)
     plan = plan_for(specs, empty_db, admin, server)
     assert not [s for s in plan.steps if s.source == "renames"]
-    assert any(s.sql.startswith('create table "public"."customers"') for s in plan.steps)
+    assert any(re.match(r'create table (public|"public")\.("customers"|customers) ', s.sql, re.I) for s in plan.steps)
 
 
 def test_starter_table_renamed_with_traits_grants_policies_and_view(tmp_path, empty_db, admin, server) -> None:

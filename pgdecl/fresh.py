@@ -1,0 +1,240 @@
+"""A plan into an empty database: the rendered DDL itself, not migra's piecemeal diff.
+
+When the live database holds nothing of its own (no user schema but a pristine `public`, no object
+in it, no extension but plpgsql, no default privileges, event triggers, casts, languages, publications
+or foreign servers), the difference from it to the desired schema is the whole desired schema, and
+the rendered DDL already is a correct, ordered script creating it (the scratch load proves exactly
+that: the same statements, in one transaction, into an empty database): tables with their constraints
+inline, each index once, then triggers, policies, owners, grants and comments. migra would write about
+three times as many statements (a constraint, a NOT NULL, a default each) for the same schema.
+
+The steps are typed like any plan's (pgdecl.engine.describe) and carry their spec line. Roles are
+cluster-wide: the rendered CREATE ROLE statements give way to those the live cluster lacks.
+
+`DesiredBuild` builds the desired side in a scratch database on a thread of its own while the live
+database takes the plan, so `apply` commits only once the scratch load has proved the DDL (function
+bodies checked) and the second plan, which proves convergence, finds that side in the cache.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import psycopg
+
+from .catalog import live_fingerprint, role_statements
+from .db import Database, connect
+from .engine.ops import (ACCESS_EXCLUSIVE, ALTER, CREATE, NO_LOCK, RELATION, SHARE, SHARE_ROW_EXCLUSIVE,
+                         SHARE_UPDATE_EXCLUSIVE, ObjectId)
+from .hazards import Hazard
+from .errors import DatabaseError, PgdeclError
+
+if TYPE_CHECKING:
+    from .desired import Desired
+    from .plan import Plan, Step
+
+SOURCE = "render"  # Step.source of a step taken from the rendered DDL
+
+# Anything of its own in a database makes it not empty; pgdecl's own schema (the history) and the
+# temporary schemas of sessions aside (a table's TOAST table has it in its own schema). Objects made
+# by initdb have OIDs below 16384.
+_OWN_NS = ("SELECT oid FROM pg_namespace WHERE nspname = 'pgdecl' OR nspname LIKE 'pg\\_temp\\_%' "
+           "OR nspname LIKE 'pg\\_toast\\_temp\\_%'")
+EMPTY_SQL = f"""
+SELECT NOT EXISTS (SELECT FROM pg_namespace WHERE oid >= 16384 AND oid NOT IN ({_OWN_NS}))
+   AND NOT EXISTS (SELECT FROM pg_class WHERE oid >= 16384 AND relnamespace NOT IN ({_OWN_NS})
+                      AND relnamespace <> 'pg_toast'::regnamespace)
+   AND NOT EXISTS (SELECT FROM pg_type WHERE oid >= 16384 AND typnamespace NOT IN ({_OWN_NS})
+                      AND typnamespace <> 'pg_toast'::regnamespace)
+   AND NOT EXISTS (SELECT FROM pg_proc WHERE oid >= 16384)
+   AND NOT EXISTS (SELECT FROM pg_extension WHERE extname <> 'plpgsql')
+   AND NOT EXISTS (SELECT FROM pg_default_acl)
+   AND NOT EXISTS (SELECT FROM pg_event_trigger)
+   AND NOT EXISTS (SELECT FROM pg_cast WHERE oid >= 16384)
+   AND NOT EXISTS (SELECT FROM pg_language WHERE oid >= 16384 AND lanname <> 'plpgsql')
+   AND NOT EXISTS (SELECT FROM pg_publication)
+   AND NOT EXISTS (SELECT FROM pg_foreign_server)
+   AND NOT EXISTS (SELECT FROM pg_collation WHERE oid >= 16384)
+   AND NOT EXISTS (SELECT FROM pg_operator WHERE oid >= 16384)
+   AND NOT EXISTS (SELECT FROM pg_ts_config WHERE oid >= 16384)
+   AND NOT EXISTS (SELECT FROM pg_ts_dict WHERE oid >= 16384)
+   AND EXISTS (SELECT FROM pg_namespace n WHERE n.oid = 'public'::regnamespace
+                  AND obj_description(n.oid, 'pg_namespace') IS NOT DISTINCT FROM 'standard public schema'
+                  AND ((n.nspowner = 'pg_database_owner'::regrole
+                        AND n.nspacl::text = '{{pg_database_owner=UC/pg_database_owner,=U/pg_database_owner}}')
+                       OR (n.nspowner = 10 AND n.nspacl::text = format('{{%1$s=UC/%1$s,=UC/%1$s}}',
+                                                                        quote_ident(n.nspowner::regrole::text)))))
+   AND current_setting('search_path') = '"$user", public'
+"""
+
+
+def empty(conn: psycopg.Connection) -> bool:
+    """Whether the database holds nothing a plan would have to take into account: the rendered DDL
+    then makes it exactly what a scratch load of that DDL is."""
+    try:
+        row = conn.execute(EMPTY_SQL).fetchone()
+    except psycopg.Error:  # an older or unusual server (no pg_database_owner): the general path
+        conn.rollback()
+        return False
+    return bool(row and row[0])
+
+
+def eligible(desired: Desired) -> bool:
+    """Specs the rendered DDL can be planned from: all but what is planned from the model against
+    the live database rather than rendered: Citus's distributed tables (pgdecl.citus) and the
+    database's own grants (`database: grants:`, pgdecl.catalog_diff)."""
+    from .citus_spec import wanted
+
+    database = getattr(desired.project, "database", None)
+    return not wanted(desired.project) and not (database is not None and database.grants)
+
+
+def probe(live: Database, desired: Desired) -> tuple[str, list[str]] | None:
+    """(live fingerprint, role statements the cluster lacks) when the live database is empty, read
+    in one snapshot; else None."""
+    if not eligible(desired):
+        return None
+    with connect(live) as conn:
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        if not empty(conn):
+            return None
+        found = live_fingerprint(conn), role_statements(conn, desired.project)
+        conn.rollback()
+    return found
+
+
+def steps(desired: Desired, roles: list[str]) -> tuple[Step, ...] | None:
+    """The plan into an empty database: `roles` (what the cluster lacks), then the rendered DDL but
+    its own role statements, all in the main transaction, typed, with hazards and spec lines. None
+    when the DDL creates no table, view, function, type or sequence: the database would be as empty
+    afterwards, and the next plan the same statements again (role comments, settings), so such specs
+    take the general path."""
+    from .engine.describe import describe
+    from .hazards import classify, recreated_objects
+    from .online import MAIN
+    from .plan import Step, _typed
+
+    ddl = [s for s in desired.rendered.statements if s.kind != "role"]
+    trees = [_tree(s.sql) for s in ddl]
+    if not any(t is not None and t.kind in _LEAVES_A_TRACE for t in trees):
+        return None
+    new = {t.table for t in trees if t is not None and t.kind == "CreateStmt" and t.table is not None}
+    again = recreated_objects(s.sql for s, t in zip(ddl, trees) if t is None or t.kind in _RECREATED)
+    out = list(_typed([Step(sql, classify(sql), MAIN, "roles") for sql in roles], desired.project))
+    for s, tree in zip(ddl, trees):
+        where = None if s.origin is None else s.origin.file if s.origin.line is None \
+            else f"{s.origin.file}:{s.origin.line}"
+        typed = _quick(tree, new) if tree is not None else None
+        if typed is None:
+            op = describe(s.sql)
+            typed = (classify(s.sql, new_tables=new, recreated=again), op.action, str(op.obj) if op.obj else "",
+                     op.lock)
+        out.append(Step(s.sql, typed[0], MAIN, SOURCE, *typed[1:], origin=where))
+    return tuple(out)
+
+
+_RECREATED = {"ViewStmt", "CreateTableAsStmt", "CreateFunctionStmt"}
+# statements that leave an object in a schema of the database: after them it is not empty (`empty`)
+_LEAVES_A_TRACE = {"CreateStmt", "ViewStmt", "CreateTableAsStmt", "CreateFunctionStmt", "CreateEnumStmt",
+                   "CreateDomainStmt", "CreateSeqStmt", "CompositeTypeStmt", "CreateRangeStmt"}
+_STR = r'"((?:[^"\\]|\\.)*)"'
+_RV = rf'\{{(?:"schemaname":{_STR},)?"relname":{_STR}'
+# libpg_query's JSON of one statement starts with its node type and, for these, its relation
+_HEAD = re.compile(r'\{"version":\d+,"stmts":\[\{"stmt":\{"(\w+)":\{'
+                   rf'(?:"relation":{_RV}|"idxname":{_STR},"relation":{_RV})?')
+_FK_CMD = '"cmds":[{"AlterTableCmd":{"subtype":"AT_AddConstraint","def":{"Constraint":{"contype":"CONSTR_FOREIGN"'
+
+
+@dataclass(frozen=True)
+class _Tree:
+    """What `_quick` needs of one statement's parse tree."""
+
+    kind: str          # node type: CreateStmt, IndexStmt, ...
+    table: str | None  # schema.name of its relation (CREATE TABLE, CREATE INDEX, ALTER TABLE)
+    index: str | None  # CREATE INDEX: the index's name
+    text: str          # the tree as JSON
+
+
+def _tree(sql: str) -> _Tree | None:
+    """The node type and relation of the one statement of `sql`, read from the head of libpg_query's
+    JSON (a C parse, many times faster than pglast's Python tree); None unless it is exactly one
+    statement."""
+    from pglast.parser import ParseError, parse_sql_json
+
+    try:
+        text = parse_sql_json(sql)
+    except ParseError:
+        return None
+    m = _HEAD.match(text)
+    if m is None or text.count('{"stmt":') != 1:  # a string literal's braces and quotes come escaped
+        return None
+    kind, schema, name, index, ischema, iname = m.groups()
+    schema, name = (schema, name) if name is not None else (ischema, iname)
+    table = None if name is None else f"{_unescape(schema) if schema is not None else 'public'}.{_unescape(name)}"
+    return _Tree(kind, table, None if index is None else _unescape(index), text)
+
+
+def _unescape(s: str) -> str:
+    return str(json.loads(f'"{s}"'))
+
+
+def _quick(tree: _Tree, new: set[str]) -> tuple[tuple[Hazard, ...], str, str, str] | None:
+    """(hazards, action, object, lock) of the statements most of a schema is made of (CREATE TABLE,
+    CREATE INDEX and ADD FOREIGN KEY on a table the plan creates: no hazard), exactly as
+    pgdecl.engine.describe and pgdecl.hazards.classify find them; None for any other statement."""
+    if tree.table is None:
+        return None
+    schema, _, name = tree.table.partition(".")
+    if tree.kind == "CreateStmt":
+        inherits = '"inhRelations":' in tree.text
+        return (), CREATE, str(ObjectId(RELATION, schema, name)), ACCESS_EXCLUSIVE if inherits else NO_LOCK
+    if tree.table not in new:
+        return None
+    if tree.kind == "IndexStmt" and tree.index:
+        lock = SHARE_UPDATE_EXCLUSIVE if '"concurrent":true' in tree.text else SHARE
+        return (), CREATE, str(ObjectId(RELATION, schema, tree.index)), lock
+    if tree.kind == "AlterTableStmt" and tree.text.count('{"AlterTableCmd":') == 1 and _FK_CMD in tree.text \
+            and '"objtype":"OBJECT_TABLE"' in tree.text:
+        return (), ALTER, str(ObjectId(RELATION, schema, name)), SHARE_ROW_EXCLUSIVE
+    return None
+
+
+def from_render(plan: Plan) -> bool:
+    """Whether a plan was taken from the rendered DDL (into an empty database)."""
+    return any(s.source == SOURCE for s in plan.steps)
+
+
+class DesiredBuild:
+    """The desired side built and read (and cached, pgdecl.cache) on a thread of its own; `wait()`
+    returns once it is, raising what the build raised (a LoadError naming the spec line)."""
+
+    def __init__(self, admin: Database, desired: Desired) -> None:
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._build, args=(admin, desired), name="pgdecl-desired",
+                                        daemon=True)
+        self._thread.start()
+
+    def _build(self, admin: Database, desired: Desired) -> None:
+        from .sides import DesiredSide
+
+        try:
+            with DesiredSide(admin, desired.rendered) as side:
+                side.read()
+        except BaseException as e:  # noqa: BLE001 - handed to the waiting thread
+            self._error = e
+
+    def wait(self) -> None:
+        self._thread.join()
+        if isinstance(self._error, PgdeclError):
+            raise self._error
+        if self._error is not None:
+            raise DatabaseError(f"building the desired schema in a scratch database failed: "
+                                f"{type(self._error).__name__}: {self._error}")
+
+    def join(self) -> None:
+        """Wait for the build, whatever it raised (its scratch database is dropped by then)."""
+        self._thread.join()

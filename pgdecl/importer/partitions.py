@@ -105,6 +105,15 @@ def mark_trees(reader: Any) -> None:
             _fold_inherited(reader, members[1:])
 
 
+# PostgreSQL 18+: a partition's inherited NOT NULL constraints named otherwise than its parent's
+_OWN_NOT_NULL_NAMES = """
+SELECT co.conname FROM pg_catalog.pg_constraint co
+ WHERE co.conrelid = %(part)s AND co.contype = 'n' AND co.coninhcount > 0
+   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint pc WHERE pc.conrelid = %(parent)s AND pc.contype = 'n'
+                      AND pc.conname = co.conname)
+"""
+
+
 def _tree_problem(reader: Any, root: int, members: list[int]) -> str | None:
     """Why a partition tree cannot be YAML, or None."""
     rels = reader.rels
@@ -124,6 +133,9 @@ def _tree_problem(reader: Any, root: int, members: list[int]) -> str | None:
             return f"the columns of partition {u.name} differ from its parent's"
         if bound_spec(r[16]) is None:
             return f"the bounds of {u.name} cannot be read"
+        if reader.server_version >= 180000 and reader.q(_OWN_NOT_NULL_NAMES, part=oid, parent=parent):
+            return (f"partition {u.name} names its NOT NULL constraints apart from its parent's (PostgreSQL 18 "
+                    "keeps them; PARTITION OF would copy the parent's names)")
         for key, part in reader.units.items():
             if part.parent == ("rel", oid) and key[0] == "con" and part.data["row"][2] in ("p", "u", "f", "x"):
                 return f"partition {u.name} has a {part.kind} of its own ({part.name})"

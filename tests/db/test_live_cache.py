@@ -4,10 +4,8 @@ keyed by pgdecl.catalog.catalog_signal: any catalog change is seen, another data
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import psycopg
-import pytest
 from conftest import ROOT, fresh_database, run_sql
 
 from pgdecl import plan_cache, sides
@@ -16,14 +14,6 @@ from pgdecl.catalog import catalog_signal
 from pgdecl.db import connect
 from pgdecl.desired import desired_from_specs
 from pgdecl.plan import make_plan
-
-
-@pytest.fixture
-def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    d = tmp_path / "cache"
-    monkeypatch.setenv("PGDECL_CACHE_DIR", str(d))
-    monkeypatch.delenv("PGDECL_NO_CACHE", raising=False)
-    return d
 
 
 COMMENT_ON_DATABASE = "DO $$BEGIN EXECUTE format('COMMENT ON DATABASE %I IS %L', current_database(), 'c'); END$$"

@@ -10,7 +10,8 @@ Make the baseline with a worktree of the earlier commit and a venv of its own:
 Per size: one synthetic project (bench/synth.py) applied once by this version into a database; then,
 each round and for each version in turn, the wall clock of
 - a no-op `pgdecl plan` with a warm cache (each version has its own cache, filled by one untimed run);
-- a one-change plan (one column added to one table, exit 2 asserted), cache empty for the change.
+- a one-change plan (one column added to one table, exit 2 asserted), the first after the edit: from a
+  copy of that version's warm cache, as a developer runs it (bench/run.py measures it so too).
 Prints the medians, the ratio now/before (<= 1.0 is "not slower") and writes JSON.
 """
 
@@ -52,7 +53,10 @@ def compare(bench: Bench, size: int, versions: dict[str, list[str]], rounds: int
                 exe = versions[name]
                 runs["noop_warm"][name].append(
                     bench.run(exe + ["plan", str(project), "--database-url", url], cache=warm[name])[0])
-                seconds, proc = bench.run(exe + ["plan", str(changed), "--database-url", url], expect=(2,))
+                after = bench.cache_dir()  # the first plan after the edit: a copy of this version's warm cache
+                shutil.copytree(warm[name], after, dirs_exist_ok=True)
+                seconds, proc = bench.run(exe + ["plan", str(changed), "--database-url", url], expect=(2,),
+                                          cache=after)
                 if synth.EXTRA_COLUMN not in proc.stdout:
                     raise BenchError(f"{name}: the one-change plan does not add {synth.EXTRA_COLUMN}")
                 runs["one_change"][name].append(seconds)

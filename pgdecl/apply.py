@@ -134,7 +134,9 @@ def execute(plan: Plan, live: Database, conn: psycopg.Connection | None = None) 
 def _run(plan: Plan, live: Database, conn: psycopg.Connection,
          before_commit: Callable[[], None] | None = None) -> tuple[int, history.Row]:
     """The phases of `apply`, each step counted in the history row; the row is left `running`.
-    `before_commit` runs at the end of the main transaction: what it raises rolls it back."""
+    `before_commit` runs at the end of the main transaction: what it raises rolls it back. Kept whole:
+    the pre, main and post phases share one connection, one history row and one error path, and
+    reading them in order is how to check that a step is never counted twice or lost."""
     current = live_fingerprint(conn)
     if current != plan.live_fingerprint:
         raise PlanError(f"the schema of {plan.target} changed since the plan was made; nothing was applied; "

@@ -153,7 +153,8 @@ def _without_clone_drops(statements: list[str], live: dict[str, Any], detached: 
 
 def plan_statements(statements: list[str], live: dict[str, Any] | None, desired: dict[str, Any] | None) -> list[str]:
     """The plan's statements with partitions attached, detached and created under their parent (see the
-    module's docstring)."""
+    module's docstring). Kept whole: the sets it works out (removed, standalone, new, attached,
+    rebound) decide one another's statements, and splitting them apart would pass them all around."""
     if not live or not desired or "relations" not in live or "relations" not in desired:
         return statements
     lrel, drel = live["relations"], desired["relations"]

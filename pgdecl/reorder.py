@@ -270,7 +270,8 @@ def rebuild(move: Move, live: dict[str, Any], desired: dict[str, Any], pulled: d
     """The statements that rebuild `move.moved` at the end of the table, with the columns the plan
     adds (`pulled`: column -> its definition as migra writes it) in their desired places. `live` and
     `desired` are the table as pgdecl.diff.table_columns gives it; `paused` the user triggers (name
-    -> enabled state) to pause during the copy."""
+    -> enabled state) to pause during the copy. Kept whole: the four steps of the module docstring,
+    in the order they must run, each a short block."""
     table = _quoted(move.table)
     defs = desired["columns"]
     identities = desired_extra.get("identities", {}).get(move.table, {})

@@ -197,6 +197,8 @@ def _create_table(s: ast.CreateStmt) -> tuple[set[ObjectId], set[ObjectId]]:
 
 
 def _alter_table(s: ast.AlterTableStmt) -> tuple[set[ObjectId], set[ObjectId], set[ObjectId], set[ObjectId], str]:
+    """(provides, needs, removes, touches, lock) of an ALTER TABLE. Kept whole: one branch per
+    sub-command, each a few lines, side by side so a new sub-command is one more branch."""
     rv = s.relation
     schema = rv.schemaname or "public"
     provides: set[ObjectId] = set()

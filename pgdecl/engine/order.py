@@ -30,7 +30,8 @@ def edges(ops: Sequence[Operation], desired: Graph | None = None, live: Graph | 
           defaults_last: bool = False) -> list[set[int]]:
     """succ[i]: the operations that must run after operation i. `defaults_last` (a plan, not a
     rendered creation script, where defaults come first as written): default privileges change
-    after the creates in their schema."""
+    after the creates in their schema. Kept whole: each rule of the module docstring is one block
+    over the same three indexes (providers, removers, changers)."""
     providers: dict[ObjectId, list[int]] = {}
     removers: dict[ObjectId, list[int]] = {}
     changers: dict[ObjectId, list[int]] = {}

@@ -383,74 +383,11 @@ class Importer:
             u = self.unit(("evt", row[0]), "event trigger", row[1], 12, row=row)
             u.raw = "the spec format has no event triggers"
 
-    # kinds the plan engine compares (pgdecl.engine.kinds) that the spec format has no keys for: imported as
-    # the statements their own comparer writes to make them from nothing (label, phase, schema-filter)
-    RAW_KINDS: tuple[tuple[str, str, int], ...] = (
-        ("text_search", "text search objects", 1),
-        ("operators", "operator", 2),
-        ("casts", "cast", 3),
-        ("foreign", "foreign server, user mapping or foreign table", 4),
-        ("publications", "publication", 12),
-    )
-
     def _kinds(self) -> None:
-        import importlib
+        """Kinds the plan engine compares that the spec format has no keys for (pgdecl.importer.engine_kinds)."""
+        from .engine_kinds import raw_kinds
 
-        for i, (name, label, phase) in enumerate(self.RAW_KINDS):
-            module = importlib.import_module(f"...engine.kinds.{name}", __name__)
-            data = getattr(self, f"_only_{name}")(module.read(self.conn))
-            statements = module.compare({}, data, [])
-            if statements:
-                u = self.unit(("kind", i), label, ", ".join(self._kind_names(data)), phase, statements=statements)
-                u.raw = "the spec format has no keys for them"
-
-    @staticmethod
-    def _kind_names(data: dict[str, Any]) -> list[str]:
-        if all(isinstance(v, dict) and all(isinstance(x, dict) for x in v.values()) for v in data.values()):
-            return sorted(n for v in data.values() for n in v)  # sections of named objects
-        return sorted(data)
-
-    def _in_schemas(self, qualified_name: str) -> bool:
-        """Whether a quoted `schema.name` is in an imported schema."""
-        import re
-
-        m = re.match(r'("(?:[^"]|"")*"|[^."]+)\.', qualified_name)
-        schema = m.group(1) if m else ""
-        return (schema[1:-1].replace('""', '"') if schema.startswith('"') else schema) in self.schemas
-
-    def _only_text_search(self, data: dict[str, Any]) -> dict[str, Any]:
-        return {section: {n: v for n, v in objects.items() if self._in_schemas(n)} for section, objects in data.items()}
-
-    def _only_operators(self, data: dict[str, Any]) -> dict[str, Any]:
-        return {n: o for n, o in data.items() if self._in_schemas(n)}
-
-    def _only_casts(self, data: dict[str, Any]) -> dict[str, Any]:
-        """Casts belong to no schema: imported with the whole database only."""
-        if self.wanted and data:
-            self.skipped += [RawItem("cast", n, "casts belong to the whole database: import it without "
-                                                "choosing schemas to take them") for n in sorted(data)]
-            return {}
-        return data
-
-    def _only_foreign(self, data: dict[str, Any]) -> dict[str, Any]:
-        """Foreign tables of the imported schemas, and the servers and user mappings: all of them, or
-        with schemas chosen those the tables use. A mapping's password is never read: noted."""
-        tables = {n: t for n, t in data.get("tables", {}).items() if self._in_schemas(n)}
-        servers = data.get("servers", {})
-        if self.wanted:
-            servers = {n: s for n, s in servers.items() if n in {t["server"] for t in tables.values()}}
-        mappings = {k: m for k, m in data.get("mappings", {}).items() if k.split(" SERVER ", 1)[1] in servers}
-        if mappings:
-            self.notes.append(f"{len(mappings)} user mapping(s) imported without their password: pgdecl never reads "
-                              "it; set it outside pgdecl (ALTER USER MAPPING ... OPTIONS (ADD password '...'))")
-        return {"servers": servers, "mappings": mappings, "tables": tables}
-
-    def _only_publications(self, data: dict[str, Any]) -> dict[str, Any]:
-        """The publications of the imported schemas' tables (all of them when no schema is chosen)."""
-        if not self.wanted:
-            return data
-        return {n: p for n, p in data.items() if not p["all_tables"]
-                and all(self._in_schemas(t[0]) for t in p["tables"]) and all(s in self.schemas for s in p["schemas"])}
+        raw_kinds(self)
 
     # -- dependencies ------------------------------------------------------------------------------------
 

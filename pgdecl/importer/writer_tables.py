@@ -89,6 +89,8 @@ class TableWriter(WriterBase):
         return unique, checks, fks
 
     def _table(self, u: Unit, per_schema: dict[str, dict[str, Any]]) -> None:
+        """One table as YAML (or raw SQL). Kept whole: the keys come out in the spec format's order,
+        one block each, and what goes raw is decided key by key with the table's row at hand."""
         imp = self.imp
         r = u.data["row"]
         oid, schema, name = r[0], r[1], r[2]

@@ -1,10 +1,13 @@
-"""What kind modules share: objects PostgreSQL cannot alter in place, compared by key."""
+"""What kind modules share: objects PostgreSQL cannot alter in place, compared by key; the relation a
+quoted name stands for; what a plan drops."""
 
 from __future__ import annotations
 
 from typing import Any, Callable
 
 from ..render import literal
+from .describe import describe
+from .ops import RELATION, ObjectId
 
 Object = dict[str, Any]
 
@@ -28,3 +31,18 @@ def drop_create(live: dict[str, Object], desired: dict[str, Object], drop: Calla
                 text = "NULL" if want["comment"] is None else literal(want["comment"])
                 out.append(f"COMMENT ON {comment_on(want)} IS {text}")
     return out
+
+
+def relation(quoted: str) -> ObjectId:
+    """The relation of a quoted `schema.name` (as the kinds' catalog queries write it)."""
+    schema, _, name = quoted.partition(".")
+    return ObjectId(RELATION, _unquote(schema), _unquote(name))
+
+
+def _unquote(part: str) -> str:
+    return part[1:-1].replace('""', '"') if part.startswith('"') else part
+
+
+def dropped(planned: list[str]) -> set[ObjectId]:
+    """The objects (relations, columns, ...) the statements planned so far drop."""
+    return {x for text in planned if text.lstrip()[:5].upper() in ("DROP ", "ALTER") for x in describe(text).removes}

@@ -9,9 +9,8 @@ from typing import Any
 
 import psycopg
 
-from ..describe import describe
 from ..graph import sql
-from ..ops import RELATION, ObjectId
+from ..remake import dropped, relation
 
 NAME = "clustering"
 
@@ -22,16 +21,13 @@ def read(conn: psycopg.Connection[Any]) -> dict[str, Any]:
             for rel, kind, index in conn.execute(sql("clustering")).fetchall()}
 
 
-def _unquote(part: str) -> str:
-    return part[1:-1].replace('""', '"') if part.startswith('"') else part
-
-
 def _dropped(rel: str, planned: list[str], index: str | None = None) -> bool:
     """Whether the plan drops the relation, or with `index` that index of its schema (its
     clustering goes with it)."""
-    schema, _, name = rel.partition(".")
-    target = ObjectId(RELATION, _unquote(schema), _unquote(index if index is not None else name))
-    return any(target in describe(s).removes for s in planned if s.lstrip()[:4].upper() == "DROP")
+    target = relation(rel)
+    if index is not None:
+        target = relation(f"{rel.partition('.')[0]}.{index}")
+    return target in dropped(planned)
 
 
 def compare(live: dict[str, Any], desired: dict[str, Any], planned: list[str]) -> list[str]:

@@ -9,9 +9,9 @@ from typing import Any
 import psycopg
 
 from ...render import ident
-from ..describe import describe
 from ..graph import sql
-from ..ops import COLUMN, RELATION, ObjectId
+from ..ops import COLUMN, ObjectId
+from ..remake import dropped, relation
 from .storage import _created
 
 NAME = "column_storage"
@@ -24,16 +24,6 @@ def read(conn: psycopg.Connection[Any]) -> dict[str, Any]:
     return {f"{rel}\0{col}": {"relation": rel, "kind": kind, "column": col, "storage": storage,
                               "compression": compression, "default": default}
             for rel, kind, col, storage, compression, default in conn.execute(sql("column_storage")).fetchall()}
-
-
-def _dropped(planned: list[str]) -> set[ObjectId]:
-    """The relations and columns the plan drops."""
-    return {x for text in planned if text.lstrip()[:5].upper() in ("DROP ", "ALTER")
-            for x in describe(text).removes}
-
-
-def _unquote(part: str) -> str:
-    return part[1:-1].replace('""', '"') if part.startswith('"') else part
 
 
 def compare(live: dict[str, Any], desired: dict[str, Any], planned: list[str]) -> list[str]:
@@ -49,11 +39,10 @@ def compare(live: dict[str, Any], desired: dict[str, Any], planned: list[str]) -
             out.append(f"{what} SET STORAGE {_STORAGE[storage]}")
         if have.get("compression") != want["compression"]:
             out.append(f"{what} SET COMPRESSION {want['compression'] or 'DEFAULT'}")
-    gone = _dropped(planned) if set(live) - set(desired) else set()
+    gone = dropped(planned) if set(live) - set(desired) else set()
     for key in sorted(set(live) - set(desired)):  # back to the type's defaults, where the column stays
         have = live[key]
-        schema, _, name = have["relation"].partition(".")
-        table = ObjectId(RELATION, _unquote(schema), _unquote(name))
+        table = relation(have["relation"])
         if have["relation"] in new or table in gone or \
                 ObjectId(COLUMN, table.schema, f"{table.name}.{have['column']}") in gone:
             continue

@@ -9,9 +9,8 @@ from typing import Any
 import psycopg
 
 from ..graph import sql
-from .column_storage import _dropped, _unquote
+from ..remake import dropped, relation
 from .storage import _created
-from ..ops import RELATION, ObjectId
 
 NAME = "replica_identity"
 
@@ -30,9 +29,8 @@ def compare(live: dict[str, Any], desired: dict[str, Any], planned: list[str]) -
     new = _created(planned)
     out = [f"ALTER TABLE {t} REPLICA IDENTITY {clause}" for t, clause in sorted(desired.items())
            if t in new or live.get(t) != clause]
-    gone = _dropped(planned) if set(live) - set(desired) else set()
+    gone = dropped(planned) if set(live) - set(desired) else set()
     for table in sorted(set(live) - set(desired) - new):
-        schema, _, name = table.partition(".")
-        if ObjectId(RELATION, _unquote(schema), _unquote(name)) not in gone:
+        if relation(table) not in gone:
             out.append(f"ALTER TABLE {table} REPLICA IDENTITY DEFAULT")
     return out

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, ContextManager
 
-from . import __version__, catalog_diff, citus, partition_plan, plan_cache, renames, reorder, sides, sqltree, violations
+from . import __version__, catalog_diff, citus, citus_spec, partition_plan, plan_cache, renames, reorder, sides, sqltree, violations
 from .db import Database, connect, resolve_target
 from .desired import Desired, desired_from_specs
 from .engine import checks, kinds, views
@@ -165,7 +165,7 @@ def make_plan(project_dir: str | Path = "schema", database_url: str | None = Non
                                     {"online": online, "reorder": reorder_columns})
         reused = plan_cache.get_plan(reuse, live, desired)
         if reused is None:
-            reused = _plan_steps(live, sig, desired, desired_side, online, reorder_columns)
+            reused = _plan_steps(live, sig, desired, desired_side, online, reorder_columns, admin)
             plan_cache.put_plan(reuse, live, sig, reused)
     steps, notes = reused.steps, reused.notes
     violations.refuse(live, [s.sql for s in steps])  # rows that would make the apply fail: refused now
@@ -183,18 +183,16 @@ def make_plan(project_dir: str | Path = "schema", database_url: str | None = Non
 
 
 def _plan_steps(live: Database, sig: str | None, desired: Desired, desired_side: sides.DesiredSide, online: bool,
-                reorder_columns: bool) -> plan_cache.Reused:
-    """make_plan's steps and notes from the two sides, the live one read while the desired one is
-    fetched from the cache or built in a scratch database: the two are independent."""
-    sides.load_diff()
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        live_read = pool.submit(plan_cache.read_live, live, desired.project, sig)
-        if desired.project.roles:  # read the live roles before a scratch load makes them (cluster-wide)
-            live_read.result()
-        desired_read = desired_side.read()
-        live_side = live_read.result()
-        steps = steps_between(live, live_side, desired_read, online, desired.project, desired_side.scratch,
-                              reorder_columns)
+                reorder_columns: bool, admin: Database) -> plan_cache.Reused:
+    """make_plan's steps and notes from the two sides. After a small change to specs whose last
+    plan against these very catalogs was empty, from the objects the change touches only
+    (pgdecl.incremental); else from the whole of both sides, the live one read while the desired
+    one is fetched from the cache or built in a scratch database: the two are independent."""
+    from . import incremental
+
+    def finish(live_side: sides.Side, desired_read: sides.Side,
+               scratch: Callable[[], ContextManager[Database]]) -> plan_cache.Reused:
+        steps = steps_between(live, live_side, desired_read, online, desired.project, scratch, reorder_columns)
         # Citus: distributed and reference tables (pgdecl.citus); nothing when neither side uses it
         steps = citus.merge(steps, citus.live_calls(live.conninfo, desired.project), desired.project)
         untyped = [s for s in steps if not s.action]  # Citus's calls and what it moved: typed too
@@ -202,7 +200,25 @@ def _plan_steps(live: Database, sig: str | None, desired: Desired, desired_side:
             typed = dict(zip(map(id, untyped), _typed(untyped, desired.project)))
             steps = tuple(typed.get(id(s), s) for s in steps)
         notes = reorder.notes([s.sql for s in steps], live_side.schema, desired_read.schema)
-    return plan_cache.Reused(steps, notes, live_side.fingerprint, tuple(live_side.roles))
+        return plan_cache.Reused(steps, notes, live_side.fingerprint, tuple(live_side.roles))
+
+    base = incremental.find(sig, desired_side.key()) if not citus_spec.wanted(desired.project) else None
+    if base is not None:
+        small = incremental.plan_steps(live, admin, base, desired, online, reorder_columns, finish)
+        if small is not None:
+            return small  # type: ignore[no-any-return]
+    sides.load_diff()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        live_read = pool.submit(plan_cache.read_live, live, desired.project, sig)
+        if desired.project.roles:  # read the live roles before a scratch load makes them (cluster-wide)
+            live_read.result()
+        desired_read = desired_side.read()
+        live_side = live_read.result()
+        reused = finish(live_side, desired_read, desired_side.scratch)
+    if not reused.steps and not reused.notes and plan_cache.signal(live) == sig:
+        incremental.remember(sig, desired_side.key(), desired.project, desired.rendered, desired_read.graph,
+                             live_side.fingerprint)
+    return reused
 
 
 def _into_empty(live: Database, desired: Desired, dev_url: str | None, server: LocalServer,

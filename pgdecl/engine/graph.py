@@ -33,6 +33,11 @@ class Graph:
     def __getstate__(self) -> dict[str, Any]:
         return {"_rows": self._rows, "_maps": None}
 
+    @property
+    def rows(self) -> list[tuple[Any, ...]]:
+        """The rows it was read from (kind, schema, name, ref kind, ref schema, ref name, deptype)."""
+        return self._rows
+
     def _index(self) -> tuple[dict[ObjectId, set[ObjectId]], ...]:
         if self._maps is None:
             self._maps = ({}, {}, {})

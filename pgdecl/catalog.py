@@ -141,14 +141,19 @@ def check_constraints(conn: psycopg.Connection) -> dict[tuple[str, str], bool]:
 
 
 # Catalogs whose rows change without any change of schema (statistics, large objects): left out of the signal.
-_UNSIGNALLED = ("pg_statistic", "pg_statistic_ext_data", "pg_largeobject", "pg_largeobject_metadata")
+# Roles are read again on every plan (pgdecl.catalog.role_statements; their names and OIDs are in the
+# signal's head): their own catalogs and comments are left out too, so that a scratch load on the same
+# cluster, which writes the project's role comments again, leaves the live database's signal alone.
+_UNSIGNALLED = ("pg_statistic", "pg_statistic_ext_data", "pg_largeobject", "pg_largeobject_metadata",
+                "pg_authid", "pg_auth_members")
 
 # Cluster-wide catalogs: only the rows about this database (or none in particular) count, so that
 # another database made or dropped on the server (a scratch database, say) changes nothing.
 _THIS_DB = "(SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())"
 _SIGNAL_ROWS = {
     "pg_database": " WHERE datname = current_database()",
-    "pg_shdescription": f" WHERE classoid <> 'pg_catalog.pg_database'::regclass OR objoid = {_THIS_DB}",
+    "pg_shdescription": " WHERE classoid NOT IN ('pg_catalog.pg_database'::regclass, 'pg_catalog.pg_authid'::regclass)"
+                        f" OR (classoid = 'pg_catalog.pg_database'::regclass AND objoid = {_THIS_DB})",
     "pg_shseclabel": f" WHERE classoid <> 'pg_catalog.pg_database'::regclass OR objoid = {_THIS_DB}",
     "pg_shdepend": f" WHERE dbid IN (0, {_THIS_DB})",
     "pg_db_role_setting": f" WHERE setdatabase IN (0, {_THIS_DB})",

@@ -157,9 +157,13 @@ class Owners:
 
 def _grouped(statements: Iterable[DDL]) -> dict[tuple[str, str], list[str]]:
     out: dict[tuple[str, str], list[str]] = {}
-    for d in statements:
-        out.setdefault((d.kind, d.name), []).append(d.sql)
+    for d in statements:  # raw SQL is named by its file's path, which moves with the project: by text
+        out.setdefault(_key(d), []).append(d.sql)
     return out
+
+
+def _key(d: DDL) -> tuple[str, str]:
+    return (d.kind, "") if d.kind == "sql" else (d.kind, d.name)
 
 
 def _changed(old: tuple[DDL, ...], new: tuple[DDL, ...]) -> set[tuple[str, str]]:
@@ -177,6 +181,7 @@ class Selection:
     changed: frozenset[str]
     full: frozenset[str]     # changed and dependants: every statement of theirs
     support: frozenset[str]  # what those need: their definitions and indexes
+    bodies: tuple[str, ...] = ()  # SQL functions' CREATE OR REPLACE, checked on the desired side
 
 
 def select(base: Baseline, desired_project: Any, desired_statements: tuple[DDL, ...]) -> Selection:
@@ -195,7 +200,7 @@ def select(base: Baseline, desired_project: Any, desired_statements: tuple[DDL, 
     changed: set[str] = set()
     for statements, owners in ((base.statements, old_of), (desired_statements, new_of)):
         for d, owner in zip(statements, owners):
-            if (d.kind, d.name) in keys:
+            if _key(d) in keys:
                 if not owner:
                     raise Fallback(f"{d.kind} {d.name} belongs to no relation")
                 changed.add(owner)
@@ -222,6 +227,11 @@ def select(base: Baseline, desired_project: Any, desired_statements: tuple[DDL, 
                 todo.append(rel)
     chosen = Chosen(full, parts)
     chosen.support = _support(chosen, base.statements, old_of, desired_statements, new_of, both)
+    bodies, read = _bodies(changed, desired_statements, relations)
+    if read - full - chosen.support:  # the tables those bodies read, defined on both sides
+        extra = read - full - chosen.support
+        chosen.support |= extra | _support(Chosen(set(), set(), extra), base.statements, old_of,
+                                           desired_statements, new_of, both, start=extra)
     total = len(base.relations | relations) or 1
     if len(full | chosen.support) > MAX_SHARE * total:
         raise Fallback("the change reaches most relations")
@@ -230,7 +240,7 @@ def select(base: Baseline, desired_project: Any, desired_statements: tuple[DDL, 
     for d in (*live, *desired):
         if d.kind != "sql" and d.kind in _OWN_KINDS and any(s in d.sql for s in _SHAPES):
             raise Fallback(f"{d.kind} {d.name} is partitioned or inherits")
-    return Selection(live, desired, frozenset(changed), frozenset(full), frozenset(chosen.support))
+    return Selection(live, desired, frozenset(changed), frozenset(full), frozenset(chosen.support), bodies)
 
 
 @dataclass
@@ -250,12 +260,13 @@ class Chosen:
 
 
 def _support(chosen: Chosen, old: tuple[DDL, ...], old_of: list[str | None], new: tuple[DDL, ...],
-             new_of: list[str | None], owners: Owners) -> set[str]:
-    """The relations that the chosen statements need, transitively (definitions and indexes only)."""
+             new_of: list[str | None], owners: Owners, start: set[str] | None = None) -> set[str]:
+    """The relations that the chosen statements (or the definitions of `start`) need, transitively
+    (definitions and indexes only)."""
     from .engine.describe import describe
 
-    support: set[str] = set()
-    probe = Chosen(chosen.full, chosen.parts)
+    support: set[str] = set(start or ())
+    probe = Chosen(chosen.full, chosen.parts) if start is None else Chosen(set(), set(), set(start))
     while True:
         added: set[str] = set()
         for statements, owners_of in ((old, old_of), (new, new_of)):
@@ -325,8 +336,8 @@ def plan_steps(live: Database, admin: Database, base: Baseline, desired: Any, on
     try:
         selection = select(base, desired.project, tuple(desired.rendered.statements))
         _clashes(live, selection, desired.project)
-    except Fallback:
-        return None
+    except Fallback as e:
+        return _full(str(e))
     sides.load_diff()
     with ExitStack() as stack:
         try:
@@ -337,8 +348,8 @@ def plan_steps(live: Database, admin: Database, base: Baseline, desired: Any, on
                     old = pool.submit(sides.read, live_db, None, True)
                     new = sides.read(desired_db, live=False)
                     live_side = old.result()
-        except (PgdeclError, psycopg.Error):
-            return None  # a small side that does not load: the full plan builds (and names) it whole
+        except (PgdeclError, psycopg.Error) as e:  # a small side that does not load: the full plan
+            return _full(f"a small side does not load: {str(e).splitlines()[0] if str(e) else e}")  # names it
         with connect(live) as conn:
             live_side.roles = role_statements(conn, desired.project) if desired.project.roles else []
             conn.rollback()
@@ -346,10 +357,22 @@ def plan_steps(live: Database, admin: Database, base: Baseline, desired: Any, on
         return finish(live_side, new, lambda: nullcontext(desired_db))
 
 
+fell_back: str = ""  # why the last call of plan_steps gave None (shown with --verbose progress)
+
+
+def _full(why: str) -> None:
+    global fell_back
+    from . import progress
+
+    fell_back = why
+    progress.note(f"planning both sides in full: {why}")
+    return None
+
+
 def _build_both(stack: ExitStack, admin: Database, selection: Selection) -> tuple[Database, Database]:
     """Two scratch databases loaded with the two selections (in parallel unless roles are made:
     roles are cluster-wide)."""
-    from .scratch import drop_roles, load, scratch_database
+    from .scratch import drop_roles, scratch_database
 
     created: set[str] = set()
     stack.callback(drop_roles, admin, created)
@@ -358,10 +381,54 @@ def _build_both(stack: ExitStack, admin: Database, selection: Selection) -> tupl
     live_r, desired_r = Rendered(selection.live), Rendered(selection.desired)
     if any(d.kind == "role" for d in (*selection.live, *selection.desired)):
         created |= load(live_db, live_r)
-        created |= load(desired_db, desired_r)
+        created |= load(desired_db, desired_r, selection.bodies)
     else:
         with ThreadPoolExecutor(max_workers=1) as pool:
             other = pool.submit(load, live_db, live_r)
-            created |= load(desired_db, desired_r)
+            created |= load(desired_db, desired_r, selection.bodies)
             created |= other.result()
     return live_db, desired_db
+
+
+_ROLES_SQL = "SELECT rolname FROM pg_catalog.pg_roles"
+
+
+def load(db: Database, rendered: Rendered, bodies: tuple[str, ...] = ()) -> set[str]:
+    """Run a small side's DDL in one transaction; returns the roles it created. The bodies of SQL
+    functions are not checked here, as pgdecl.scratch.load checks them: the tables they read may
+    be among those left out; `bodies` (pgdecl.incremental._bodies) are checked, after the DDL."""
+    from .scratch import _check_bodies_on
+
+    has_roles = any(s.kind == "role" for s in rendered.statements)
+    with connect(db) as conn:
+        before = {r[0] for r in conn.execute(_ROLES_SQL)} if has_roles else set()
+        conn.commit()
+        with conn.transaction():
+            conn.execute("\n;\n".join(s.sql for s in rendered.statements).encode())
+            if bodies:
+                _check_bodies_on(conn)
+                conn.execute("\n;\n".join(bodies).encode())
+        return {r[0] for r in conn.execute(_ROLES_SQL)} - before if has_roles else set()
+
+
+def _bodies(changed: set[str], statements: tuple[DDL, ...], relations: frozenset[str]) -> tuple[tuple[str, ...], set[str]]:
+    """The body checks (CREATE OR REPLACE) of the SQL functions whose bodies name a changed relation,
+    which a full load would check against every table, and the relations those bodies name."""
+    import re
+
+    from .model import split_name
+    from .scratch import _body_check
+
+    changed_names = {split_name(r)[1].lower() for r in changed}
+    by_name: dict[str, set[str]] = {}
+    for r in relations:
+        by_name.setdefault(split_name(r)[1].lower(), set()).add(r)
+    checks, read = [], set()
+    for d in statements:
+        body = _body_check(d)
+        if body:
+            words = set(re.findall(r"[a-z_][a-z0-9_$]*", d.sql.lower()))
+            if changed_names & words:
+                checks.append(body)
+                read |= {r for w in words & by_name.keys() for r in by_name[w]}
+    return tuple(checks), read

@@ -80,7 +80,8 @@ def check_specs(project_dir: str | Path) -> tuple[int, int]:
     return counts
 
 
-PRETTY_KEEP = 16384  # statements whose prettified text is kept between runs (the newest)
+PRETTY_KEEP = 16384  # statements whose prettified text is kept between runs (the newest): at least,
+PRETTY_PER_RUN = 2   # and at least twice the statements of the project just rendered (an edit keeps both)
 
 
 def _render(project: Any) -> Rendered:
@@ -102,7 +103,8 @@ def _render(project: Any) -> Rendered:
             for text in used:
                 merged.pop(text, None)
             merged.update(used)
-            cache.put("pretty", k, dict(list(merged.items())[-PRETTY_KEEP:]))
+            keep = max(PRETTY_KEEP, PRETTY_PER_RUN * len(used))
+            cache.put("pretty", k, dict(list(merged.items())[-keep:]))
     return rendered
 
 

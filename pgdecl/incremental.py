@@ -376,8 +376,10 @@ def _build_both(stack: ExitStack, admin: Database, selection: Selection) -> tupl
 
     created: set[str] = set()
     stack.callback(drop_roles, admin, created)
-    live_db = stack.enter_context(scratch_database(admin))
-    desired_db = stack.enter_context(scratch_database(admin))
+    with ThreadPoolExecutor(max_workers=1) as pool:  # the server makes the two at once
+        made = pool.submit(stack.enter_context, scratch_database(admin))
+        desired_db = stack.enter_context(scratch_database(admin))
+        live_db = made.result()
     live_r, desired_r = Rendered(selection.live), Rendered(selection.desired)
     if any(d.kind == "role" for d in (*selection.live, *selection.desired)):
         created |= load(live_db, live_r)

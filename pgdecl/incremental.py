@@ -345,7 +345,7 @@ def plan_steps(live: Database, admin: Database, base: Baseline, desired: Any, on
                                f"{len(base.relations)} relations on both sides ({len(selection.changed)} changed)"):
                 live_db, desired_db = _build_both(stack, admin, selection)
                 with ThreadPoolExecutor(max_workers=1) as pool:
-                    old = pool.submit(sides.read, live_db, None, True)
+                    old = pool.submit(sides.read, live_db, None, True, False)  # the baseline's fingerprint
                     new = sides.read(desired_db, live=False)
                     live_side = old.result()
         except (PgdeclError, psycopg.Error) as e:  # a small side that does not load: the full plan

@@ -48,16 +48,17 @@ def load_diff() -> None:
     from . import diff  # noqa: F401
 
 
-def read(db: Database, project: Project | None = None, live: bool = True) -> Side:
-    """Read one side. The live side also gets its fingerprint, column types, INVALID indexes and the
-    role statements `project` needs; the desired side only what the diff compares. Call load_diff()
-    first when this runs in a worker thread."""
+def read(db: Database, project: Project | None = None, live: bool = True, fingerprint: bool = True) -> Side:
+    """Read one side. The live side also gets its fingerprint (unless not `fingerprint`), column types,
+    INVALID indexes and the role statements `project` needs; the desired side only what the diff
+    compares. Call load_diff() first when this runs in a worker thread."""
     from .diff import inspect
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         schema = pool.submit(inspect, db)
         # the live side's fingerprint, or the desired side's dependency graph, on a connection of its own
-        other: Future[Any] = pool.submit(_fingerprint if live else _graph, db)
+        other: Future[Any] = pool.submit(_fingerprint if live else _graph, db) if fingerprint or not live \
+            else pool.submit(str)
         with connect(db) as conn:
             side = Side(schema=None, extra=catalog_diff.snapshot(conn), checks=check_constraints(conn))
             if live:

@@ -30,7 +30,7 @@ from typing import Any, Callable, TypeVar
 
 FORMAT = 1          # bump when the pickled shapes change in a way the code hash would not catch
 MAX_ENTRIES = 64    # per kind; the oldest (by last use) are removed beyond that
-KIND_MAX = {"live": 16, "pretty": 4}  # kinds of large entries that are seldom used again once stale
+KIND_MAX = {"live": 16, "pretty": 4, "yaml": 4096}  # (yaml: small, one per spec file of a project)  # kinds of large entries that are seldom used again once stale
 
 T = TypeVar("T")
 
@@ -128,9 +128,18 @@ def put(kind: str, k: str, value: Any) -> None:
     _prune(d, kind)
 
 
+_PUTS: dict[str, int] = {}  # entries written per kind by this process
+
+
 def _prune(d: Path, kind: str) -> None:
+    """Keep the newest entries of a kind: after every write, or for a kind of thousands of small entries
+    (`yaml`, one per spec file) after a process's first write of it and every 64th after."""
+    n = _PUTS[kind] = _PUTS.get(kind, 0) + 1
+    keep = KIND_MAX.get(kind, MAX_ENTRIES)
+    if keep > 1024 and n % 64 != 1:
+        return
     entries = sorted(d.glob(f"{kind}-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in entries[KIND_MAX.get(kind, MAX_ENTRIES):]:
+    for old in entries[keep:]:
         old.unlink(missing_ok=True)
 
 

@@ -51,7 +51,7 @@ def _desired_from_specs(project_dir: str | Path) -> Desired:
     from .spec import load_project
     from .validate import validate, validate_rendered
 
-    loaded = load_project(project_dir)
+    loaded = load_project(project_dir, reuse=True)  # each spec file's YAML parsed once per text
     validate(loaded.project)  # fragments and references first: rendering assumes them sound
     rendered = _render(loaded.project)
     validate_rendered(rendered)  # then only what needs the DDL: the model is not validated twice

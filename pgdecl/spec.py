@@ -171,10 +171,10 @@ def read_spec(path: Path, display: str) -> str:
                         Origin(display, line)) from None
 
 
-def load_project(project_dir: str | Path) -> Loaded:
+def load_project(project_dir: str | Path, reuse: bool = False) -> Loaded:
     """Read, expand and validate every spec of `project_dir`; raise SpecErrors listing all mistakes."""
     with paused_gc():
-        return _load_project(project_dir)
+        return _load_project(project_dir, reuse)
 
 
 @contextmanager
@@ -193,7 +193,28 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _load_project(project_dir: str | Path) -> Loaded:
+LARGE_FILE = 16 << 10  # spec files from this size on are parsed once per text when `reuse` (pgdecl.cache)
+
+
+def _parsed(text: str, display: str) -> YamlDoc:
+    """load_spec_yaml, its result kept in pgdecl's cache by the file's text (the same text parses the same
+    wherever it lives, so a copy of the project or another branch finds it): a plan after one edit parses
+    only the edited file. Small files are parsed: reading an entry would cost about as much."""
+    from . import cache
+
+    if len(text) < LARGE_FILE or not cache.enabled():
+        return load_spec_yaml(text, display)
+    k = cache.key("yaml", text)
+    doc = cache.get("yaml", k)
+    if isinstance(doc, YamlDoc):
+        doc.file = display
+        return doc
+    doc = load_spec_yaml(text, display)
+    cache.put("yaml", k, doc)  # now: expanding traits and origins changes it in place
+    return doc
+
+
+def _load_project(project_dir: str | Path, reuse: bool = False) -> Loaded:
     root = Path(project_dir)
     if not root.is_dir():
         raise SpecError(f"project directory {str(root)!r} does not exist")
@@ -218,7 +239,7 @@ def _load_project(project_dir: str | Path) -> Loaded:
             raw.append(RawSQL(path=display, sql=text, origin=Origin(display, 1, f"sql file {path.name}")))
             continue
         try:
-            doc = load_spec_yaml(text, display)
+            doc = _parsed(text, display) if reuse else load_spec_yaml(text, display)
             if not isinstance(doc.data, dict):
                 raise SpecError("a spec file must be a mapping of kinds (tables, enums, ...)", Origin(display, 1))
             expand_traits(doc, traits, required)

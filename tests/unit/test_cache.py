@@ -105,3 +105,31 @@ def test_no_cache_option_leaves_the_cache_untouched(cache_dir: Path, monkeypatch
     assert on.exit_code == 0, on.output
     assert on.output == off.output
     assert len(list(cache_dir.glob("specs-*"))) == 1
+
+
+def test_spec_yaml_parsed_once_per_text_wherever_the_file_lives(cache_dir: Path, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """load_project(reuse=True) parses a large spec file once per text: a copy of the project elsewhere
+    parses only the file that was edited, and gives the same model with origins naming the new place."""
+    from pgdecl import spec
+
+    monkeypatch.setattr(spec, "LARGE_FILE", 0)
+    project = tmp_path / "a"
+    shutil.copytree(ROOT / "examples" / "eshop", project)
+    parsed: list[str] = []
+    real = spec.load_spec_yaml
+    monkeypatch.setattr(spec, "load_spec_yaml", lambda text, file: parsed.append(file) or real(text, file))
+    first = spec.load_project(project, reuse=True).project
+    assert first.tables
+    files = sorted(parsed)
+    assert len(files) >= 2
+    copy = tmp_path / "b"
+    shutil.copytree(project, copy)
+    edited = copy / Path(files[0]).relative_to(project)
+    edited.write_text(edited.read_text() + "\n# edited\n")
+    parsed.clear()
+    again = spec.load_project(copy, reuse=True).project
+    assert parsed == [str(edited)]
+    assert str(copy) in repr(next(iter(again.tables.values())).origin)
+    plain = spec.load_project(copy).project
+    assert again.fingerprint() == plain.fingerprint()

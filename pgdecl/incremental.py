@@ -261,17 +261,19 @@ class Chosen:
 
 def _support(chosen: Chosen, old: tuple[DDL, ...], old_of: list[str | None], new: tuple[DDL, ...],
              new_of: list[str | None], owners: Owners, start: set[str] | None = None) -> set[str]:
-    """The relations that the chosen statements (or the definitions of `start`) need, transitively
-    (definitions and indexes only)."""
+    """The relations that the chosen statements and the statements of no relation (a publication's
+    tables, raw SQL's) need, or the definitions of `start` need, transitively (their definitions and
+    indexes only)."""
     from .engine.describe import describe
 
     support: set[str] = set(start or ())
     probe = Chosen(chosen.full, chosen.parts) if start is None else Chosen(set(), set(), set(start))
+    first = start is None
     while True:
         added: set[str] = set()
         for statements, owners_of in ((old, old_of), (new, new_of)):
             for d, owner in zip(statements, owners_of):
-                if owner == GLOBAL or not probe.takes(d, owner):
+                if not ((owner == GLOBAL and first) or (owner != GLOBAL and probe.takes(d, owner))):
                     continue
                 for need in describe(d.sql).needs:
                     rel = owners.relation(need)
@@ -284,7 +286,7 @@ def _support(chosen: Chosen, old: tuple[DDL, ...], old_of: list[str | None], new
         if not added:
             return support
         support |= added
-        probe = Chosen(set(), set(), added)
+        probe, first = Chosen(set(), set(), added), False
 
 
 def _split_part(part: str) -> tuple[str, str]:

@@ -53,3 +53,43 @@ def test_lint_without_raw_sql_does_not_import_pglast(tmp_path: Path) -> None:
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pglast', 'jinja2', 'psycopg')))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("sql, kind", [
+    ("CREATE TABLE x (a int); DROP TABLE y", "table"),
+    ("CREATE TABLE x (a int", "table"),
+    ("CREATE TABLE x (a int)", "table"),
+    ("SELECT 1", "table"),
+    ("CREATE INDEX i ON x (a)", "table"),
+    ("CREATE INDEX i ON x (a)", "index"),
+    ("COMMENT ON TABLE x IS '{\"stmt\":{\"CreateStmt\"'", "comment"),
+    ("COMMENT ON TABLE x IS '{\"stmt\":{\"CreateStmt\"'", "table"),
+    ("  -- lead\n  ALTER TABLE x OWNER TO bob", "owner"),
+    ("ALTER TABLE x OWNER TO bob", "view"),
+    ("", "table"),
+    ("-- only a comment", "table"),
+    ("GRANT SELECT ON x TO bob", "grant"),
+    ("SET check_function_bodies = false", "setting"),
+    ("anything at all", "sql"),
+])
+def test_validate_reads_statement_kinds_as_sqltree_does(sql: str, kind: str) -> None:
+    """`pgdecl validate` reads each statement's node from the JSON text (statement_errors(shared=False)):
+    the same mistakes, worded the same, as through sqltree.kind."""
+    from pgdecl import sqltree
+    from pgdecl import validate as v
+    from pgdecl.errors import Origin
+    from pgdecl.render import DDL, Rendered
+
+    rendered = Rendered((DDL(sql, kind, "public.x", Origin("f.yaml", 3, "table x")),))
+    shared = [str(e) for e in v.statement_errors(rendered)]
+    sqltree.clear()
+    assert [str(e) for e in v.statement_errors(rendered, shared=False)] == shared
+    expect_error = {"CREATE TABLE x (a int)": kind != "table", "CREATE INDEX i ON x (a)": kind != "index",
+                    "GRANT SELECT ON x TO bob": False, "SET check_function_bodies = false": False,
+                    "anything at all": False}.get(sql, True)
+    if sql.startswith("COMMENT"):
+        expect_error = kind != "comment"
+    if "OWNER" in sql:
+        expect_error = kind != "owner"
+    assert bool(shared) == expect_error, shared
+    assert all(s.startswith("f.yaml:3") for s in shared)

@@ -93,3 +93,25 @@ def test_validate_reads_statement_kinds_as_sqltree_does(sql: str, kind: str) -> 
         expect_error = kind != "owner"
     assert bool(shared) == expect_error, shared
     assert all(s.startswith("f.yaml:3") for s in shared)
+
+
+def test_load_without_docs_gives_the_same_project_and_mistakes(tmp_path: Path) -> None:
+    from pgdecl.errors import SpecErrors
+    from pgdecl.spec import load_project
+
+    full = load_project(ROOT / "schema")
+    lean = load_project(ROOT / "schema", keep_docs=False)
+    assert lean.docs == {} and len(full.docs) > 3
+    assert lean.project.fingerprint() == full.project.fingerprint()
+    assert lean.project == full.project
+    table = next(iter(lean.project.tables.values()))
+    assert table.origin == next(iter(full.project.tables.values())).origin and table.origin.line
+    (tmp_path / "a.yaml").write_text("tables:\n  t:\n    columns:\n      id: bigint\n")
+    (tmp_path / "b.yaml").write_text("tables:\n  u:\n    columns:\n      id: {type: bigint, nulable: false}\n")
+    messages = []
+    for keep in (True, False):
+        with pytest.raises(SpecErrors) as e:
+            load_project(tmp_path, keep_docs=keep)
+        messages.append([str(x) for x in e.value.errors])
+    assert messages[0] == messages[1] and len(messages[0]) == 1
+    assert messages[0][0].startswith(f"{tmp_path / 'b.yaml'}:4") and "nulable" in messages[0][0]

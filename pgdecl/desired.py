@@ -51,7 +51,7 @@ def _desired_from_specs(project_dir: str | Path) -> Desired:
     from .spec import load_project
     from .validate import validate, validate_rendered
 
-    loaded = load_project(project_dir, reuse=True)  # each spec file's YAML parsed once per text
+    loaded = load_project(project_dir, keep_docs=False, reuse=True)  # YAML parsed once per text, freed once read
     validate(loaded.project)  # fragments and references first: rendering assumes them sound
     rendered = _render(loaded.project)
     validate_rendered(rendered)  # then only what needs the DDL: the model is not validated twice
@@ -70,11 +70,11 @@ def check_specs(project_dir: str | Path) -> tuple[int, int]:
     from .spec import load_project
     from .validate import validate, validate_rendered
 
-    loaded = load_project(project_dir)
-    validate(loaded.project)
-    rendered = render(loaded.project, pretty=False)
-    validate_rendered(rendered)
-    counts = len(loaded.project.tables), len(rendered.statements)
+    project = load_project(project_dir, keep_docs=False).project
+    validate(project)
+    rendered = render(project, pretty=False)
+    validate_rendered(rendered, shared=False)  # no plan follows: statement kinds need not be remembered
+    counts = len(project.tables), len(rendered.statements)
     if k:
         cache.put("validated", k, counts)  # only a success is stored
     return counts

@@ -7,17 +7,23 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pglast.keywords import COL_NAME_KEYWORDS, RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
-
 from .model import _ROLE_KEYWORDS, split_name
 
 _PLAIN = re.compile(r"^[a-z_][a-z0-9_$]*$")
-_QUOTE_KEYWORDS = RESERVED_KEYWORDS | TYPE_FUNC_NAME_KEYWORDS | COL_NAME_KEYWORDS
+_QUOTE_KEYWORDS: frozenset[str] = frozenset()  # filled on first use: importing pglast costs `pgdecl lint` 20 ms
+
+
+def _quote_keywords() -> frozenset[str]:
+    global _QUOTE_KEYWORDS
+    from pglast.keywords import COL_NAME_KEYWORDS, RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
+
+    _QUOTE_KEYWORDS = frozenset(RESERVED_KEYWORDS | TYPE_FUNC_NAME_KEYWORDS | COL_NAME_KEYWORDS)
+    return _QUOTE_KEYWORDS
 
 
 def ident(name: str) -> str:
     """Quote an identifier only when PostgreSQL needs it."""
-    if _PLAIN.match(name) and name not in _QUOTE_KEYWORDS:
+    if _PLAIN.match(name) and name not in (_QUOTE_KEYWORDS or _quote_keywords()):
         return name
     return '"' + name.replace('"', '""') + '"'
 

@@ -193,7 +193,10 @@ def render(project: Project, pretty: bool = True) -> Rendered:
 
             _write(project, put)
             texts = batch.texts()
-    statements = [replace(d, sql=_terminable(text)) for d, text in zip(written, texts)]
+    statements = []
+    for d, text in zip(written, texts):
+        sql = _terminable(text)
+        statements.append(d if sql == d.sql else replace(d, sql=sql))  # a copy only when the text changed
     if project.raw_sql:  # raw SQL takes its place among the YAML objects by what it needs and provides
         statements = _dependency_order(statements)
     return Rendered((setting, *statements))
@@ -212,9 +215,13 @@ def _write(project: Project, put: Callable[[DDL], None]) -> None:
     """Each statement as its template writes it, in order. Kept whole (~150 lines): it is the order of
     the DDL, one short emit per kind of object; split, that order would be spread over several functions."""
     env = _env()
+    templates: dict[str, jinja2.Template] = {}  # looked up once: get_template stats the file on every call
 
     def emit(template: str, what: str, label: str, origin: Origin | None, **ctx: Any) -> None:
-        text = env.get_template(f"{template}.sql.j2").render(**ctx)
+        t = templates.get(template)
+        if t is None:
+            t = templates[template] = env.get_template(f"{template}.sql.j2")
+        text = t.render(**ctx)
         if not text.strip():
             return
         if template not in _MULTI:  # one statement: kept whole, so a value that smuggles in a second one

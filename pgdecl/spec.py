@@ -171,10 +171,13 @@ def read_spec(path: Path, display: str) -> str:
                         Origin(display, line)) from None
 
 
-def load_project(project_dir: str | Path, reuse: bool = False) -> Loaded:
-    """Read, expand and validate every spec of `project_dir`; raise SpecErrors listing all mistakes."""
+def load_project(project_dir: str | Path, keep_docs: bool = True, reuse: bool = False) -> Loaded:
+    """Read, expand and validate every spec of `project_dir`; raise SpecErrors listing all mistakes.
+    Without `keep_docs`, `Loaded.docs` is empty: each file's YAML data and line marks (about as large as
+    the model they become) are freed as soon as the file is validated, for callers that need the model only.
+    With `reuse`, large files' parsed YAML is kept in pgdecl's cache by their text (`_parsed`)."""
     with paused_gc():
-        return _load_project(project_dir, reuse)
+        return _load_project(project_dir, keep_docs, reuse)
 
 
 @contextmanager
@@ -214,14 +217,14 @@ def _parsed(text: str, display: str) -> YamlDoc:
     return doc
 
 
-def _load_project(project_dir: str | Path, reuse: bool = False) -> Loaded:
+def _load_project(project_dir: str | Path, keep_docs: bool = True, reuse: bool = False) -> Loaded:
     root = Path(project_dir)
     if not root.is_dir():
         raise SpecError(f"project directory {str(root)!r} does not exist")
     traits = Traits(root)
     errors: list[SpecError] = []
     docs: dict[str, YamlDoc] = {}
-    files: list[tuple[YamlDoc, SpecFile]] = []
+    files: list[tuple[YamlDoc | None, SpecFile]] = []
     raw: list[RawSQL] = []
     required: dict[str, dict[str, Any]] = {}
     try:
@@ -248,11 +251,13 @@ def _load_project(project_dir: str | Path, reuse: bool = False) -> Loaded:
         except SpecError as e:
             errors.append(e)
             continue
-        docs[display] = doc
+        if keep_docs:
+            docs[display] = doc
         try:
-            files.append((doc, SpecFile.model_validate(doc.data)))
+            files.append((doc if keep_docs else None, SpecFile.model_validate(doc.data)))
         except ValidationError as e:
             errors.extend(_pydantic_errors(doc, e))
+        del doc
     if errors:
         raise SpecErrors(errors)
     project = _merge(files, raw, required, errors)
@@ -264,7 +269,7 @@ def _load_project(project_dir: str | Path, reuse: bool = False) -> Loaded:
 _SCHEMALESS = ("extensions", "roles", "schemas")
 
 
-def _merge(files: list[tuple[YamlDoc, SpecFile]], raw: list[RawSQL], required: dict[str, dict[str, Any]],
+def _merge(files: list[tuple[YamlDoc | None, SpecFile]], raw: list[RawSQL], required: dict[str, dict[str, Any]],
            errors: list[SpecError]) -> Project:
     merged: dict[str, dict[str, Any]] = {k: {} for k in KINDS}
     database = None

@@ -6,11 +6,12 @@ All mistakes are collected and raised together as SpecErrors, each naming file, 
 from __future__ import annotations
 
 import difflib
+import re
 from typing import Any, Mapping
 
 import pglast
 import pglast.enums
-from pglast.parser import ParseError, scan, split
+from pglast.parser import ParseError, parse_sql_json, scan, split
 
 from . import citus_spec, partition_spec, sqltree
 from .errors import Origin, SpecError, SpecErrors
@@ -504,9 +505,12 @@ class Validator:
         self.errors += statement_errors(rendered)
 
 
-def statement_errors(rendered: Rendered) -> list[SpecError]:
-    """Each rendered statement is exactly one statement: no fragment smuggled in a second one."""
+def statement_errors(rendered: Rendered, shared: bool = True) -> list[SpecError]:
+    """Each rendered statement is exactly one statement: no fragment smuggled in a second one. With
+    `shared`, each statement's kind is read through sqltree (remembered for the plan that follows);
+    without, straight from libpg_query's JSON text (`pgdecl validate`, whose process ends here)."""
     errors = []
+    kind = sqltree.kind if shared else _kind
     for ddl in rendered.statements:
         if ddl.kind == "sql":
             continue
@@ -520,11 +524,25 @@ def statement_errors(rendered: Rendered) -> list[SpecError]:
             errors.append(SpecError(f"{ddl.kind} {ddl.name} renders to {n} statements; a fragment contains SQL of "
                                     "its own", ddl.origin))
             continue
-        node = sqltree.kind(ddl.sql) or "?"
+        node = kind(ddl.sql) or "?"
         if node not in STATEMENT_NODES.get(ddl.kind, (node,)):
             errors.append(SpecError(f"{ddl.kind} {ddl.name} renders to a {node}; a fragment contains SQL of its own",
                                     ddl.origin))
     return errors
+
+
+# The node of a one-statement parse, where libpg_query's JSON names it: {"version":N,"stmts":[{"stmt":{"Node":
+_FIRST_NODE = re.compile(r'\{"version":\d+,"stmts":\[\{"stmt":\{"(\w+)"')
+
+
+def _kind(sql: str) -> str | None:
+    """sqltree.kind without decoding the whole JSON tree (most of its time) and without remembering it,
+    for a statement the parser has already found to be one statement."""
+    try:
+        m = _FIRST_NODE.match(parse_sql_json(sql))
+    except ParseError:
+        return None
+    return m.group(1) if m else sqltree.kind(sql)
 
 
 def validate(project: Project, rendered: Rendered | None = None) -> None:
@@ -532,9 +550,10 @@ def validate(project: Project, rendered: Rendered | None = None) -> None:
     Validator(project).run(rendered)
 
 
-def validate_rendered(rendered: Rendered) -> None:
+def validate_rendered(rendered: Rendered, shared: bool = True) -> None:
     """Raise SpecErrors when a rendered statement is not exactly the one statement its kind renders: the
-    check that needs the DDL, for a project `validate` has already passed (the model is not checked again)."""
-    errors = statement_errors(rendered)
+    check that needs the DDL, for a project `validate` has already passed (the model is not checked again).
+    `shared`: see statement_errors."""
+    errors = statement_errors(rendered) if shared else statement_errors(rendered, shared=False)
     if errors:
         raise SpecErrors(errors)

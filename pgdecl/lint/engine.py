@@ -114,4 +114,4 @@ def lint_project(project_dir: str | Path, select: Iterable[str] | None = None,
 
     select_rules(select, ignore)  # bad arguments fail before the specs are read
     with paused_gc():
-        return lint_model(with_raw_objects(load_project(project_dir).project), select, ignore)
+        return lint_model(with_raw_objects(load_project(project_dir, keep_docs=False).project), select, ignore)

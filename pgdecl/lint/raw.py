@@ -108,10 +108,10 @@ def _trigger(stmt: Any, origin: Origin) -> Trigger:
 def with_raw_objects(project: Project) -> Project:
     """The project with the tables, indexes and triggers its raw SQL files create; a file that does
     not parse is a SpecError naming file:line."""
-    from .. import sqltree
-
     if not project.raw_sql:
         return project
+    from .. import sqltree  # imported only here: pglast costs a project without raw SQL 20 ms
+
     tables = dict(project.tables)
     extra: dict[str, dict[str, list[Any]]] = {}
     errors: list[SpecError] = []

@@ -473,6 +473,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # `kill` stops the private server too (finally)
+    # pgdecl's modules compiled once, as an installed package's are: with PYTHONDONTWRITEBYTECODE set
+    # (as here) an editable install would otherwise compile every module it imports on every command
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "pgdecl")], check=False)
     started = time.perf_counter()
     began = datetime.now(timezone.utc).isoformat(timespec="seconds")
     base = "/var/tmp" if os.geteuid() == 0 else None

@@ -49,12 +49,12 @@ def desired_from_specs(project_dir: str | Path) -> Desired:
 
 def _desired_from_specs(project_dir: str | Path) -> Desired:
     from .spec import load_project
-    from .validate import validate, validate_rendered
+    from .validate import validate
 
     loaded = load_project(project_dir, keep_docs=False, reuse=True)  # YAML parsed once per text, freed once read
     validate(loaded.project)  # fragments and references first: rendering assumes them sound
     rendered = _render(loaded.project)
-    validate_rendered(rendered)  # then only what needs the DDL: the model is not validated twice
+    _validate_rendered(rendered)  # then only what needs the DDL: the model is not validated twice
     return Desired(loaded.project, rendered, loaded.project.fingerprint())
 
 
@@ -82,6 +82,27 @@ def check_specs(project_dir: str | Path) -> tuple[int, int]:
 
 PRETTY_KEEP = 16384  # statements whose prettified text is kept between runs (the newest): at least,
 PRETTY_PER_RUN = 2   # and at least twice the statements of the project just rendered (an edit keeps both)
+
+
+def _validate_rendered(rendered: Rendered) -> None:
+    """validate_rendered, for the statements not known good: whether a statement is exactly one of its
+    kind depends on its kind and text only (and pgdecl's code, part of the key), so the (kind, text)
+    digests that passed are kept between runs (as many as the prettified texts): an edit checks its
+    own statements only."""
+    from .render import Rendered as R
+    from .validate import validate_rendered
+
+    k = cache.key("statements-ok") if cache.enabled() else None
+    known = cache.get("statements-ok", k) if k else None
+    known = known if isinstance(known, set) else set()
+    digests = [hashlib.blake2b(f"{s.kind}\0{s.sql}".encode(), digest_size=16).digest() for s in rendered.statements]
+    fresh = [(s, d) for s, d in zip(rendered.statements, digests) if d not in known]
+    if not fresh:
+        return
+    validate_rendered(R(tuple(s for s, _ in fresh)), shared=False)
+    if k:
+        keep = max(PRETTY_KEEP, PRETTY_PER_RUN * len(digests))
+        cache.put("statements-ok", k, set(digests) | set(list(known)[: max(0, keep - len(digests))]))
 
 
 def _render(project: Any) -> Rendered:

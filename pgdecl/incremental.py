@@ -186,7 +186,6 @@ class Selection:
 
 def select(base: Baseline, desired_project: Any, desired_statements: tuple[DDL, ...]) -> Selection:
     """The statements of the two small sides; Fallback when the change is not provably confined."""
-    from .engine.graph import Graph
     from .model import split_name
 
     relations, others, index_tables = names(desired_project)
@@ -211,20 +210,20 @@ def select(base: Baseline, desired_project: Any, desired_statements: tuple[DDL, 
     # dependants in the baseline's graph: their catalog state follows the changed relations'. A view
     # (or a column, trigger or policy) that depends on one comes whole, with what depends on it in
     # turn; a constraint of another table (a foreign key into one) comes alone, its table defined
-    graph, both = Graph(base.graph_rows), Owners(base.relations | relations, base.others | others,
-                                                 {**base.index_tables, **index_tables})
-    full, parts, todo = set(changed), set(), list(changed)
-    while todo:
-        schema, name = split_name(todo.pop())
-        for dep in graph.dependants(ObjectId(RELATION, schema, name)):
+    both = Owners(base.relations | relations, base.others | others, {**base.index_tables, **index_tables})
+    full, parts, wave = set(changed), set(), set(changed)
+    while wave:
+        found = _dependants(base.graph_rows, {split_name(r) for r in wave})
+        wave = set()
+        for dep, on in found:
             rel = both.relation(dep)
             if rel is None:
-                raise Fallback(f"{dep} depends on {schema}.{name}")
+                raise Fallback(f"{dep} depends on {on}")
             if dep.kind == CONSTRAINT:
                 parts.add(f"{rel}.{dep.name.split('.', 1)[1]}")
             elif rel not in full:
                 full.add(rel)
-                todo.append(rel)
+                wave.add(rel)
     chosen = Chosen(full, parts)
     chosen.support = _support(chosen, base.statements, old_of, desired_statements, new_of, both)
     bodies, read = _bodies(changed, desired_statements, relations)
@@ -241,6 +240,20 @@ def select(base: Baseline, desired_project: Any, desired_statements: tuple[DDL, 
         if d.kind != "sql" and d.kind in _OWN_KINDS and any(s in d.sql for s in _SHAPES):
             raise Fallback(f"{d.kind} {d.name} is partitioned or inherits")
     return Selection(live, desired, frozenset(changed), frozenset(full), frozenset(chosen.support), bodies)
+
+
+def _dependants(rows: tuple[tuple[Any, ...], ...], relations: set[tuple[str, str]]) -> set[tuple[ObjectId, str]]:
+    """(object, `schema.relation` it depends on) for what depends on the relations (schema, name), on
+    them or their columns, in the rows of pgdecl.engine.graph (normal dependencies; not extension
+    members): one pass over the rows, not the graph's maps, which cost more to build than to scan."""
+    out = set()
+    for kind, schema, name, rkind, rschema, rname, deptype in rows:
+        if deptype == "e" or rkind not in (RELATION, COLUMN):
+            continue
+        on = (rschema, rname if rkind == RELATION else rname.split(".", 1)[0])
+        if on in relations and not (kind == RELATION and (schema, name) == on):
+            out.add((ObjectId(kind, schema, name), f"{on[0]}.{on[1]}"))
+    return out
 
 
 @dataclass

@@ -82,13 +82,48 @@ def test_specs_are_validated_once(monkeypatch: pytest.MonkeyPatch) -> None:
         seen[name] = seen.get(name, 0) + 1
         real_table(self, name, t)  # type: ignore[arg-type]
 
-    def statement_errors(rendered: Rendered) -> list:  # type: ignore[type-arg]
+    def statement_errors(rendered: Rendered, shared: bool = True) -> list:  # type: ignore[type-arg]
         statements.append(len(rendered.statements))
-        return real_errors(rendered)
+        return real_errors(rendered, shared)
 
+    monkeypatch.setenv("PGDECL_NO_CACHE", "1")  # no statement known good from an earlier run
     monkeypatch.setattr(v.Validator, "table", table)
     monkeypatch.setattr(v, "statement_errors", statement_errors)
     d = _desired_from_specs(Path(__file__).resolve().parents[2] / "schema")
     assert set(seen) == set(d.project.tables) and len(seen) > 10
     assert set(seen.values()) == {1}
     assert statements == [len(d.rendered.statements)]
+
+
+def test_statements_known_good_are_not_checked_again(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The desired side checks only the rendered statements no earlier run found good: after an edit of
+    one column, the statements of that table; a statement that smuggles a second one is still refused."""
+    import shutil
+    from pathlib import Path
+
+    from pgdecl.desired import _desired_from_specs
+    from pgdecl.errors import SpecErrors
+
+    monkeypatch.setenv("PGDECL_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("PGDECL_NO_CACHE", raising=False)
+    project = tmp_path / "schema"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "schema", project)
+    checked: list[int] = []
+    real_errors = v.statement_errors
+
+    def statement_errors(rendered: Rendered, shared: bool = True) -> list:  # type: ignore[type-arg]
+        checked.append(len(rendered.statements))
+        return real_errors(rendered, shared)
+
+    monkeypatch.setattr(v, "statement_errors", statement_errors)
+    first = _desired_from_specs(project)
+    assert checked == [len(first.rendered.statements)]
+    spec = project / "30_catalog.yaml"
+    spec.write_text(spec.read_text().replace("      description: text\n", "      description: text\n      memo: text\n", 1))
+    checked.clear()
+    second = _desired_from_specs(project)
+    assert len(checked) == 1 and 0 < checked[0] < 5 and any("memo" in s.sql for s in second.rendered.statements)
+    spec.write_text(spec.read_text().replace("      memo: text\n",
+                                             "      memo:\n        type: text\n        default: \"'x'); DROP TABLE users; --\"\n", 1))
+    with pytest.raises(SpecErrors):
+        _desired_from_specs(project)

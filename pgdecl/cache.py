@@ -24,6 +24,7 @@ import pickle
 import stat
 import sys
 import tempfile
+import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, TypeVar
@@ -129,6 +130,25 @@ def put(kind: str, k: str, value: Any) -> None:
 
 
 _PUTS: dict[str, int] = {}  # entries written per kind by this process
+
+
+_PENDING: list[threading.Thread] = []
+
+
+def put_later(kind: str, k: str, value: Any) -> None:
+    """put(), by a thread of its own: the caller goes on and calls flush() before it returns. The value
+    must not change meanwhile (pgdecl's models and rendered DDL are frozen)."""
+    if not enabled():
+        return
+    writer = threading.Thread(target=put, args=(kind, k, value), name=f"pgdecl-cache-{kind}")
+    writer.start()
+    _PENDING.append(writer)
+
+
+def flush() -> None:
+    """Wait for the entries put_later() is still writing."""
+    while _PENDING:
+        _PENDING.pop().join()
 
 
 def _prune(d: Path, kind: str) -> None:

@@ -39,12 +39,21 @@ class Desired:
                 "spec_fingerprint": self.spec_fingerprint, "roles": self.roles, "tables": self.tables}
 
 
-def desired_from_specs(project_dir: str | Path) -> Desired:
-    """Load, validate and render the specs; cached (pgdecl.cache) by the bytes of every project file."""
+def desired_from_specs(project_dir: str | Path, store_later: bool = False) -> Desired:
+    """Load, validate and render the specs; cached (pgdecl.cache) by the bytes of every project file.
+    With `store_later`, a new entry is written by a thread while the caller goes on (a plan then works
+    on databases, mostly waiting for them); the caller calls pgdecl.cache.flush() before it returns."""
     k = _specs_key(Path(project_dir))
     if k is None:
         return _desired_from_specs(project_dir)
-    return cache.cached("specs", k, lambda: _desired_from_specs(project_dir))
+    if not store_later:
+        return cache.cached("specs", k, lambda: _desired_from_specs(project_dir))
+    found = cache.get("specs", k)
+    if isinstance(found, Desired):
+        return found
+    made = _desired_from_specs(project_dir)
+    cache.put_later("specs", k, made)
+    return made
 
 
 def _desired_from_specs(project_dir: str | Path) -> Desired:

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, ContextManager
 
-from . import __version__, catalog_diff, citus, citus_spec, partition_plan, plan_cache, renames, reorder, sides, sqltree, violations
+from . import __version__, cache, catalog_diff, citus, citus_spec, partition_plan, plan_cache, renames, reorder, sides, sqltree, violations
 from .db import Database, connect, resolve_target
 from .desired import Desired, desired_from_specs
 from .engine import checks, kinds, views
@@ -150,7 +150,16 @@ def make_plan(project_dir: str | Path = "schema", database_url: str | None = Non
     (pgdecl.fresh); `check_load=False` leaves proving that it loads to the caller (`apply` builds
     the desired side while the live database takes the plan, and commits only once it has)."""
     server = server or LocalServer()
-    desired = desired or desired_from_specs(project_dir)
+    try:
+        return _make_plan(database_url, dev_url, lock_timeout, statement_timeout, server,
+                          desired or desired_from_specs(project_dir, store_later=True), online, reorder_columns,
+                          check_load)
+    finally:
+        cache.flush()  # the specs' cache entry, written meanwhile
+
+
+def _make_plan(database_url: str | None, dev_url: str | None, lock_timeout: str, statement_timeout: str,
+               server: LocalServer, desired: Desired, online: bool, reorder_columns: bool, check_load: bool) -> Plan:
     live = resolve_target(database_url, server)
     into_empty = _into_empty(live, desired, dev_url, server, check_load)
     if into_empty is not None:

@@ -60,6 +60,7 @@ class Baseline:
     index_tables: dict[str, str]   # `schema.index` -> the relation it is on
     graph_rows: tuple[tuple[Any, ...], ...]
     live_fingerprint: str
+    roles: bool = False            # the project had roles (its scratch databases go to a server of their own)
 
 
 def baseline_key(sig: str | None) -> str | None:
@@ -74,16 +75,14 @@ def remember(sig: str | None, desired_key: str, project: Any, rendered: Rendered
         return
     relations, others, index_tables = names(project)
     cache.put(KIND, k, Baseline(desired_key, tuple(rendered.statements), relations, others, index_tables,
-                                tuple(graph.rows), live_fingerprint))
+                                tuple(graph.rows), live_fingerprint, bool(project.roles)))
 
 
-def find(sig: str | None, desired_key: str) -> Baseline | None:
-    """The baseline stored for this catalog state, unless it is this very desired side."""
+def find(sig: str | None) -> Baseline | None:
+    """The baseline stored for this catalog state, if any."""
     k = baseline_key(sig)
     value = cache.get(KIND, k) if k else None
-    if not isinstance(value, Baseline) or value.desired_key == desired_key:
-        return None
-    return value
+    return value if isinstance(value, Baseline) else None
 
 
 def names(project: Any) -> tuple[frozenset[str], frozenset[str], dict[str, str]]:
@@ -338,10 +337,10 @@ def _clashes(live: Database, selection: Selection, desired_project: Any) -> None
 
 
 def plan_steps(live: Database, admin: Database, base: Baseline, desired: Any, online: bool, reorder_columns: bool,
-               finish: Callable[..., Any]) -> Any:
+               finish: Callable[..., Any], made: tuple[Database, Database] | None = None) -> Any:
     """The plan's steps (pgdecl.plan_cache.Reused) from two small sides, or None: make the full plan.
     `finish(live_side, desired_side, scratch)` turns the two sides into the result, as a full plan
-    would."""
+    would. `made`: two empty scratch databases on `admin` made beforehand (prepare)."""
     from . import progress, sides
     from .catalog import role_statements
     from .errors import PgdeclError
@@ -358,7 +357,7 @@ def plan_steps(live: Database, admin: Database, base: Baseline, desired: Any, on
         try:
             with progress.step(f"building {len(selection.full) + len(selection.support)} of the "
                                f"{len(base.relations)} relations on both sides ({len(selection.changed)} changed)"):
-                live_db, desired_db = _build_both(stack, admin, selection)
+                live_db, desired_db = _build_both(stack, admin, selection, made)
                 with ThreadPoolExecutor(max_workers=1) as pool:
                     old = pool.submit(sides.read, live_db, None, True, False)  # the baseline's fingerprint
                     new = sides.read(desired_db, live=False)
@@ -384,19 +383,31 @@ def _full(why: str) -> None:
     return None
 
 
-def _build_both(stack: ExitStack, admin: Database, selection: Selection) -> tuple[Database, Database]:
+def prepare(stack: ExitStack, admin: Database) -> tuple[Database, Database]:
+    """Two empty scratch databases on `admin`, dropped when `stack` closes: made by a plan while it
+    loads the specs, when the cache holds a baseline for the live catalogs (the server does this
+    while Python works)."""
+    from .scratch import scratch_database
+
+    with ThreadPoolExecutor(max_workers=1) as pool:  # the server makes the two at once
+        other = pool.submit(stack.enter_context, scratch_database(admin))
+        desired_db = stack.enter_context(scratch_database(admin))
+        return other.result(), desired_db
+
+
+def _build_both(stack: ExitStack, admin: Database, selection: Selection,
+                made: tuple[Database, Database] | None) -> tuple[Database, Database]:
     """Two scratch databases loaded with the two selections (in parallel unless roles are made:
     roles are cluster-wide)."""
-    from .scratch import drop_roles, scratch_database
+    from .scratch import drop_roles
 
     created: set[str] = set()
-    stack.callback(drop_roles, admin, created)
-    with ThreadPoolExecutor(max_workers=1) as pool:  # the server makes the two at once
-        made = pool.submit(stack.enter_context, scratch_database(admin))
-        desired_db = stack.enter_context(scratch_database(admin))
-        live_db = made.result()
+    stack.callback(drop_roles, admin, created)  # after the databases made here (LIFO)
+    roles = any(d.kind == "role" for d in (*selection.live, *selection.desired))
+    # databases made beforehand are dropped after this returns: only where no role is made
+    live_db, desired_db = made if made and not roles else prepare(stack, admin)
     live_r, desired_r = Rendered(selection.live), Rendered(selection.desired)
-    if any(d.kind == "role" for d in (*selection.live, *selection.desired)):
+    if roles:
         created |= load(live_db, live_r)
         created |= load(desired_db, desired_r, selection.bodies)
     else:

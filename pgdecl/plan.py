@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 import time
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack, nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, ContextManager
@@ -150,23 +150,54 @@ def make_plan(project_dir: str | Path = "schema", database_url: str | None = Non
     (pgdecl.fresh); `check_load=False` leaves proving that it loads to the caller (`apply` builds
     the desired side while the live database takes the plan, and commits only once it has)."""
     server = server or LocalServer()
+    live = resolve_target(database_url, server)
     try:
-        return _make_plan(database_url, dev_url, lock_timeout, statement_timeout, server,
-                          desired or desired_from_specs(project_dir, store_later=True), online, reorder_columns,
-                          check_load)
+        with ExitStack() as stack, ThreadPoolExecutor(max_workers=1) as pool:
+            # the server's part of the plan starts while Python loads the specs (the pool's thread is
+            # joined before the stack drops what it made)
+            early = pool.submit(_early, stack, live, dev_url, server)
+            desired = desired or desired_from_specs(project_dir, store_later=True)
+            return _make_plan(live, dev_url, lock_timeout, statement_timeout, server, desired, online,
+                              reorder_columns, check_load, early)
     finally:
         cache.flush()  # the specs' cache entry, written meanwhile
 
 
-def _make_plan(database_url: str | None, dev_url: str | None, lock_timeout: str, statement_timeout: str,
-               server: LocalServer, desired: Desired, online: bool, reorder_columns: bool, check_load: bool) -> Plan:
-    live = resolve_target(database_url, server)
+@dataclass(frozen=True)
+class _Early:
+    """What a plan reads and makes on the servers before its specs are loaded."""
+
+    sig: str | None                            # the live catalogs' signal (pgdecl.plan_cache)
+    baseline: Any = None                       # the baseline stored for it (pgdecl.incremental)
+    admin: Database | None = None              # where the two scratch databases below are
+    made: tuple[Database, Database] | None = None
+
+
+def _early(stack: ExitStack, live: Database, dev_url: str | None, server: LocalServer) -> _Early:
+    """The live catalog signal; with a baseline for it (of a project without roles), the two empty
+    scratch databases a plan from small sides needs. What fails here is left to the plan proper."""
+    from . import incremental
+
+    sig = plan_cache.signal(live)
+    base = incremental.find(sig)
+    if base is None or base.roles:
+        return _Early(sig, base)
+    try:
+        admin = _scratch_admin(live, dev_url, False, server)
+        return _Early(sig, base, admin, incremental.prepare(stack, admin))
+    except (PgdeclError, OSError):
+        return _Early(sig, base)
+
+
+def _make_plan(live: Database, dev_url: str | None, lock_timeout: str, statement_timeout: str, server: LocalServer,
+               desired: Desired, online: bool, reorder_columns: bool, check_load: bool, early: Future[_Early]) -> Plan:
     into_empty = _into_empty(live, desired, dev_url, server, check_load)
     if into_empty is not None:
         return Plan(target=live.display, live_fingerprint=into_empty[0], desired_fingerprint=desired.rendered.sha256(),
                     spec_fingerprint=desired.spec_fingerprint, steps=into_empty[1], lock_timeout=lock_timeout,
                     statement_timeout=statement_timeout)
-    sig = plan_cache.signal(live)  # the live catalogs' state: reuse what was read and planned against it
+    found = early.result()
+    sig = found.sig  # the live catalogs' state: reuse what was read and planned against it
     # roles are cluster-wide: a project with roles builds its scratch side on a server of its own
     admin = _scratch_admin(live, dev_url, bool(desired.roles), server)
     with sides.DesiredSide(admin, desired.rendered) as desired_side:
@@ -174,7 +205,9 @@ def _make_plan(database_url: str | None, dev_url: str | None, lock_timeout: str,
                                     {"online": online, "reorder": reorder_columns})
         reused = plan_cache.get_plan(reuse, live, desired)
         if reused is None:
-            reused = _plan_steps(live, sig, desired, desired_side, online, reorder_columns, admin)
+            made = found.made if found.admin is not None and found.admin.conninfo == admin.conninfo else None
+            reused = _plan_steps(live, sig, desired, desired_side, online, reorder_columns, admin, found.baseline,
+                                 made)
             plan_cache.put_plan(reuse, live, sig, reused)
     steps, notes = reused.steps, reused.notes
     violations.refuse(live, [s.sql for s in steps])  # rows that would make the apply fail: refused now
@@ -192,7 +225,8 @@ def _make_plan(database_url: str | None, dev_url: str | None, lock_timeout: str,
 
 
 def _plan_steps(live: Database, sig: str | None, desired: Desired, desired_side: sides.DesiredSide, online: bool,
-                reorder_columns: bool, admin: Database) -> plan_cache.Reused:
+                reorder_columns: bool, admin: Database, base: Any = None,
+                made: tuple[Database, Database] | None = None) -> plan_cache.Reused:
     """make_plan's steps and notes from the two sides. After a small change to specs whose last
     plan against these very catalogs was empty, from the objects the change touches only
     (pgdecl.incremental); else from the whole of both sides, the live one read while the desired
@@ -211,9 +245,8 @@ def _plan_steps(live: Database, sig: str | None, desired: Desired, desired_side:
         notes = reorder.notes([s.sql for s in steps], live_side.schema, desired_read.schema)
         return plan_cache.Reused(steps, notes, live_side.fingerprint, tuple(live_side.roles))
 
-    base = incremental.find(sig, desired_side.key()) if not citus_spec.wanted(desired.project) else None
-    if base is not None:
-        small = incremental.plan_steps(live, admin, base, desired, online, reorder_columns, finish)
+    if base is not None and base.desired_key != desired_side.key() and not citus_spec.wanted(desired.project):
+        small = incremental.plan_steps(live, admin, base, desired, online, reorder_columns, finish, made)
         if small is not None:
             return small  # type: ignore[no-any-return]
     sides.load_diff()

@@ -231,3 +231,56 @@ def test_random_edits_of_a_synthetic_project_plan_the_same_small_and_full(admin,
             assert _steps(quick) == _steps(full), what
             kinds.add(what.split()[0])
     assert len(kinds) >= 4, kinds  # the seed gives edits of several kinds
+
+
+PARTITIONED = """\
+tables:
+  accounts:
+    columns:
+      id: {type: bigint, primary_key: true}
+      name: text
+  events:
+    columns:
+      id: {type: bigint, nullable: false}
+      account_id: {type: bigint, nullable: false, references: accounts}
+      created_at: {type: date, nullable: false}
+    primary_key: [id, created_at]
+    partition_by: range(created_at)
+  events_2025:
+    partition_of: events
+    bounds: {from: 2025-01-01, to: 2026-01-01}
+  notes:
+    columns:
+      id: {type: bigint, primary_key: true}
+      body: text
+""" + "".join(f"  filler_{i}:\n    columns:\n      id: {{type: bigint, primary_key: true}}\n" for i in range(8))
+
+
+def test_partitioned_tables_take_the_full_plan_and_others_the_small_one(admin, server, tmp_path, monkeypatch) -> None:
+    """A change that reaches a partitioned table (here through the foreign key of its parent into the
+    changed table) is planned in full; a change beside it, from the small sides; both as in full."""
+    project = tmp_path / "proj"
+    project.mkdir()
+    spec = project / "tables.yaml"
+    spec.write_text(PARTITIONED)
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("PGDECL_CACHE_DIR", str(cache))
+    monkeypatch.delenv("PGDECL_NO_CACHE", raising=False)
+    taken: list[Any] = []
+    real = incremental.plan_steps
+    monkeypatch.setattr(incremental, "plan_steps", lambda *a: taken.append(real(*a)) or taken[-1])
+    with fresh_database(admin, "incr_parts_") as db:
+        apply(str(project), db.conninfo, server=server)
+        assert make_plan(project, db.conninfo, server=server).empty
+        for old, new, small in (("      name: text\n", "      name: text\n      region: text\n", False),
+                                ("      body: text\n", "      body: text\n      author: text\n", True)):
+            spec.write_text(PARTITIONED.replace(old, new))
+            monkeypatch.setenv("PGDECL_CACHE_DIR", str(shutil.copytree(cache, tmp_path / f"c{len(taken)}")))
+            taken.clear()
+            quick = make_plan(project, db.conninfo, server=server)
+            assert (taken[0] is not None) == small, incremental.fell_back
+            if not small:
+                assert "partition" in incremental.fell_back
+            monkeypatch.setenv("PGDECL_NO_CACHE", "1")
+            assert _steps(quick) == _steps(make_plan(project, db.conninfo, server=server))
+            monkeypatch.delenv("PGDECL_NO_CACHE")

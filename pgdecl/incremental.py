@@ -76,6 +76,10 @@ def remember(sig: str | None, desired_key: str, project: Any, rendered: Rendered
     relations, others, index_tables = names(project)
     cache.put(KIND, k, Baseline(desired_key, tuple(rendered.statements), relations, others, index_tables,
                                 tuple(graph.rows), live_fingerprint, bool(project.roles)))
+    cache.put(KIND_ROLES, k, bool(project.roles))
+
+
+KIND_ROLES = "baseline-roles"  # beside each baseline, whether its project had roles: read without the baseline
 
 
 def find(sig: str | None) -> Baseline | None:
@@ -83,6 +87,14 @@ def find(sig: str | None) -> Baseline | None:
     k = baseline_key(sig)
     value = cache.get(KIND, k) if k else None
     return value if isinstance(value, Baseline) else None
+
+
+def peek(sig: str | None) -> bool | None:
+    """Whether the project of the baseline stored for this catalog state had roles; None when there is
+    none. Cheap: a plan asks it before its specs are loaded, and most plans then need no baseline."""
+    k = baseline_key(sig)
+    value = cache.get(KIND_ROLES, k) if k else None
+    return value if isinstance(value, bool) else None
 
 
 def names(project: Any) -> tuple[frozenset[str], frozenset[str], dict[str, str]]:

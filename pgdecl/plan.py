@@ -168,7 +168,7 @@ class _Early:
     """What a plan reads and makes on the servers before its specs are loaded."""
 
     sig: str | None                            # the live catalogs' signal (pgdecl.plan_cache)
-    baseline: Any = None                       # the baseline stored for it (pgdecl.incremental)
+    baseline: bool = False                     # a baseline is stored for it (pgdecl.incremental)
     admin: Database | None = None              # where the two scratch databases below are
     made: tuple[Database, Database] | None = None
 
@@ -179,14 +179,14 @@ def _early(stack: ExitStack, live: Database, dev_url: str | None, server: LocalS
     from . import incremental
 
     sig = plan_cache.signal(live)
-    base = incremental.find(sig)
-    if base is None or base.roles:
-        return _Early(sig, base)
+    roles = incremental.peek(sig)
+    if roles is None or roles:
+        return _Early(sig, roles is not None)
     try:
         admin = _scratch_admin(live, dev_url, False, server)
-        return _Early(sig, base, admin, incremental.prepare(stack, admin))
+        return _Early(sig, True, admin, incremental.prepare(stack, admin))
     except (PgdeclError, OSError):
-        return _Early(sig, base)
+        return _Early(sig, True)
 
 
 def _make_plan(live: Database, dev_url: str | None, lock_timeout: str, statement_timeout: str, server: LocalServer,
@@ -206,8 +206,10 @@ def _make_plan(live: Database, dev_url: str | None, lock_timeout: str, statement
         reused = plan_cache.get_plan(reuse, live, desired)
         if reused is None:
             made = found.made if found.admin is not None and found.admin.conninfo == admin.conninfo else None
-            reused = _plan_steps(live, sig, desired, desired_side, online, reorder_columns, admin, found.baseline,
-                                 made)
+            from .incremental import find
+
+            base = find(sig) if found.baseline else None
+            reused = _plan_steps(live, sig, desired, desired_side, online, reorder_columns, admin, base, made)
             plan_cache.put_plan(reuse, live, sig, reused)
     steps, notes = reused.steps, reused.notes
     violations.refuse(live, [s.sql for s in steps])  # rows that would make the apply fail: refused now

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Callable, Iterator
 import psycopg
 from psycopg import sql as psql
 
-from . import history, progress, sqltree
+from . import fresh, history, progress, sqltree
 from .catalog import live_fingerprint
 from .db import Database, connect, scrub
 from .errors import ApplyError, PgdeclError, PlanError
@@ -214,12 +214,14 @@ def _run(plan: Plan, live: Database, conn: psycopg.Connection,
     return done, row
 
 
-def _finish(row: history.Row, conn: psycopg.Connection, after: Plan | None) -> None:
-    """The row's outcome: `applied`, or `not_converged` with the steps a second plan still has."""
-    try:
-        fingerprint = live_fingerprint(conn)
-    except psycopg.Error:
-        fingerprint = None
+def _finish(row: history.Row, conn: psycopg.Connection, after: Plan | None, fingerprint: str | None = None) -> None:
+    """The row's outcome: `applied`, or `not_converged` with the steps a second plan still has;
+    `fingerprint`: the live one after the apply, when it was just read."""
+    if fingerprint is None:
+        try:
+            fingerprint = live_fingerprint(conn)
+        except psycopg.Error:
+            fingerprint = None
     if after is None or after.empty:
         written = row.set("outcome = 'applied', finished_at = clock_timestamp(), live_fingerprint_after = %s",
                           fingerprint)
@@ -356,6 +358,19 @@ def _converged(after: Plan, applied: int, hid: int) -> None:
                          "(or report it) before applying again")
 
 
+def _same_state(plan: Plan, conn: psycopg.Connection, build: fresh.DesiredBuild | None) -> Plan | None:
+    """After an apply into an empty database: the empty second plan when the live database is now in
+    the state (pgdecl.fresh.state) of the scratch database the same DDL was loaded into, which proves
+    convergence; None when it is not or cannot be read: then a second plan decides."""
+    if build is None or build.state is None:
+        return None
+    try:
+        now = fresh.state(conn)
+    except psycopg.Error:
+        return None
+    return replace(plan, steps=(), notes=(), live_fingerprint=now.fingerprint) if now == build.state else None
+
+
 def apply(project_dir: str = "schema", database_url: str | None = None, dev_url: str | None = None,
           allowed_hazards: set[str] | None = None, confirm: Callable[[Plan], bool] | None = None,
           lock_timeout: str = "10s", statement_timeout: str = "0", server: LocalServer | None = None,
@@ -366,7 +381,6 @@ def apply(project_dir: str = "schema", database_url: str | None = None, dev_url:
     Raises ApplyError when the second plan is not empty: the database did not converge."""
     from .db import resolve_target
     from .desired import desired_from_specs
-    from . import fresh
     from .plan import _scratch_admin, make_plan
     from .server import LocalServer
 
@@ -392,9 +406,11 @@ def apply(project_dir: str = "schema", database_url: str | None = None, dev_url:
         finally:
             if build is not None:
                 build.join()
-        after = _replan(row, applied, lambda: make_plan(project_dir, database_url, dev_url, lock_timeout,
-                                                        statement_timeout, server, desired, online, reorder_columns))
-        _finish(row, conn, after)
+        same = _same_state(plan, conn, build)
+        after = same or _replan(row, applied, lambda: make_plan(project_dir, database_url, dev_url, lock_timeout,
+                                                                statement_timeout, server, desired, online,
+                                                                reorder_columns))
+        _finish(row, conn, after, same.live_fingerprint if same is not None else None)
     _converged(after, applied, row.id)
     return ApplyResult(plan, applied, after, row.id)
 

@@ -11,22 +11,25 @@ three times as many statements (a constraint, a NOT NULL, a default each) for th
 The steps are typed like any plan's (pgdecl.engine.describe) and carry their spec line. Roles are
 cluster-wide: the rendered CREATE ROLE statements give way to those the live cluster lacks.
 
-`DesiredBuild` builds the desired side in a scratch database on a thread of its own while the live
-database takes the plan, so `apply` commits only once the scratch load has proved the DDL (function
-bodies checked) and the second plan, which proves convergence, finds that side in the cache.
+`DesiredBuild` loads the DDL into a scratch database on a thread of its own while the live database
+takes the plan, so `apply` commits only once the scratch load has proved it (SQL function bodies
+checked), and reads that database's `state`: everything a plan compares, hashed. After the commit the
+live database's state must be the same, which proves convergence without a second plan's two full
+inspections and diff; when it is not, `apply` makes the second plan, which decides.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 
-from .catalog import live_fingerprint, role_statements
+from .catalog import FINGERPRINT_SQL, live_fingerprint, role_statements
 from .db import Database, connect
 from .engine.ops import (ACCESS_EXCLUSIVE, ALTER, CREATE, NO_LOCK, RELATION, SHARE, SHARE_ROW_EXCLUSIVE,
                          SHARE_UPDATE_EXCLUSIVE, ObjectId)
@@ -208,22 +211,83 @@ def from_render(plan: Plan) -> bool:
     return any(s.source == SOURCE for s in plan.steps)
 
 
+# every user function's full definition (language, cost, argument defaults, ...): the live
+# fingerprint has a hash of its body only
+_FUNCTIONS_SQL = """
+SELECT n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
+       CASE WHEN p.prokind IN ('f', 'p') THEN pg_get_functiondef(p.oid) ELSE p.prokind::text END
+  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+ WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pgdecl') AND n.nspname NOT LIKE 'pg\\_%'
+   AND NOT EXISTS (SELECT 1 FROM pg_depend dep WHERE dep.objid = p.oid AND dep.deptype = 'e')
+"""
+
+
+# pgdecl.catalog_diff.snapshot's entries about the database itself, not its schema: the connecting
+# user, and the database's name, owner and grants (compared only for specs with `database: grants:`,
+# which are not planned from the rendered DDL: `eligible`)
+_NOT_SCHEMA = ("user", "database")
+
+
+@dataclass(frozen=True)
+class State:
+    """Everything a plan compares in a database (pgdecl's history aside), read in one snapshot: the
+    live fingerprint (pgdecl.catalog), every function's definition and pgdecl's own catalog reads
+    (pgdecl.catalog_diff.snapshot: owners, privileges, comments, partitions and each kind migra
+    misses). Two databases in the same state plan nothing from one to the other. Owners and grants
+    count by name: databases loaded by users of different names differ (a second plan then decides)."""
+
+    fingerprint: str
+    functions: tuple[tuple[str, str], ...]
+    catalog: dict[str, Any]
+
+
+def state(conn: psycopg.Connection) -> State:
+    """The database's State."""
+    from .catalog_diff import snapshot
+
+    with conn.transaction():
+        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        rows = conn.execute(FINGERPRINT_SQL).fetchall()
+        functions = tuple(sorted(conn.execute(_FUNCTIONS_SQL).fetchall()))
+        catalog = {k: v for k, v in snapshot(conn).items() if k not in _NOT_SCHEMA}
+    return State(fingerprint_of(rows), functions, catalog)
+
+
+def fingerprint_of(rows: list[tuple[Any, ...]]) -> str:
+    """pgdecl.catalog.live_fingerprint from the rows of its query."""
+    h = hashlib.sha256()
+    for row in sorted(rows):
+        h.update("\x1f".join(str(x) for x in row).encode())
+        h.update(b"\x1e")
+    return h.hexdigest()
+
+
 class DesiredBuild:
-    """The desired side built and read (and cached, pgdecl.cache) on a thread of its own; `wait()`
-    returns once it is, raising what the build raised (a LoadError naming the spec line)."""
+    """The DDL loaded into a scratch database and its `state` read there, on a thread of its own
+    (or the state found in the cache: the same DDL loaded on the same server version before);
+    `wait()` returns once it is, raising what the load raised (a LoadError naming the spec line)."""
 
     def __init__(self, admin: Database, desired: Desired) -> None:
         self._error: BaseException | None = None
+        self.state: State | None = None
         self._thread = threading.Thread(target=self._build, args=(admin, desired), name="pgdecl-desired",
                                         daemon=True)
         self._thread.start()
 
     def _build(self, admin: Database, desired: Desired) -> None:
+        from . import cache
+        from .scratch import loaded_scratch
         from .sides import DesiredSide
 
         try:
-            with DesiredSide(admin, desired.rendered) as side:
-                side.read()
+            key = cache.key("fresh-state", DesiredSide(admin, desired.rendered).key())
+            found = cache.get("fresh-state", key)
+            if isinstance(found, State):
+                self.state = found
+                return
+            with loaded_scratch(admin, desired.rendered) as db, connect(db, autocommit=True) as conn:
+                self.state = state(conn)
+            cache.put("fresh-state", key, self.state)
         except BaseException as e:  # noqa: BLE001 - handed to the waiting thread
             self._error = e
 

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Callable, Iterator
 import psycopg
 from psycopg import sql as psql
 
-from . import fresh, history, progress, sqltree
+from . import history, progress, sqltree
 from .catalog import live_fingerprint
 from .db import Database, connect, scrub
 from .errors import ApplyError, PgdeclError, PlanError
@@ -358,19 +358,6 @@ def _converged(after: Plan, applied: int, hid: int) -> None:
                          "(or report it) before applying again")
 
 
-def _same_state(plan: Plan, conn: psycopg.Connection, build: fresh.DesiredBuild | None) -> Plan | None:
-    """After an apply into an empty database: the empty second plan when the live database is now in
-    the state (pgdecl.fresh.state) of the scratch database the same DDL was loaded into, which proves
-    convergence; None when it is not or cannot be read: then a second plan decides."""
-    if build is None or build.state is None:
-        return None
-    try:
-        now = fresh.state(conn)
-    except psycopg.Error:
-        return None
-    return replace(plan, steps=(), notes=(), live_fingerprint=now.fingerprint) if now == build.state else None
-
-
 def apply(project_dir: str = "schema", database_url: str | None = None, dev_url: str | None = None,
           allowed_hazards: set[str] | None = None, confirm: Callable[[Plan], bool] | None = None,
           lock_timeout: str = "10s", statement_timeout: str = "0", server: LocalServer | None = None,
@@ -380,6 +367,7 @@ def apply(project_dir: str = "schema", database_url: str | None = None, dev_url:
 
     Raises ApplyError when the second plan is not empty: the database did not converge."""
     from .db import resolve_target
+    from . import fresh
     from .desired import desired_from_specs
     from .plan import _scratch_admin, make_plan
     from .server import LocalServer
@@ -402,15 +390,18 @@ def apply(project_dir: str = "schema", database_url: str | None = None, dev_url:
         build = fresh.DesiredBuild(_scratch_admin(live, dev_url, False, server), desired) \
             if alongside and fresh.from_render(plan) else None
         try:
-            applied, row = _run(plan, live, conn, build.wait if build is not None else None)
+            applied, row = _run(plan, live, conn, (lambda: build.before_commit(conn)) if build is not None else None)
+            # the live database as committed is in the state of the scratch load: converged, no second
+            # plan needed; else (or without a build) the second plan decides
+            same = build.converged if build is not None else None
+            after = replace(plan, steps=(), notes=(), live_fingerprint=same.fingerprint) if same is not None \
+                else _replan(row, applied, lambda: make_plan(project_dir, database_url, dev_url, lock_timeout,
+                                                             statement_timeout, server, desired, online,
+                                                             reorder_columns))
+            _finish(row, conn, after, same.fingerprint if same is not None else None)
         finally:
             if build is not None:
-                build.join()
-        same = _same_state(plan, conn, build)
-        after = same or _replan(row, applied, lambda: make_plan(project_dir, database_url, dev_url, lock_timeout,
-                                                                statement_timeout, server, desired, online,
-                                                                reorder_columns))
-        _finish(row, conn, after, same.live_fingerprint if same is not None else None)
+                build.join()  # its scratch database dropped
     _converged(after, applied, row.id)
     return ApplyResult(plan, applied, after, row.id)
 

@@ -241,12 +241,14 @@ class State:
     catalog: dict[str, Any]
 
 
-def state(conn: psycopg.Connection) -> State:
-    """The database's State."""
+def state(conn: psycopg.Connection, in_transaction: bool = False) -> State:
+    """The database's State, read in one snapshot; `in_transaction`: within the open transaction of
+    `conn` (with what it changed), in a savepoint, which an error rolls back."""
     from .catalog_diff import snapshot
 
     with conn.transaction():
-        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        if not in_transaction:
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         rows = conn.execute(FINGERPRINT_SQL).fetchall()
         functions = tuple(sorted(conn.execute(_FUNCTIONS_SQL).fetchall()))
         catalog = {k: v for k, v in snapshot(conn).items() if k not in _NOT_SCHEMA}
@@ -265,18 +267,21 @@ def fingerprint_of(rows: list[tuple[Any, ...]]) -> str:
 class DesiredBuild:
     """The DDL loaded into a scratch database and its `state` read there, on a thread of its own
     (or the state found in the cache: the same DDL loaded on the same server version before);
-    `wait()` returns once it is, raising what the load raised (a LoadError naming the spec line)."""
+    `wait()` returns once it is, raising what the load raised (a LoadError naming the spec line).
+    `before_commit(conn)` compares the live database's state with it at the end of the apply's main
+    transaction; `converged` is then the live state when they are the same."""
 
     def __init__(self, admin: Database, desired: Desired) -> None:
         self._error: BaseException | None = None
         self.state: State | None = None
+        self.converged: State | None = None
+        self._ready = threading.Event()  # the state is read (or the build failed): the drop may go on
         self._thread = threading.Thread(target=self._build, args=(admin, desired), name="pgdecl-desired",
                                         daemon=True)
         self._thread.start()
 
     def _build(self, admin: Database, desired: Desired) -> None:
         from . import cache
-        from .scratch import loaded_scratch
         from .sides import DesiredSide
 
         try:
@@ -285,19 +290,48 @@ class DesiredBuild:
             if isinstance(found, State):
                 self.state = found
                 return
-            with loaded_scratch(admin, desired.rendered) as db, connect(db, autocommit=True) as conn:
-                self.state = state(conn)
+            self.state = self._load(admin, desired)
             cache.put("fresh-state", key, self.state)
         except BaseException as e:  # noqa: BLE001 - handed to the waiting thread
             self._error = e
+        finally:
+            self._ready.set()
+
+    def _load(self, admin: Database, desired: Desired) -> State:
+        """The DDL loaded into a scratch database and its state read in the same transaction, which
+        is rolled back: the state is ready before the commit and the drop, which the apply does not
+        wait for. Role statements (cluster-wide) are committed, their roles dropped afterwards."""
+        from .scratch import load_in, loaded_scratch, scratch_database
+
+        if any(s.kind == "role" for s in desired.rendered.statements):
+            with loaded_scratch(admin, desired.rendered) as db, connect(db, autocommit=True) as conn:
+                return state(conn)
+        with scratch_database(admin) as db, connect(db) as conn:
+            load_in(conn, desired.rendered)
+            found = state(conn, in_transaction=True)
+            self.state = found
+            self._ready.set()
+            conn.rollback()
+            return found
 
     def wait(self) -> None:
-        self._thread.join()
+        self._ready.wait()
         if isinstance(self._error, PgdeclError):
             raise self._error
         if self._error is not None:
             raise DatabaseError(f"building the desired schema in a scratch database failed: "
                                 f"{type(self._error).__name__}: {self._error}")
+
+    def before_commit(self, conn: psycopg.Connection) -> None:
+        """In the apply's main transaction, once its statements ran: the live state read (while the
+        build may still run), then the build waited for (what it raises rolls the transaction back)
+        and the two compared. A live state that cannot be read leaves `converged` None."""
+        try:
+            live = state(conn, in_transaction=True)
+        except psycopg.Error:
+            live = None
+        self.wait()
+        self.converged = live if live is not None and live == self.state else None
 
     def join(self) -> None:
         """Wait for the build, whatever it raised (its scratch database is dropped by then)."""

@@ -285,7 +285,8 @@ class DesiredBuild:
         from .sides import DesiredSide
 
         try:
-            key = cache.key("fresh-state", DesiredSide(admin, desired.rendered).key())
+            # the DDL and server version, and who loads it (owners count by name)
+            key = cache.key("fresh-state", DesiredSide(admin, desired.rendered).key(), admin.conninfo)
             found = cache.get("fresh-state", key)
             if isinstance(found, State):
                 self.state = found

@@ -13,9 +13,10 @@ cluster-wide: the rendered CREATE ROLE statements give way to those the live clu
 
 `DesiredBuild` loads the DDL into a scratch database on a thread of its own while the live database
 takes the plan, so `apply` commits only once the scratch load has proved it (SQL function bodies
-checked), and reads that database's `state`: everything a plan compares, hashed. After the commit the
-live database's state must be the same, which proves convergence without a second plan's two full
-inspections and diff; when it is not, `apply` makes the second plan, which decides.
+checked), and reads that database's `state`: everything a plan compares. At the end of the main
+transaction the live database's state is read too; when the two are the same the apply converged,
+proved without a second plan (two full inspections and a diff); else `apply` makes the second plan,
+which decides.
 """
 
 from __future__ import annotations

@@ -259,14 +259,14 @@ def load_in(conn: psycopg.Connection, rendered: Rendered) -> None:
     round trip, function bodies checked, the search_path back to its default afterwards; a failure is
     found again statement by statement (in a transaction of its own) to raise a LoadError naming the
     spec file and object."""
+    assert not conn.autocommit
     bodies = [b for b in map(_body_check, rendered.statements) if b]
-    try:
-        with conn.transaction():  # a savepoint: SET LOCAL lasts to the end of the transaction
-            conn.execute("\n;\n".join(s.sql for s in rendered.statements).encode())
-            _check_bodies_on(conn)
-            if bodies:
-                conn.execute("\n;\n".join(bodies).encode())
-            conn.execute("SET LOCAL search_path TO DEFAULT")
+    try:  # in the transaction psycopg opens on the first statement
+        conn.execute("\n;\n".join(s.sql for s in rendered.statements).encode())
+        _check_bodies_on(conn)
+        if bodies:
+            conn.execute("\n;\n".join(bodies).encode())
+        conn.execute("SET LOCAL search_path TO DEFAULT")
         return
     except psycopg.Error:
         conn.rollback()

@@ -368,13 +368,12 @@ def apply(project_dir: str = "schema", database_url: str | None = None, dev_url:
     Raises ApplyError when the second plan is not empty: the database did not converge."""
     from .db import resolve_target
     from . import fresh
-    from .desired import desired_from_specs
     from .plan import _scratch_admin, make_plan
     from .server import LocalServer
 
     server = server or LocalServer()
-    desired = desired_from_specs(project_dir)
     live = resolve_target(database_url, server)
+    desired = fresh.desired_for(project_dir, live)  # laid out, not prettified, into an empty database
     # into an empty database, the desired side is built while the live one takes the plan (pgdecl.fresh);
     # a project with roles (cluster-wide) builds it first, as for any plan
     alongside = not desired.project.roles

@@ -25,7 +25,8 @@ import hashlib
 import json
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import psycopg
@@ -85,6 +86,101 @@ def empty(conn: psycopg.Connection) -> bool:
         conn.rollback()
         return False
     return bool(row and row[0])
+
+
+def desired_for(project_dir: str, live: Database) -> Desired:
+    """pgdecl.desired.desired_from_specs, but when the live database is empty (the plan is then the
+    rendered DDL itself) with each statement as its template wrote it, laid out by `layout` instead
+    of prettified: the same parse trees, and pglast's printer is most of a render's time. Cached
+    like desired_from_specs. A live database that cannot be reached is left to the caller to report."""
+    from . import cache
+    from .desired import _specs_key, desired_from_specs
+
+    try:
+        with connect(live) as conn:
+            into_empty = empty(conn)
+    except PgdeclError:
+        into_empty = False
+    if not into_empty:
+        return desired_from_specs(project_dir)
+    k = _specs_key(Path(project_dir))
+    return _plain(project_dir) if k is None else cache.cached("specs-laid-out", k, lambda: _plain(project_dir))
+
+
+def _plain(project_dir: str) -> Desired:
+    from .desired import Desired
+    from .render import Rendered, render
+    from .spec import load_project
+    from .validate import validate, validate_rendered
+
+    loaded = load_project(project_dir)
+    validate(loaded.project)
+    rendered = render(loaded.project, pretty=False)
+    rendered = Rendered(tuple(replace(s, sql=layout(s.sql)) for s in rendered.statements))
+    validate_rendered(rendered)
+    return Desired(loaded.project, rendered, loaded.project.fingerprint())
+
+
+_DOLLAR = re.compile(r"\$(?:[A-Za-z_][A-Za-z_0-9]*)?\$")
+_NAME = r'(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z_0-9$]*)'
+_TABLE_HEAD = re.compile(rf"CREATE TABLE (?:IF NOT EXISTS )?{_NAME}(?:\.{_NAME})? ?")
+_LOCATION = re.compile(r'"(?:\w*location|stmt_len|rexpr_list_start|rexpr_list_end)":-?\d+,?')  # offsets
+
+
+def layout(sql: str) -> str:
+    """A CREATE TABLE with its columns and constraints one a line, as the prettifier lays them out:
+    the text broken at the top-level commas of its first parenthesised list (outside quotes, dollar
+    quotes and comments). Any other statement, or one whose parse tree (locations aside) this would
+    change, as it is."""
+    if not sql.startswith("CREATE TABLE"):
+        return sql
+    cuts = _top_commas(sql)
+    if cuts is None or not _TABLE_HEAD.fullmatch(sql[:cuts[0]]):  # not a column list (PARTITION OF, AS)
+        return sql
+    start, commas, end = cuts
+    bounds = [start, *commas, end]
+    parts = [sql[a + 1:b].strip() for a, b in zip(bounds, bounds[1:])]
+    out = sql[:start + 1].rstrip() + "\n  " + ",\n  ".join(parts) + "\n" + sql[end:]
+    from pglast.parser import ParseError, parse_sql_json
+
+    try:
+        same = _LOCATION.sub("", parse_sql_json(out)) == _LOCATION.sub("", parse_sql_json(sql))
+    except ParseError:
+        return sql
+    return out if same else sql
+
+
+def _top_commas(sql: str) -> tuple[int, list[int], int] | None:
+    """(its opening parenthesis, the commas at its top level, its closing parenthesis) of the first
+    parenthesised list of `sql`; None when there is none or the text is not what this scanner knows."""
+    depth, i, n = 0, 0, len(sql)
+    start, commas = -1, list[int]()
+    while i < n:
+        c = sql[i]
+        if c in "'\"":
+            i = sql.find(c, i + 1)
+            while i != -1 and sql.startswith(c, i + 1):  # a doubled quote
+                i = sql.find(c, i + 2)
+            if i == -1:
+                return None
+        elif c == "$" and (m := _DOLLAR.match(sql, i)) and (i == 0 or not (sql[i - 1].isalnum() or sql[i - 1] == "_")):
+            i = sql.find(m.group(), m.end())
+            if i == -1:
+                return None
+            i += len(m.group()) - 1
+        elif sql.startswith("--", i) or sql.startswith("/*", i) or (c in "eE" and sql.startswith("'", i + 1)):
+            return None  # comments and escape strings: left as they are
+        elif c == "(":
+            depth += 1
+            start = i if depth == 1 and start < 0 else start
+        elif c == ")":
+            depth -= 1
+            if depth == 0:
+                return start, commas, i
+        elif c == "," and depth == 1:
+            commas.append(i)
+        i += 1
+    return None
 
 
 def eligible(desired: Desired) -> bool:

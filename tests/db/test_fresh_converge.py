@@ -18,7 +18,10 @@ from pgdecl import fresh, plan as plan_module
 from pgdecl.apply import PAUSE_ENV, PAUSE_FILE_ENV, apply
 from pgdecl.catalog import live_fingerprint
 from pgdecl.db import connect
+from pgdecl.desired import desired_from_specs
 from pgdecl.errors import ApplyError
+from pgdecl.render import render
+from pgdecl.spec import load_project
 
 BASE = """
 CREATE SCHEMA app;
@@ -65,7 +68,7 @@ def _project(tmp_path: Path) -> Path:
     specs.mkdir()
     (specs / "app.yaml").write_text(
         "schemas:\n  app: {}\ntables:\n  app.accounts:\n    columns:\n      id: {type: bigint, primary_key: true}\n"
-        "      email: {type: text, nullable: false}\n"
+        "      email: {type: text, nullable: false}\n      amount: {type: 'numeric(7,2)'}\n"
         "  app.notes:\n    columns:\n      id: {type: bigint, primary_key: true}\n"
         "      account_id: {type: bigint, references: app.accounts}\n")
     return specs
@@ -134,3 +137,19 @@ def test_a_table_made_by_another_session_during_the_apply_is_found(tmp_path: Pat
             assert conn.execute("SELECT to_regclass('app.notes') IS NOT NULL").fetchone()[0]
             outcome, remaining = conn.execute("SELECT outcome, remaining::text FROM pgdecl.history").fetchone()
         assert outcome == "not_converged" and "intruder" in remaining
+
+
+def test_into_an_empty_database_the_ddl_is_laid_out_not_prettified(tmp_path: Path, admin, server) -> None:
+    """The plan into an empty database is the DDL as the templates wrote it, each CREATE TABLE laid
+    out a column a line (pgdecl.fresh.layout); into any other, the prettified DDL as for every plan."""
+    specs = _project(tmp_path)
+    plain = [fresh.layout(s.sql) for s in render(load_project(specs).project, pretty=False).statements]
+    pretty = [s.sql for s in desired_from_specs(str(specs)).rendered.statements]
+    assert plain != pretty
+    with fresh_database(admin, "laid_") as db:
+        assert [s.sql for s in fresh.desired_for(str(specs), db).rendered.statements] == plain
+        result = apply(str(specs), db.conninfo, server=server)
+        accounts = next(s.sql for s in result.plan.steps if s.sql.startswith("CREATE TABLE app.accounts"))
+        assert accounts in plain and "\n  amount numeric(7,2),\n" in accounts, accounts
+        assert result.after is not None and result.after.empty
+        assert [s.sql for s in fresh.desired_for(str(specs), db).rendered.statements] == pretty

@@ -121,7 +121,8 @@ def _plain(project_dir: str) -> Desired:
     return Desired(loaded.project, rendered, loaded.project.fingerprint())
 
 
-_DOLLAR = re.compile(r"\$(?:[A-Za-z_][A-Za-z_0-9]*)?\$")
+# what `_top_commas` looks at: quoted strings and names, dollar quotes' opening tags, comments, lists
+_TOKEN = re.compile(r"""'(?:[^']|'')*'|"(?:[^"]|"")*"|(?<![A-Za-z_0-9$])\$(?:[A-Za-z_][A-Za-z_0-9]*)?\$|--|/\*|['"(),]""")
 _NAME = r'(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z_0-9$]*)'
 _TABLE_HEAD = re.compile(rf"CREATE TABLE (?:IF NOT EXISTS )?{_NAME}(?:\.{_NAME})? ?")
 _LOCATION = re.compile(r'"(?:\w*location|stmt_len|rexpr_list_start|rexpr_list_end)":-?\d+,?')  # offsets
@@ -153,33 +154,27 @@ def layout(sql: str) -> str:
 def _top_commas(sql: str) -> tuple[int, list[int], int] | None:
     """(its opening parenthesis, the commas at its top level, its closing parenthesis) of the first
     parenthesised list of `sql`; None when there is none or the text is not what this scanner knows."""
-    depth, i, n = 0, 0, len(sql)
-    start, commas = -1, list[int]()
-    while i < n:
-        c = sql[i]
-        if c in "'\"":
-            i = sql.find(c, i + 1)
-            while i != -1 and sql.startswith(c, i + 1):  # a doubled quote
-                i = sql.find(c, i + 2)
-            if i == -1:
-                return None
-        elif c == "$" and (m := _DOLLAR.match(sql, i)) and (i == 0 or not (sql[i - 1].isalnum() or sql[i - 1] == "_")):
-            i = sql.find(m.group(), m.end())
-            if i == -1:
-                return None
-            i += len(m.group()) - 1
-        elif sql.startswith("--", i) or sql.startswith("/*", i) or (c in "eE" and sql.startswith("'", i + 1)):
-            return None  # comments and escape strings: left as they are
-        elif c == "(":
+    depth, start, commas = 0, -1, list[int]()
+    pos = 0
+    while (m := _TOKEN.search(sql, pos)) is not None:
+        token, i, pos = m.group(), m.start(), m.end()
+        if token == "(":
             depth += 1
             start = i if depth == 1 and start < 0 else start
-        elif c == ")":
+        elif token == ")":
             depth -= 1
             if depth == 0:
                 return start, commas, i
-        elif c == "," and depth == 1:
-            commas.append(i)
-        i += 1
+        elif token == ",":
+            if depth == 1:
+                commas.append(i)
+        elif token[0] == "$":
+            pos = sql.find(token, pos)
+            if pos < 0:
+                return None
+            pos += len(token)
+        elif token[0] not in "'\"" or len(token) == 1 or (token[0] == "'" and i > 0 and sql[i - 1] in "eE"):
+            return None  # comments, escape strings, an unterminated quote: left as they are
     return None
 
 

@@ -251,7 +251,9 @@ class _Tree:
     kind: str          # node type: CreateStmt, IndexStmt, ...
     table: str | None  # schema.name of its relation (CREATE TABLE, CREATE INDEX, ALTER TABLE)
     index: str | None  # CREATE INDEX: the index's name
-    text: str          # the tree as JSON
+    inherits: bool     # CREATE TABLE: INHERITS or PARTITION OF (the parent is locked)
+    concurrent: bool   # CREATE INDEX CONCURRENTLY
+    fk_only: bool      # ALTER TABLE: exactly one command, ADD FOREIGN KEY, on a table
 
 
 def _tree(sql: str) -> _Tree | None:
@@ -270,7 +272,10 @@ def _tree(sql: str) -> _Tree | None:
     kind, schema, name, index, ischema, iname = m.groups()
     schema, name = (schema, name) if name is not None else (ischema, iname)
     table = None if name is None else f"{_unescape(schema) if schema is not None else 'public'}.{_unescape(name)}"
-    return _Tree(kind, table, None if index is None else _unescape(index), text)
+    # flags read now: the JSON (many times the statement) is not kept
+    return _Tree(kind, table, None if index is None else _unescape(index), '"inhRelations":' in text,
+                 '"concurrent":true' in text,
+                 text.count('{"AlterTableCmd":') == 1 and _FK_CMD in text and '"objtype":"OBJECT_TABLE"' in text)
 
 
 def _unescape(s: str) -> str:
@@ -285,15 +290,14 @@ def _quick(tree: _Tree, new: set[str]) -> tuple[tuple[Hazard, ...], str, str, st
         return None
     schema, _, name = tree.table.partition(".")
     if tree.kind == "CreateStmt":
-        inherits = '"inhRelations":' in tree.text
+        inherits = tree.inherits
         return (), CREATE, str(ObjectId(RELATION, schema, name)), ACCESS_EXCLUSIVE if inherits else NO_LOCK
     if tree.table not in new:
         return None
     if tree.kind == "IndexStmt" and tree.index:
-        lock = SHARE_UPDATE_EXCLUSIVE if '"concurrent":true' in tree.text else SHARE
+        lock = SHARE_UPDATE_EXCLUSIVE if tree.concurrent else SHARE
         return (), CREATE, str(ObjectId(RELATION, schema, tree.index)), lock
-    if tree.kind == "AlterTableStmt" and tree.text.count('{"AlterTableCmd":') == 1 and _FK_CMD in tree.text \
-            and '"objtype":"OBJECT_TABLE"' in tree.text:
+    if tree.kind == "AlterTableStmt" and tree.fk_only:
         return (), ALTER, str(ObjectId(RELATION, schema, name)), SHARE_ROW_EXCLUSIVE
     return None
 

@@ -8,6 +8,8 @@ main transaction marks it `main_committed` in the same commit as the DDL, so aft
 at any moment the row says whether the transactional part landed (new schema) or not (old schema),
 and how many pre and post steps ran. The next apply marks such rows `interrupted`. An apply whose
 second plan is not empty (or cannot be made) ends `not_converged`, never `applied` (pgdecl.history).
+Into an empty database the second plan is made only when the live state at the end of the main
+transaction is not that of the same DDL loaded into a scratch database (pgdecl.fresh.DesiredBuild).
 """
 
 from __future__ import annotations
@@ -362,7 +364,8 @@ def apply(project_dir: str = "schema", database_url: str | None = None, dev_url:
           allowed_hazards: set[str] | None = None, confirm: Callable[[Plan], bool] | None = None,
           lock_timeout: str = "10s", statement_timeout: str = "0", server: LocalServer | None = None,
           online: bool = True, lock_wait: float = 300.0, reorder_columns: bool = False) -> ApplyResult:
-    """Under the advisory lock: plan, refuse unallowed hazards, ask `confirm(plan)`, apply, plan again.
+    """Under the advisory lock: plan, refuse unallowed hazards, ask `confirm(plan)`, apply, plan again
+    (into an empty database, unless its state after the DDL is the scratch load's: pgdecl.fresh).
     With `reorder_columns`, live columns are rebuilt into the specs' order (pgdecl.reorder).
 
     Raises ApplyError when the second plan is not empty: the database did not converge."""

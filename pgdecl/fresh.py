@@ -92,9 +92,11 @@ def desired_for(project_dir: str, live: Database) -> Desired:
     """pgdecl.desired.desired_from_specs, but when the live database is empty (the plan is then the
     rendered DDL itself) with each statement as its template wrote it, laid out by `layout` instead
     of prettified: the same parse trees, and pglast's printer is most of a render's time. Cached
-    like desired_from_specs. A live database that cannot be reached is left to the caller to report."""
+    like desired_from_specs. Specs with roles are prettified all the same (their apply makes the
+    second plan, which fills the cache for the next). A live database that cannot be reached is left
+    to the caller to report."""
     from . import cache
-    from .desired import _specs_key, desired_from_specs
+    from .desired import Desired, _specs_key, desired_from_specs
 
     try:
         with connect(live) as conn:
@@ -104,16 +106,26 @@ def desired_for(project_dir: str, live: Database) -> Desired:
     if not into_empty:
         return desired_from_specs(project_dir)
     k = _specs_key(Path(project_dir))
-    return _plain(project_dir) if k is None else cache.cached("specs-laid-out", k, lambda: _plain(project_dir))
+    plain = cache.get("specs-laid-out", k) if k else None
+    if not isinstance(plain, Desired):
+        plain = _plain(project_dir)
+        if plain is not None and k:
+            cache.put("specs-laid-out", k, plain)
+    # specs with roles build the desired side first and make the second plan (cluster-wide roles):
+    # prettified, as the next plan's is, so that it finds that side in the cache
+    return plain if plain is not None else desired_from_specs(project_dir)
 
 
-def _plain(project_dir: str) -> Desired:
+def _plain(project_dir: str) -> Desired | None:
+    """desired_from_specs's work, unprettified and laid out; None for specs with roles."""
     from .desired import Desired
     from .render import Rendered, render
     from .spec import load_project
     from .validate import validate, validate_rendered
 
     loaded = load_project(project_dir)
+    if loaded.project.roles:
+        return None
     validate(loaded.project)
     rendered = render(loaded.project, pretty=False)
     rendered = Rendered(tuple(replace(s, sql=layout(s.sql)) for s in rendered.statements))

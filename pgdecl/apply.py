@@ -8,6 +8,8 @@ main transaction marks it `main_committed` in the same commit as the DDL, so aft
 at any moment the row says whether the transactional part landed (new schema) or not (old schema),
 and how many pre and post steps ran. The next apply marks such rows `interrupted`. An apply whose
 second plan is not empty (or cannot be made) ends `not_converged`, never `applied` (pgdecl.history).
+Into an empty database the second plan is made only when the live state at the end of the main
+transaction is not that of the same DDL loaded into a scratch database (pgdecl.fresh.DesiredBuild).
 """
 
 from __future__ import annotations
@@ -214,12 +216,14 @@ def _run(plan: Plan, live: Database, conn: psycopg.Connection,
     return done, row
 
 
-def _finish(row: history.Row, conn: psycopg.Connection, after: Plan | None) -> None:
-    """The row's outcome: `applied`, or `not_converged` with the steps a second plan still has."""
-    try:
-        fingerprint = live_fingerprint(conn)
-    except psycopg.Error:
-        fingerprint = None
+def _finish(row: history.Row, conn: psycopg.Connection, after: Plan | None, fingerprint: str | None = None) -> None:
+    """The row's outcome: `applied`, or `not_converged` with the steps a second plan still has;
+    `fingerprint`: the live one after the apply, when it was just read."""
+    if fingerprint is None:
+        try:
+            fingerprint = live_fingerprint(conn)
+        except psycopg.Error:
+            fingerprint = None
     if after is None or after.empty:
         written = row.set("outcome = 'applied', finished_at = clock_timestamp(), live_fingerprint_after = %s",
                           fingerprint)
@@ -360,19 +364,19 @@ def apply(project_dir: str = "schema", database_url: str | None = None, dev_url:
           allowed_hazards: set[str] | None = None, confirm: Callable[[Plan], bool] | None = None,
           lock_timeout: str = "10s", statement_timeout: str = "0", server: LocalServer | None = None,
           online: bool = True, lock_wait: float = 300.0, reorder_columns: bool = False) -> ApplyResult:
-    """Under the advisory lock: plan, refuse unallowed hazards, ask `confirm(plan)`, apply, plan again.
+    """Under the advisory lock: plan, refuse unallowed hazards, ask `confirm(plan)`, apply, plan again
+    (into an empty database, unless its state after the DDL is the scratch load's: pgdecl.fresh).
     With `reorder_columns`, live columns are rebuilt into the specs' order (pgdecl.reorder).
 
     Raises ApplyError when the second plan is not empty: the database did not converge."""
     from .db import resolve_target
-    from .desired import desired_from_specs
     from . import fresh
     from .plan import _scratch_admin, make_plan
     from .server import LocalServer
 
     server = server or LocalServer()
-    desired = desired_from_specs(project_dir)
     live = resolve_target(database_url, server)
+    desired = fresh.desired_for(project_dir, live)  # laid out, not prettified, into an empty database
     # into an empty database, the desired side is built while the live one takes the plan (pgdecl.fresh);
     # a project with roles (cluster-wide) builds it first, as for any plan
     alongside = not desired.project.roles
@@ -388,13 +392,18 @@ def apply(project_dir: str = "schema", database_url: str | None = None, dev_url:
         build = fresh.DesiredBuild(_scratch_admin(live, dev_url, False, server), desired) \
             if alongside and fresh.from_render(plan) else None
         try:
-            applied, row = _run(plan, live, conn, build.wait if build is not None else None)
+            applied, row = _run(plan, live, conn, (lambda: build.before_commit(conn)) if build is not None else None)
+            # the live database as committed is in the state of the scratch load: converged, no second
+            # plan needed; else (or without a build) the second plan decides
+            same = build.converged if build is not None else None
+            after = replace(plan, steps=(), notes=(), live_fingerprint=same.fingerprint) if same is not None \
+                else _replan(row, applied, lambda: make_plan(project_dir, database_url, dev_url, lock_timeout,
+                                                             statement_timeout, server, desired, online,
+                                                             reorder_columns))
+            _finish(row, conn, after, same.fingerprint if same is not None else None)
         finally:
             if build is not None:
-                build.join()
-        after = _replan(row, applied, lambda: make_plan(project_dir, database_url, dev_url, lock_timeout,
-                                                        statement_timeout, server, desired, online, reorder_columns))
-        _finish(row, conn, after)
+                build.join()  # its scratch database dropped
     _converged(after, applied, row.id)
     return ApplyResult(plan, applied, after, row.id)
 

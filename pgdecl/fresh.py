@@ -11,22 +11,27 @@ three times as many statements (a constraint, a NOT NULL, a default each) for th
 The steps are typed like any plan's (pgdecl.engine.describe) and carry their spec line. Roles are
 cluster-wide: the rendered CREATE ROLE statements give way to those the live cluster lacks.
 
-`DesiredBuild` builds the desired side in a scratch database on a thread of its own while the live
-database takes the plan, so `apply` commits only once the scratch load has proved the DDL (function
-bodies checked) and the second plan, which proves convergence, finds that side in the cache.
+`DesiredBuild` loads the DDL into a scratch database on a thread of its own while the live database
+takes the plan, so `apply` commits only once the scratch load has proved it (SQL function bodies
+checked), and reads that database's `state`: everything a plan compares. At the end of the main
+transaction the live database's state is read too; when the two are the same the apply converged,
+proved without a second plan (two full inspections and a diff); else `apply` makes the second plan,
+which decides.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import threading
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 
-from .catalog import live_fingerprint, role_statements
+from .catalog import FINGERPRINT_SQL, live_fingerprint, role_statements
 from .db import Database, connect
 from .engine.ops import (ACCESS_EXCLUSIVE, ALTER, CREATE, NO_LOCK, RELATION, SHARE, SHARE_ROW_EXCLUSIVE,
                          SHARE_UPDATE_EXCLUSIVE, ObjectId)
@@ -81,6 +86,108 @@ def empty(conn: psycopg.Connection) -> bool:
         conn.rollback()
         return False
     return bool(row and row[0])
+
+
+def desired_for(project_dir: str, live: Database) -> Desired:
+    """pgdecl.desired.desired_from_specs, but when the live database is empty (the plan is then the
+    rendered DDL itself) with each statement as its template wrote it, laid out by `layout` instead
+    of prettified: the same parse trees, and pglast's printer is most of a render's time. Cached
+    like desired_from_specs. Specs with roles are prettified all the same (their apply makes the
+    second plan, which fills the cache for the next). A live database that cannot be reached is left
+    to the caller to report."""
+    from . import cache
+    from .desired import Desired, _specs_key, desired_from_specs
+
+    try:
+        with connect(live) as conn:
+            into_empty = empty(conn)
+    except PgdeclError:
+        into_empty = False
+    if not into_empty:
+        return desired_from_specs(project_dir)
+    k = _specs_key(Path(project_dir))
+    plain = cache.get("specs-laid-out", k) if k else None
+    if not isinstance(plain, Desired):
+        plain = _plain(project_dir)
+        if plain is not None and k:
+            cache.put("specs-laid-out", k, plain)
+    # specs with roles build the desired side first and make the second plan (cluster-wide roles):
+    # prettified, as the next plan's is, so that it finds that side in the cache
+    return plain if plain is not None else desired_from_specs(project_dir)
+
+
+def _plain(project_dir: str) -> Desired | None:
+    """desired_from_specs's work, unprettified and laid out; None for specs with roles."""
+    from .desired import Desired
+    from .render import Rendered, render
+    from .spec import load_project
+    from .validate import validate, validate_rendered
+
+    loaded = load_project(project_dir)
+    if loaded.project.roles:
+        return None
+    validate(loaded.project)
+    rendered = render(loaded.project, pretty=False)
+    rendered = Rendered(tuple(replace(s, sql=layout(s.sql)) for s in rendered.statements))
+    validate_rendered(rendered)
+    return Desired(loaded.project, rendered, loaded.project.fingerprint())
+
+
+# what `_top_commas` looks at: quoted strings and names, dollar quotes' opening tags, comments, lists
+_TOKEN = re.compile(r"""'(?:[^']|'')*'|"(?:[^"]|"")*"|(?<![A-Za-z_0-9$])\$(?:[A-Za-z_][A-Za-z_0-9]*)?\$|--|/\*|['"(),]""")
+_NAME = r'(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z_0-9$]*)'
+_TABLE_HEAD = re.compile(rf"CREATE TABLE (?:IF NOT EXISTS )?{_NAME}(?:\.{_NAME})? ?")
+_LOCATION = re.compile(r'"(?:\w*location|stmt_len|rexpr_list_start|rexpr_list_end)":-?\d+,?')  # offsets
+
+
+def layout(sql: str) -> str:
+    """A CREATE TABLE with its columns and constraints one a line, as the prettifier lays them out:
+    the text broken at the top-level commas of its first parenthesised list (outside quotes, dollar
+    quotes and comments). Any other statement, or one whose parse tree (locations aside) this would
+    change, as it is."""
+    if not sql.startswith("CREATE TABLE"):
+        return sql
+    cuts = _top_commas(sql)
+    if cuts is None or not _TABLE_HEAD.fullmatch(sql[:cuts[0]]):  # not a column list (PARTITION OF, AS)
+        return sql
+    start, commas, end = cuts
+    bounds = [start, *commas, end]
+    parts = [sql[a + 1:b].strip() for a, b in zip(bounds, bounds[1:])]
+    out = sql[:start + 1].rstrip() + "\n  " + ",\n  ".join(parts) + "\n" + sql[end:]
+    from pglast.parser import ParseError, parse_sql_json
+
+    try:
+        same = _LOCATION.sub("", parse_sql_json(out)) == _LOCATION.sub("", parse_sql_json(sql))
+    except ParseError:
+        return sql
+    return out if same else sql
+
+
+def _top_commas(sql: str) -> tuple[int, list[int], int] | None:
+    """(its opening parenthesis, the commas at its top level, its closing parenthesis) of the first
+    parenthesised list of `sql`; None when there is none or the text is not what this scanner knows."""
+    depth, start, commas = 0, -1, list[int]()
+    pos = 0
+    while (m := _TOKEN.search(sql, pos)) is not None:
+        token, i, pos = m.group(), m.start(), m.end()
+        if token == "(":
+            depth += 1
+            start = i if depth == 1 and start < 0 else start
+        elif token == ")":
+            depth -= 1
+            if depth == 0:
+                return start, commas, i
+        elif token == ",":
+            if depth == 1:
+                commas.append(i)
+        elif token[0] == "$":
+            pos = sql.find(token, pos)
+            if pos < 0:
+                return None
+            pos += len(token)
+        elif token[0] not in "'\"" or len(token) == 1 or (token[0] == "'" and i > 0 and sql[i - 1] in "eE"):
+            return None  # comments, escape strings, an unterminated quote: left as they are
+    return None
 
 
 def eligible(desired: Desired) -> bool:
@@ -156,7 +263,9 @@ class _Tree:
     kind: str          # node type: CreateStmt, IndexStmt, ...
     table: str | None  # schema.name of its relation (CREATE TABLE, CREATE INDEX, ALTER TABLE)
     index: str | None  # CREATE INDEX: the index's name
-    text: str          # the tree as JSON
+    inherits: bool     # CREATE TABLE: INHERITS or PARTITION OF (the parent is locked)
+    concurrent: bool   # CREATE INDEX CONCURRENTLY
+    fk_only: bool      # ALTER TABLE: exactly one command, ADD FOREIGN KEY, on a table
 
 
 def _tree(sql: str) -> _Tree | None:
@@ -175,7 +284,10 @@ def _tree(sql: str) -> _Tree | None:
     kind, schema, name, index, ischema, iname = m.groups()
     schema, name = (schema, name) if name is not None else (ischema, iname)
     table = None if name is None else f"{_unescape(schema) if schema is not None else 'public'}.{_unescape(name)}"
-    return _Tree(kind, table, None if index is None else _unescape(index), text)
+    # flags read now: the JSON (many times the statement) is not kept
+    return _Tree(kind, table, None if index is None else _unescape(index), '"inhRelations":' in text,
+                 '"concurrent":true' in text,
+                 text.count('{"AlterTableCmd":') == 1 and _FK_CMD in text and '"objtype":"OBJECT_TABLE"' in text)
 
 
 def _unescape(s: str) -> str:
@@ -190,15 +302,14 @@ def _quick(tree: _Tree, new: set[str]) -> tuple[tuple[Hazard, ...], str, str, st
         return None
     schema, _, name = tree.table.partition(".")
     if tree.kind == "CreateStmt":
-        inherits = '"inhRelations":' in tree.text
+        inherits = tree.inherits
         return (), CREATE, str(ObjectId(RELATION, schema, name)), ACCESS_EXCLUSIVE if inherits else NO_LOCK
     if tree.table not in new:
         return None
     if tree.kind == "IndexStmt" and tree.index:
-        lock = SHARE_UPDATE_EXCLUSIVE if '"concurrent":true' in tree.text else SHARE
+        lock = SHARE_UPDATE_EXCLUSIVE if tree.concurrent else SHARE
         return (), CREATE, str(ObjectId(RELATION, schema, tree.index)), lock
-    if tree.kind == "AlterTableStmt" and tree.text.count('{"AlterTableCmd":') == 1 and _FK_CMD in tree.text \
-            and '"objtype":"OBJECT_TABLE"' in tree.text:
+    if tree.kind == "AlterTableStmt" and tree.fk_only:
         return (), ALTER, str(ObjectId(RELATION, schema, name)), SHARE_ROW_EXCLUSIVE
     return None
 
@@ -208,32 +319,128 @@ def from_render(plan: Plan) -> bool:
     return any(s.source == SOURCE for s in plan.steps)
 
 
+# every user function's full definition (language, cost, argument defaults, ...): the live
+# fingerprint has a hash of its body only
+_FUNCTIONS_SQL = """
+SELECT n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
+       CASE WHEN p.prokind IN ('f', 'p') THEN pg_get_functiondef(p.oid) ELSE p.prokind::text END
+  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+ WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pgdecl') AND n.nspname NOT LIKE 'pg\\_%'
+   AND NOT EXISTS (SELECT 1 FROM pg_depend dep WHERE dep.objid = p.oid AND dep.deptype = 'e')
+"""
+
+
+# pgdecl.catalog_diff.snapshot's entries about the database itself, not its schema: the connecting
+# user, and the database's name, owner and grants (compared only for specs with `database: grants:`,
+# which are not planned from the rendered DDL: `eligible`)
+_NOT_SCHEMA = ("user", "database")
+
+
+@dataclass(frozen=True)
+class State:
+    """Everything a plan compares in a database (pgdecl's history aside), read in one snapshot: the
+    live fingerprint (pgdecl.catalog), every function's definition and pgdecl's own catalog reads
+    (pgdecl.catalog_diff.snapshot: owners, privileges, comments, partitions and each kind migra
+    misses). Two databases in the same state plan nothing from one to the other. Owners and grants
+    count by name: databases loaded by users of different names differ (a second plan then decides)."""
+
+    fingerprint: str
+    functions: tuple[tuple[str, str], ...]
+    catalog: dict[str, Any]
+
+
+def state(conn: psycopg.Connection, in_transaction: bool = False) -> State:
+    """The database's State, read in one snapshot; `in_transaction`: within the open transaction of
+    `conn` (with what it changed), in a savepoint, which an error rolls back."""
+    from .catalog_diff import snapshot
+
+    with conn.transaction():
+        if not in_transaction:
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        rows = conn.execute(FINGERPRINT_SQL).fetchall()
+        functions = tuple(sorted(conn.execute(_FUNCTIONS_SQL).fetchall()))
+        catalog = {k: v for k, v in snapshot(conn).items() if k not in _NOT_SCHEMA}
+    return State(fingerprint_of(rows), functions, catalog)
+
+
+def fingerprint_of(rows: list[tuple[Any, ...]]) -> str:
+    """pgdecl.catalog.live_fingerprint from the rows of its query."""
+    h = hashlib.sha256()
+    for row in sorted(rows):
+        h.update("\x1f".join(str(x) for x in row).encode())
+        h.update(b"\x1e")
+    return h.hexdigest()
+
+
 class DesiredBuild:
-    """The desired side built and read (and cached, pgdecl.cache) on a thread of its own; `wait()`
-    returns once it is, raising what the build raised (a LoadError naming the spec line)."""
+    """The DDL loaded into a scratch database and its `state` read there, on a thread of its own
+    (or the state found in the cache: the same DDL loaded on the same server version before);
+    `wait()` returns once it is, raising what the load raised (a LoadError naming the spec line).
+    `before_commit(conn)` compares the live database's state with it at the end of the apply's main
+    transaction; `converged` is then the live state when they are the same."""
 
     def __init__(self, admin: Database, desired: Desired) -> None:
         self._error: BaseException | None = None
+        self.state: State | None = None
+        self.converged: State | None = None
+        self._ready = threading.Event()  # the state is read (or the build failed): the drop may go on
         self._thread = threading.Thread(target=self._build, args=(admin, desired), name="pgdecl-desired",
                                         daemon=True)
         self._thread.start()
 
     def _build(self, admin: Database, desired: Desired) -> None:
+        from . import cache
         from .sides import DesiredSide
 
         try:
-            with DesiredSide(admin, desired.rendered) as side:
-                side.read()
+            # the DDL and server version, and who loads it (owners count by name)
+            key = cache.key("fresh-state", DesiredSide(admin, desired.rendered).key(), admin.conninfo)
+            found = cache.get("fresh-state", key)
+            if isinstance(found, State):
+                self.state = found
+                return
+            self.state = self._load(admin, desired)
+            cache.put("fresh-state", key, self.state)
         except BaseException as e:  # noqa: BLE001 - handed to the waiting thread
             self._error = e
+        finally:
+            self._ready.set()
+
+    def _load(self, admin: Database, desired: Desired) -> State:
+        """The DDL loaded into a scratch database and its state read in the same transaction, which
+        is rolled back: the state is ready before the commit and the drop, which the apply does not
+        wait for. Role statements (cluster-wide) are committed, their roles dropped afterwards."""
+        from .scratch import load_in, loaded_scratch, scratch_database
+
+        if any(s.kind == "role" for s in desired.rendered.statements):
+            with loaded_scratch(admin, desired.rendered) as db, connect(db, autocommit=True) as conn:
+                return state(conn)
+        with scratch_database(admin) as db, connect(db) as conn:
+            load_in(conn, desired.rendered)
+            found = state(conn, in_transaction=True)
+            self.state = found
+            self._ready.set()
+            conn.rollback()
+            return found
 
     def wait(self) -> None:
-        self._thread.join()
+        self._ready.wait()
         if isinstance(self._error, PgdeclError):
             raise self._error
         if self._error is not None:
             raise DatabaseError(f"building the desired schema in a scratch database failed: "
                                 f"{type(self._error).__name__}: {self._error}")
+
+    def before_commit(self, conn: psycopg.Connection) -> None:
+        """In the apply's main transaction, once its statements ran: the live state read (while the
+        build may still run), then the build waited for (what it raises rolls the transaction back)
+        and the two compared. A live state that cannot be read leaves `converged` None."""
+        try:
+            live = state(conn, in_transaction=True)
+        except psycopg.Error:
+            live = None
+        self.wait()
+        self.converged = live if live is not None and live == self.state else None
 
     def join(self) -> None:
         """Wait for the build, whatever it raised (its scratch database is dropped by then)."""

@@ -254,6 +254,25 @@ def _load(conn: psycopg.Connection, rendered: Rendered, bodies: list[str]) -> No
     _load_one_by_one(conn, rendered)
 
 
+def load_in(conn: psycopg.Connection, rendered: Rendered) -> None:
+    """`rendered` run in the open transaction of `conn` (not autocommit; the caller ends it), in one
+    round trip, function bodies checked, the search_path back to its default afterwards; a failure is
+    found again statement by statement (in a transaction of its own) to raise a LoadError naming the
+    spec file and object."""
+    assert not conn.autocommit
+    bodies = [b for b in map(_body_check, rendered.statements) if b]
+    try:  # in the transaction psycopg opens on the first statement
+        conn.execute("\n;\n".join(s.sql for s in rendered.statements).encode())
+        _check_bodies_on(conn)
+        if bodies:
+            conn.execute("\n;\n".join(bodies).encode())
+        conn.execute("SET LOCAL search_path TO DEFAULT")
+        return
+    except psycopg.Error:
+        conn.rollback()
+    _load_one_by_one(conn, rendered)
+
+
 # every schema the desired side has, after the default path
 _WIDE_PATH_SQL = """
 SELECT string_agg(quote_ident(nspname), ', ' ORDER BY nspname) FROM pg_namespace

@@ -395,8 +395,6 @@ def apply(project_dir: str = "schema", database_url: str | None = None, dev_url:
             applied, row = _run(plan, live, conn, (lambda: build.before_commit(conn)) if build is not None else None)
             # the live database as committed is in the state of the scratch load: converged, no second
             # plan needed; else (or without a build) the second plan decides
-            if build is not None:
-                build.after_commit(live)
             same = build.converged if build is not None else None
             after = replace(plan, steps=(), notes=(), live_fingerprint=same.fingerprint) if same is not None \
                 else _replan(row, applied, lambda: make_plan(project_dir, database_url, dev_url, lock_timeout,

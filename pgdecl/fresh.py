@@ -13,9 +13,8 @@ cluster-wide: the rendered CREATE ROLE statements give way to those the live clu
 
 `DesiredBuild` loads the DDL into a scratch database on a thread of its own while the live database
 takes the plan, so `apply` commits only once the scratch load has proved it (SQL function bodies
-checked), and reads that database's `state`: everything a plan compares. Once the apply committed,
-the live database's state is read too (`committed_state`: on two connections sharing one snapshot,
-the server's part beside Python's); when the two are the same the apply converged,
+checked), and reads that database's `state`: everything a plan compares. At the end of the main
+transaction the live database's state is read too; when the two are the same the apply converged,
 proved without a second plan (two full inspections and a diff); else `apply` makes the second plan,
 which decides.
 """
@@ -364,31 +363,6 @@ def state(conn: psycopg.Connection, in_transaction: bool = False) -> State:
     return State(fingerprint_of(rows), functions, catalog)
 
 
-def committed_state(db: Database) -> State:
-    """The State of what `db` has committed, read in one snapshot on two connections: the fingerprint's
-    rows (the server's pg_get_*def work) on one while the other reads the functions and pgdecl's own
-    catalog reads (mostly Python's work), the second connection on the first one's exported snapshot."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from psycopg import sql as psql
-
-    from .catalog_diff import snapshot
-
-    with connect(db) as first, connect(db) as second, ThreadPoolExecutor(max_workers=1) as pool:
-        first.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        exported = first.execute("SELECT pg_export_snapshot()").fetchone()
-        assert exported is not None
-        second.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        second.execute(psql.SQL("SET TRANSACTION SNAPSHOT {}").format(psql.Literal(exported[0])))
-        rows = pool.submit(lambda: second.execute(FINGERPRINT_SQL).fetchall())
-        functions = tuple(sorted(first.execute(_FUNCTIONS_SQL).fetchall()))
-        catalog = {k: v for k, v in snapshot(first).items() if k not in _NOT_SCHEMA}
-        found = State(fingerprint_of(rows.result()), functions, catalog)
-        first.rollback()
-        second.rollback()
-    return found
-
-
 def fingerprint_of(rows: list[tuple[Any, ...]]) -> str:
     """pgdecl.catalog.live_fingerprint from the rows of its query."""
     h = hashlib.sha256()
@@ -402,8 +376,8 @@ class DesiredBuild:
     """The DDL loaded into a scratch database and its `state` read there, on a thread of its own
     (or the state found in the cache: the same DDL loaded on the same server version before);
     `wait()` returns once it is, raising what the load raised (a LoadError naming the spec line).
-    `before_commit(conn)` waits for it at the end of the apply's main transaction; `after_commit(live)`
-    compares the committed live state with it; `converged` is then the live state when they are the same."""
+    `before_commit(conn)` compares the live database's state with it at the end of the apply's main
+    transaction; `converged` is then the live state when they are the same."""
 
     def __init__(self, admin: Database, desired: Desired) -> None:
         self._error: BaseException | None = None
@@ -458,19 +432,15 @@ class DesiredBuild:
                                 f"{type(self._error).__name__}: {self._error}")
 
     def before_commit(self, conn: psycopg.Connection) -> None:
-        """In the apply's main transaction, once its statements ran: the build waited for (what it
-        raises rolls the transaction back)."""
-        self.wait()
-
-    def after_commit(self, live: Database) -> None:
-        """Once the apply committed: the live state read (committed_state) and compared with the
-        build's; `converged` is the live state when they are the same, None when they differ (another
-        session changed the database meanwhile, say) or it cannot be read: the second plan decides."""
+        """In the apply's main transaction, once its statements ran: the live state read (while the
+        build may still run), then the build waited for (what it raises rolls the transaction back)
+        and the two compared. A live state that cannot be read leaves `converged` None."""
         try:
-            found: State | None = committed_state(live)
+            live = state(conn, in_transaction=True)
         except psycopg.Error:
-            found = None
-        self.converged = found if found is not None and found == self.state else None
+            live = None
+        self.wait()
+        self.converged = live if live is not None and live == self.state else None
 
     def join(self) -> None:
         """Wait for the build, whatever it raised (its scratch database is dropped by then)."""

@@ -58,10 +58,9 @@ def test_the_state_is_the_same_for_the_same_ddl_and_sees_each_difference(admin, 
     with fresh_database(admin, "state_a_") as a, fresh_database(admin, "state_b_") as b:
         run_sql(a, BASE)
         run_sql(b, BASE)
-        assert _state(a) == _state(b) == fresh.committed_state(a)
+        assert _state(a) == _state(b)
         run_sql(b, CHANGES[change])
         assert _state(a) != _state(b), change
-        assert fresh.committed_state(a) != fresh.committed_state(b), change  # read on two connections
 
 
 def _project(tmp_path: Path) -> Path:

@@ -19,18 +19,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import synth  # noqa: E402
-from run import Bench, BenchError, tool  # noqa: E402
+from run import Bench, BenchError, private_bench, tool  # noqa: E402
 
 FIGURES = (("noop_warm", "no-op plan, warm cache"), ("one_change", "one-change plan"))
 
@@ -80,25 +78,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {baseline} does not exist", file=sys.stderr)
         return 1
     versions = {"before": [str(baseline)], "now": tool("pgdecl")}
-    base = "/var/tmp" if os.geteuid() == 0 else None
-    home = Path(tempfile.mkdtemp(prefix="pgdecl-cmp-home-", dir=base))
-    work = Path(tempfile.mkdtemp(prefix="pgdecl-cmp-"))
-    bench: Bench | None = None
     results: dict[str, Any] = {}
     started = time.perf_counter()
     try:
-        bench = Bench(home, work, 1, {}, args.seed, None)
-        for size in (int(s) for s in args.sizes.split(",")):
-            print(f"{size} tables, {args.rounds} rounds ...", flush=True)
-            results[str(size)] = compare(bench, size, versions, args.rounds)
+        with private_bench("pgdecl-cmp", seed=args.seed) as bench:
+            for size in (int(s) for s in args.sizes.split(",")):
+                print(f"{size} tables, {args.rounds} rounds ...", flush=True)
+                results[str(size)] = compare(bench, size, versions, args.rounds)
     except BenchError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
-    finally:
-        if bench is not None:
-            bench.server.stop()
-        shutil.rmtree(home, ignore_errors=True)
-        shutil.rmtree(work, ignore_errors=True)
     print(f"\n{'figure':<34}{'before':>10}{'now':>10}{'now/before':>12}")
     summary: dict[str, Any] = {}
     for size, runs in results.items():

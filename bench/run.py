@@ -43,10 +43,11 @@ import sys
 import sysconfig
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import synth  # noqa: E402
@@ -470,6 +471,27 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+@contextmanager
+def private_bench(prefix: str, repeat: int = 1, repeat_at: dict[int, int] | None = None, seed: int = 0,
+                  profile_dir: Path | None = None, keep: bool = False) -> Iterator[Bench]:
+    """A Bench on a private server in temporary directories (its home under /var/tmp as root, where the
+    server runs as user postgres): the server stopped and both removed afterwards, the generated
+    projects kept with `keep`."""
+    base = "/var/tmp" if os.geteuid() == 0 else None
+    home = Path(tempfile.mkdtemp(prefix=f"{prefix}-home-", dir=base))
+    work = Path(tempfile.mkdtemp(prefix=f"{prefix}-"))
+    bench: Bench | None = None
+    try:
+        bench = Bench(home, work, repeat, repeat_at or {}, seed, profile_dir, keep)
+        yield bench
+    finally:
+        if bench is not None:
+            bench.server.stop()
+        shutil.rmtree(home, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # `kill` stops the private server too (finally)
@@ -478,10 +500,6 @@ def main(argv: list[str] | None = None) -> int:
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "pgdecl")], check=False)
     started = time.perf_counter()
     began = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    base = "/var/tmp" if os.geteuid() == 0 else None
-    home = Path(tempfile.mkdtemp(prefix="pgdecl-bench-home-", dir=base))
-    work = Path(tempfile.mkdtemp(prefix="pgdecl-bench-"))
-    bench: Bench | None = None
     results: dict[str, Any] = {}
     schema: dict[str, Any] | None = None
 
@@ -511,30 +529,24 @@ def main(argv: list[str] | None = None) -> int:
         return extra
 
     try:
-        bench = Bench(home, work, args.repeat, args.repeat_at, args.seed,
-                      args.json.parent if args.profile else None, args.keep)
-        info = machine(bench)
-        log(f"pgdecl {info['pgdecl_commit'][:10]}{' (dirty)' if info['work_tree_dirty'] else ''}, "
-            f"PostgreSQL {info['postgresql']}, {info['cpus']} CPUs; server in {home}")
-        if not args.no_schema:  # first: a short figure, there even when the large sizes are cut short
-            schema = bench.schema_noop(max(args.repeat, 3))
-            log(f"schema/ no-op plan, warm: {schema['median']:.2f} s")
-        for size in args.sizes:
-            t = time.perf_counter()
-            log(f"{size} tables ({bench.runs(size)} runs of each figure):")
-            results[str(size)] = bench.size(size, log)
-            log(f"  done in {time.perf_counter() - t:.0f} s")
-            write(complete=False)
-        extra = write(complete=True)
+        with private_bench("pgdecl-bench", args.repeat, args.repeat_at, args.seed,
+                           args.json.parent if args.profile else None, args.keep) as bench:
+            info, kept = machine(bench), bench.work
+            log(f"pgdecl {info['pgdecl_commit'][:10]}{' (dirty)' if info['work_tree_dirty'] else ''}, "
+                f"PostgreSQL {info['postgresql']}, {info['cpus']} CPUs; server in {bench.home}")
+            if not args.no_schema:  # first: a short figure, there even when the large sizes are cut short
+                schema = bench.schema_noop(max(args.repeat, 3))
+                log(f"schema/ no-op plan, warm: {schema['median']:.2f} s")
+            for size in args.sizes:
+                t = time.perf_counter()
+                log(f"{size} tables ({bench.runs(size)} runs of each figure):")
+                results[str(size)] = bench.size(size, log)
+                log(f"  done in {time.perf_counter() - t:.0f} s")
+                write(complete=False)
+            extra = write(complete=True)
     except BenchError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
-    finally:
-        if bench is not None:
-            bench.server.stop()
-        shutil.rmtree(home, ignore_errors=True)
-        if not args.keep:
-            shutil.rmtree(work, ignore_errors=True)
     print()
     print(table(results, extra))
     if schema is not None:
@@ -546,7 +558,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, text in bench.profiles.items() if bench else ():
         print(f"\nprofile {name} (top 15 cumulative, {args.json.parent}/profile_{name}.prof):\n{text}")
     print(f"\nwhole run {time.perf_counter() - started:.0f} s; JSON in {args.json}"
-          + (f"; projects kept in {work}" if args.keep else ""))
+          + (f"; projects kept in {kept}" if args.keep else ""))
     return 0
 
 

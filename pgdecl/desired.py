@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import pickle
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from . import cache
 
@@ -19,8 +19,9 @@ class Desired:
     bytes of its own, unpickled on first use: a plan found in pgdecl.plan_cache needs only the DDL's
     hash, the fingerprint and the roles, and the project is most of the unpickling time."""
 
-    def __init__(self, project: Any, rendered: Rendered, spec_fingerprint: str) -> None:
+    def __init__(self, project: Any, rendered: Rendered, spec_fingerprint: str, specs_key: str | None = None) -> None:
         self._project: Any = project
+        self.specs_key = specs_key  # the cache key of the files it was made from (_specs_key), when cached
         self._blob: bytes | None = None
         self.rendered = rendered
         self.spec_fingerprint = spec_fingerprint  # project.fingerprint(), worked out once and cached
@@ -36,35 +37,61 @@ class Desired:
     def __getstate__(self) -> dict[str, Any]:
         blob = self._blob if self._project is None else pickle.dumps(self._project, pickle.HIGHEST_PROTOCOL)
         return {"_project": None, "_blob": blob, "rendered": self.rendered,
-                "spec_fingerprint": self.spec_fingerprint, "roles": self.roles, "tables": self.tables}
+                "spec_fingerprint": self.spec_fingerprint, "roles": self.roles, "tables": self.tables,
+                "specs_key": self.specs_key}
 
 
-def desired_from_specs(project_dir: str | Path, store_later: bool = False) -> Desired:
-    """Load, validate and render the specs; cached (pgdecl.cache) by the bytes of every project file.
-    With `store_later`, a new entry is written by a thread while the caller goes on (a plan then works
-    on databases, mostly waiting for them); the caller calls pgdecl.cache.flush() before it returns."""
-    k = _specs_key(Path(project_dir))
+def desired_from_specs(project_dir: str | Path, store_later: bool = False, key: str | None = None) -> Desired:
+    """Load, validate and render the specs; cached (pgdecl.cache) by the bytes of every project file
+    (`key`: specs_key(project_dir), when the caller has it already). With `store_later`, a new entry is
+    written by a thread while the caller goes on (a plan then works on databases, mostly waiting for
+    them); the caller calls pgdecl.cache.flush() before it returns."""
+    k = key or specs_key(project_dir)
     if k is None:
         return _desired_from_specs(project_dir)
     if not store_later:
-        return cache.cached("specs", k, lambda: _desired_from_specs(project_dir))
+        return cache.cached("specs", k, lambda: _desired_from_specs(project_dir, k))
     found = cache.get("specs", k)
     if isinstance(found, Desired):
         return found
-    made = _desired_from_specs(project_dir)
+    made = _desired_from_specs(project_dir, k)
     cache.put_later("specs", k, made)
     return made
 
 
-def _desired_from_specs(project_dir: str | Path) -> Desired:
+def specs_key(project_dir: str | Path) -> str | None:
+    """The cache key of the project's files (None with the cache off or a directory that is not)."""
+    return _specs_key(Path(project_dir))
+
+
+def _desired_from_specs(project_dir: str | Path, key: str | None = None) -> Desired:
+    made = build(project_dir, key)
+    assert made is not None
+    return made
+
+
+def build(project_dir: str | Path, key: str | None = None, shape: Callable[[str], str] | None = None,
+          roles: bool = True) -> Desired | None:
+    """Load, validate and render the specs, uncached (`key`: their specs_key, kept with the result).
+    With `shape`, the statements as the templates write them (not prettified), each passed through it
+    before it is checked; without `roles`, None for specs that have roles."""
+    from dataclasses import replace
+
+    from .render import Rendered as R
+    from .render import render
     from .spec import load_project
     from .validate import validate
 
     loaded = load_project(project_dir, keep_docs=False, reuse=True)  # YAML parsed once per text, freed once read
+    if loaded.project.roles and not roles:
+        return None
     validate(loaded.project)  # fragments and references first: rendering assumes them sound
-    rendered = _render(loaded.project)
+    if shape is None:
+        rendered = _render(loaded.project)
+    else:
+        rendered = R(tuple(replace(s, sql=shape(s.sql)) for s in render(loaded.project, pretty=False).statements))
     _validate_rendered(rendered)  # then only what needs the DDL: the model is not validated twice
-    return Desired(loaded.project, rendered, loaded.project.fingerprint())
+    return Desired(loaded.project, rendered, loaded.project.fingerprint(), key)
 
 
 def check_specs(project_dir: str | Path) -> tuple[int, int]:

@@ -25,8 +25,7 @@ import hashlib
 import json
 import re
 import threading
-from dataclasses import dataclass, replace
-from pathlib import Path
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import psycopg
@@ -96,7 +95,7 @@ def desired_for(project_dir: str, live: Database) -> Desired:
     second plan, which fills the cache for the next). A live database that cannot be reached is left
     to the caller to report."""
     from . import cache
-    from .desired import Desired, _specs_key, desired_from_specs
+    from .desired import Desired, desired_from_specs, specs_key
 
     try:
         with connect(live) as conn:
@@ -105,10 +104,10 @@ def desired_for(project_dir: str, live: Database) -> Desired:
         into_empty = False
     if not into_empty:
         return desired_from_specs(project_dir)
-    k = _specs_key(Path(project_dir))
+    k = specs_key(project_dir)
     plain = cache.get("specs-laid-out", k) if k else None
     if not isinstance(plain, Desired):
-        plain = _plain(project_dir)
+        plain = _plain(project_dir, k)
         if plain is not None and k:
             cache.put("specs-laid-out", k, plain)
     # specs with roles build the desired side first and make the second plan (cluster-wide roles):
@@ -116,21 +115,11 @@ def desired_for(project_dir: str, live: Database) -> Desired:
     return plain if plain is not None else desired_from_specs(project_dir)
 
 
-def _plain(project_dir: str) -> Desired | None:
+def _plain(project_dir: str, key: str | None) -> Desired | None:
     """desired_from_specs's work, unprettified and laid out; None for specs with roles."""
-    from .desired import Desired
-    from .render import Rendered, render
-    from .spec import load_project
-    from .validate import validate, validate_rendered
+    from .desired import build
 
-    loaded = load_project(project_dir)
-    if loaded.project.roles:
-        return None
-    validate(loaded.project)
-    rendered = render(loaded.project, pretty=False)
-    rendered = Rendered(tuple(replace(s, sql=layout(s.sql)) for s in rendered.statements))
-    validate_rendered(rendered)
-    return Desired(loaded.project, rendered, loaded.project.fingerprint())
+    return build(project_dir, key, shape=layout, roles=False)
 
 
 # what `_top_commas` looks at: quoted strings and names, dollar quotes' opening tags, comments, lists

@@ -68,18 +68,27 @@ def baseline_key(sig: str | None) -> str | None:
 
 
 def remember(sig: str | None, desired_key: str, project: Any, rendered: Rendered, graph: Any,
-             live_fingerprint: str) -> None:
-    """Store the baseline of an empty plan against the catalog state `sig`."""
+             live_fingerprint: str, specs_key: str | None = None) -> None:
+    """Store the baseline of an empty plan against the catalog state `sig`; `specs_key`: that of the
+    files the specs were read from (pgdecl.desired.specs_key)."""
     k = baseline_key(sig)
     if k is None or graph is None:
         return
     relations, others, index_tables = names(project)
     cache.put(KIND, k, Baseline(desired_key, tuple(rendered.statements), relations, others, index_tables,
                                 tuple(graph.rows), live_fingerprint, bool(project.roles)))
-    cache.put(KIND_ROLES, k, bool(project.roles))
+    cache.put(KIND_MARK, k, Mark(bool(project.roles), specs_key))
 
 
-KIND_ROLES = "baseline-roles"  # beside each baseline, whether its project had roles: read without the baseline
+KIND_MARK = "baseline-mark"  # beside each baseline, what a plan asks before its specs are loaded
+
+
+@dataclass(frozen=True)
+class Mark:
+    """Whether the baseline's project had roles, and the key of its spec files."""
+
+    roles: bool
+    specs_key: str | None
 
 
 def find(sig: str | None) -> Baseline | None:
@@ -89,12 +98,12 @@ def find(sig: str | None) -> Baseline | None:
     return value if isinstance(value, Baseline) else None
 
 
-def peek(sig: str | None) -> bool | None:
-    """Whether the project of the baseline stored for this catalog state had roles; None when there is
-    none. Cheap: a plan asks it before its specs are loaded, and most plans then need no baseline."""
+def peek(sig: str | None) -> Mark | None:
+    """The Mark of the baseline stored for this catalog state; None when there is none. Cheap: a plan
+    asks it before its specs are loaded, and most plans then need no baseline."""
     k = baseline_key(sig)
-    value = cache.get(KIND_ROLES, k) if k else None
-    return value if isinstance(value, bool) else None
+    value = cache.get(KIND_MARK, k) if k else None
+    return value if isinstance(value, Mark) else None
 
 
 def names(project: Any) -> tuple[frozenset[str], frozenset[str], dict[str, str]]:

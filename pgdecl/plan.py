@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, ContextManager
 
 from . import __version__, cache, catalog_diff, citus, citus_spec, partition_plan, plan_cache, renames, reorder, sides, sqltree, violations
 from .db import Database, connect, resolve_target
-from .desired import Desired, desired_from_specs
+from .desired import Desired, desired_from_specs, specs_key
 from .engine import checks, kinds, views
 from .engine.describe import describe
 from .engine.ops import Operation
@@ -155,8 +155,9 @@ def make_plan(project_dir: str | Path = "schema", database_url: str | None = Non
         with ExitStack() as stack, ThreadPoolExecutor(max_workers=1) as pool:
             # the server's part of the plan starts while Python loads the specs (the pool's thread is
             # joined before the stack drops what it made)
-            early = pool.submit(_early, stack, live, dev_url, server)
-            desired = desired or desired_from_specs(project_dir, store_later=True)
+            key = desired.specs_key if desired is not None else specs_key(project_dir)
+            early = pool.submit(_early, stack, live, dev_url, server, key)
+            desired = desired or desired_from_specs(project_dir, store_later=True, key=key)
             return _make_plan(live, dev_url, lock_timeout, statement_timeout, server, desired, online,
                               reorder_columns, check_load, early)
     finally:
@@ -173,15 +174,17 @@ class _Early:
     made: tuple[Database, Database] | None = None
 
 
-def _early(stack: ExitStack, live: Database, dev_url: str | None, server: LocalServer) -> _Early:
-    """The live catalog signal; with a baseline for it (of a project without roles), the two empty
-    scratch databases a plan from small sides needs. What fails here is left to the plan proper."""
+def _early(stack: ExitStack, live: Database, dev_url: str | None, server: LocalServer,
+           files: str | None) -> _Early:
+    """The live catalog signal; with a baseline for it of a project without roles, made from other
+    spec files than `files` (their specs_key: the same files plan nothing), the two empty scratch
+    databases a plan from small sides needs. What fails here is left to the plan proper."""
     from . import incremental
 
     sig = plan_cache.signal(live)
-    roles = incremental.peek(sig)
-    if roles is None or roles:
-        return _Early(sig, roles is not None)
+    mark = incremental.peek(sig)
+    if mark is None or mark.roles or (files is not None and mark.specs_key == files):
+        return _Early(sig, mark is not None)
     try:
         admin = _scratch_admin(live, dev_url, False, server)
         return _Early(sig, True, admin, incremental.prepare(stack, admin))
@@ -261,7 +264,7 @@ def _plan_steps(live: Database, sig: str | None, desired: Desired, desired_side:
         reused = finish(live_side, desired_read, desired_side.scratch)
     if not reused.steps and not reused.notes and plan_cache.signal(live) == sig:
         incremental.remember(sig, desired_side.key(), desired.project, desired.rendered, desired_read.graph,
-                             live_side.fingerprint)
+                             live_side.fingerprint, desired.specs_key)
     return reused
 
 

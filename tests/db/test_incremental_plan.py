@@ -284,3 +284,27 @@ def test_partitioned_tables_take_the_full_plan_and_others_the_small_one(admin, s
             monkeypatch.setenv("PGDECL_NO_CACHE", "1")
             assert _steps(quick) == _steps(make_plan(project, db.conninfo, server=server))
             monkeypatch.delenv("PGDECL_NO_CACHE")
+
+
+def test_a_plan_of_the_baseline_files_makes_no_scratch_database_early(admin, server, tmp_path, monkeypatch) -> None:
+    """The early thread makes the small sides' scratch databases only for other files than the
+    baseline's: a no-op plan makes none (pgdecl.plan._early); an edit does (a project without roles)."""
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "t.yaml").write_text("tables:\n" + "".join(
+        f"  t{i}:\n    columns:\n      id: {{type: bigint, primary_key: true}}\n" for i in range(6)))
+    monkeypatch.setenv("PGDECL_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("PGDECL_NO_CACHE", raising=False)
+    made: list[Any] = []
+    real = incremental.prepare
+    monkeypatch.setattr(incremental, "prepare", lambda *a: made.append(a) or real(*a))
+    with fresh_database(admin, "incr_early_") as db:
+        apply(str(project), db.conninfo, server=server)
+        assert make_plan(project, db.conninfo, server=server).empty  # stores the baseline
+        made.clear()
+        assert make_plan(project, db.conninfo, server=server).empty
+        assert made == []
+        (project / "t.yaml").write_text((project / "t.yaml").read_text().replace(
+            "  t0:\n    columns:\n", "  t0:\n    columns:\n      note: text\n", 1))
+        assert any("note" in s.sql for s in make_plan(project, db.conninfo, server=server).steps)
+        assert len(made) == 1

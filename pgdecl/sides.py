@@ -57,8 +57,8 @@ def read(db: Database, project: Project | None = None, live: bool = True, finger
     with ThreadPoolExecutor(max_workers=2) as pool:
         schema = pool.submit(inspect, db)
         # the live side's fingerprint, or the desired side's dependency graph, on a connection of its own
-        other: Future[Any] = pool.submit(_fingerprint if live else _graph, db) if fingerprint or not live \
-            else pool.submit(str)
+        other: Future[Any] | None = pool.submit(_graph, db) if not live else \
+            pool.submit(_fingerprint, db) if fingerprint else None
         with connect(db) as conn:
             side = Side(schema=None, extra=catalog_diff.snapshot(conn), checks=check_constraints(conn))
             if live:
@@ -66,10 +66,10 @@ def read(db: Database, project: Project | None = None, live: bool = True, finger
                 side.roles = role_statements(conn, project) if project is not None else []
             conn.rollback()
         side.schema = schema.result()
-        if live:
+        if not live:
+            side.graph = other.result() if other is not None else None
+        elif other is not None:
             side.fingerprint = other.result()
-        else:
-            side.graph = other.result()
     return side
 
 

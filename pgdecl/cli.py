@@ -439,5 +439,5 @@ def entry() -> None:
     os._exit(code)
 
 
-if __name__ == "__main__":
-    entry()
+if __name__ == "__main__":  # python -m pgdecl.cli: a normal exit (profilers write their output then)
+    main()

@@ -8,11 +8,13 @@ import re
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Any, Callable, ContextManager, Iterator
+from types import SimpleNamespace
+from typing import Any, Callable, ContextManager, Iterator, Sequence
 
 import functools
 
 import pglast
+import psycopg
 from pglast.parser import ParseError
 from pglast.stream import RawStream
 
@@ -80,7 +82,6 @@ def _fast_schemainspect_import() -> None:
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     _fast_schemainspect_import()
-    import sqlalchemy
     from migra import Migration
     from schemainspect.pg import obj as _si
 
@@ -217,15 +218,69 @@ _patch_schemainspect()
 citus.fix_extension_members(_si)  # Citus tables depend on their extension without being its members
 
 
+class _RawConnection:
+    """A psycopg connection in the shape schemainspect reads a raw one in (psycopg2's): `execute` gives
+    the rows, each with its columns as attributes, and `connection.server_version` the version. No
+    SQLAlchemy engine in between: importing SQLAlchemy alone took a tenth of a second of every plan."""
+
+    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+        self.conn = conn
+        self.connection = SimpleNamespace(server_version=conn.info.server_version)
+
+    def execute(self, query: str) -> list[Any]:
+        return self.conn.cursor(row_factory=_rows).execute(query.encode()).fetchall()
+
+    def rollback(self) -> None:
+        self.conn.rollback()
+
+
+class _Row:
+    """A row as schemainspect reads one: its columns by name as attributes (a column may be called
+    `index`, so not a tuple subclass), or by position. Picklable (schemainspect keeps some rows in its
+    snapshot), unlike the namedtuple classes psycopg makes per query."""
+
+    __slots__ = ("_values", "_names")
+
+    def __init__(self, values: Sequence[Any], names: dict[str, int]) -> None:
+        self._values, self._names = tuple(values), names
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._values[self._names[name]]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __getitem__(self, i: int) -> Any:
+        return self._values[i]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __eq__(self, other: object) -> bool:
+        return self._values == (other._values if isinstance(other, _Row) else other)
+
+    def __hash__(self) -> int:
+        return hash(self._values)
+
+    def __repr__(self) -> str:
+        return f"_Row{self._values!r}"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _Row, (self._values, self._names)
+
+
+def _rows(cursor: Any) -> Callable[[Sequence[Any]], _Row]:
+    names = {c.name: i for i, c in enumerate(cursor.description or ())}
+    return lambda values: _Row(values, names)
+
+
 @contextmanager
-def _sa_connection(db: Database) -> Iterator[Any]:
-    engine = sqlalchemy.create_engine("postgresql+psycopg://", creator=lambda: connect(db),
-                                      poolclass=sqlalchemy.pool.NullPool)
-    try:
-        with engine.connect() as conn:
-            yield conn
-    finally:
-        engine.dispose()
+def _raw_connection(db: Database) -> Iterator[_RawConnection]:
+    with connect(db) as conn:
+        yield _RawConnection(conn)
 
 
 INSPECT_CONNECTIONS = 3  # the catalog queries of one snapshot run on this many connections at once
@@ -245,7 +300,7 @@ class _ParallelInspector(_si.PostgreSQL):  # type: ignore[misc, name-defined]
     def load_all(self) -> None:
         try:
             self._rows = self._prefetch()
-        except sqlalchemy.exc.DBAPIError:  # no spare connection, say: the queries run one by one
+        except psycopg.Error:  # no spare connection, say: the queries run one by one
             self.c.rollback()
             self._rows = {}
         super().load_all()
@@ -255,15 +310,15 @@ class _ParallelInspector(_si.PostgreSQL):  # type: ignore[misc, name-defined]
         named = {name: q for name, q in vars(self).items() if name.endswith("_QUERY") and q is not None}
         # the dearest three (about 0.4, 0.3 and 0.25 s at 1,000 tables) on separate connections
         queries = [named.pop(n) for n in _DEAREST if n in named] + list(named.values())
-        repeatable = sqlalchemy.text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        repeatable = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
         self.c.execute(repeatable)
-        snapshot = str(self.c.execute(sqlalchemy.text("SELECT pg_export_snapshot()")).scalar())
+        snapshot = str(self.c.execute("SELECT pg_export_snapshot()")[0][0])
         if not re.fullmatch(r"[0-9A-Fa-f-]+", snapshot):
             raise ValueError(f"unexpected snapshot id {snapshot!r}")
         lanes = [queries[i::INSPECT_CONNECTIONS] for i in range(INSPECT_CONNECTIONS)]
 
         def run(lane: list[Any], c: Any) -> dict[int, list[Any]]:
-            return {id(q): c.execute(q).fetchall() for q in lane}
+            return {id(q): c.execute(q) for q in lane}
 
         more = self._more
         assert more is not None  # dropped only after load_all
@@ -271,7 +326,7 @@ class _ParallelInspector(_si.PostgreSQL):  # type: ignore[misc, name-defined]
         def run_elsewhere(lane: list[Any]) -> dict[int, list[Any]]:
             with more() as c:
                 c.execute(repeatable)
-                c.execute(sqlalchemy.text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))
+                c.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
                 try:
                     return run(lane, c)
                 finally:
@@ -295,8 +350,8 @@ _DEAREST = ("INDEXES_QUERY", "ALL_RELATIONS_QUERY", "CONSTRAINTS_QUERY")
 
 def inspect(db: Database) -> Any:
     """A schemainspect snapshot of one database (pgdecl's own schema left out)."""
-    with _sa_connection(db) as conn:
-        snapshot = _ParallelInspector(conn, lambda: _sa_connection(db))
+    with _raw_connection(db) as conn:
+        snapshot = _ParallelInspector(conn, lambda: _raw_connection(db))
         snapshot.exclude_schema(HISTORY_SCHEMA)
         citus.exclude(snapshot)
         conn.rollback()

@@ -1,5 +1,6 @@
-"""pgdecl.diff.inspect runs schemainspect's catalog queries at once on several connections sharing one
-snapshot: it must give exactly the objects schemainspect's own one-connection inspector gives."""
+"""pgdecl.diff.inspect runs schemainspect's catalog queries at once on several plain psycopg connections
+sharing one snapshot: it must give exactly the objects schemainspect's own one-connection inspector gives
+through a SQLAlchemy engine, as migra runs it."""
 
 from __future__ import annotations
 
@@ -18,10 +19,18 @@ PROPS = ("schemas", "relations", "tables", "views", "functions", "selectables", 
 
 
 def _reference(db) -> object:
+    import sqlalchemy
     from schemainspect import get_inspector
 
-    with diff._sa_connection(db) as conn:
-        return get_inspector(conn, exclude_schema=diff.HISTORY_SCHEMA)
+    from pgdecl.db import connect
+
+    engine = sqlalchemy.create_engine("postgresql+psycopg://", creator=lambda: connect(db),
+                                      poolclass=sqlalchemy.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            return get_inspector(conn, exclude_schema=diff.HISTORY_SCHEMA)
+    finally:
+        engine.dispose()
 
 
 def _assert_same(parallel: object, reference: object) -> None:
@@ -50,10 +59,10 @@ def test_parallel_inspection_equals_schemainspect(marketplace_db) -> None:
 
 
 def test_one_connection_when_no_more_can_be_opened(marketplace_db, monkeypatch: pytest.MonkeyPatch) -> None:
-    import sqlalchemy
+    import psycopg
 
     def refuse(self: object) -> object:
-        raise sqlalchemy.exc.OperationalError("connect", {}, Exception("too many connections"))
+        raise psycopg.OperationalError("too many connections")
 
     monkeypatch.setattr(diff._ParallelInspector, "_prefetch", refuse)
     _assert_same(diff.inspect(marketplace_db), _reference(marketplace_db))

@@ -9,7 +9,9 @@ at any moment the row says whether the transactional part landed (new schema) or
 and how many pre and post steps ran. The next apply marks such rows `interrupted`. An apply whose
 second plan is not empty (or cannot be made) ends `not_converged`, never `applied` (pgdecl.history).
 Into an empty database the second plan is made only when the live state at the end of the main
-transaction is not that of the same DDL loaded into a scratch database (pgdecl.fresh.DesiredBuild).
+transaction is not that of the same DDL loaded into a scratch database (pgdecl.fresh.DesiredBuild),
+or, on the server that would hold that scratch database, when another session changed a catalog
+while the main transaction ran (pgdecl.fresh.LiveLoad).
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ from .online import MAIN, POST, PRE, created_index
 from .plan import Plan, Step
 
 if TYPE_CHECKING:
+    from . import fresh
+    from .desired import Desired
     from .server import LocalServer
 
 LOCK_KEY = zlib.crc32(b"pgdecl apply")  # one advisory lock serialises applies to a database
@@ -134,9 +138,11 @@ def execute(plan: Plan, live: Database, conn: psycopg.Connection | None = None) 
 
 
 def _run(plan: Plan, live: Database, conn: psycopg.Connection,
-         before_commit: Callable[[], None] | None = None) -> tuple[int, history.Row]:
+         before_commit: Callable[[], None] | None = None,
+         begin: Callable[[], None] | None = None) -> tuple[int, history.Row]:
     """The phases of `apply`, each step counted in the history row; the row is left `running`.
-    `before_commit` runs at the end of the main transaction: what it raises rolls it back. Kept whole:
+    `begin` runs at the start of the main transaction and `before_commit` at its end: what they raise
+    rolls it back. Kept whole:
     the pre, main and post phases share one connection, one history row and one error path, and
     reading them in order is how to check that a step is never counted twice or lost."""
     current = live_fingerprint(conn)
@@ -170,6 +176,8 @@ def _run(plan: Plan, live: Database, conn: psycopg.Connection,
             try:
                 with progress.step(f"main transaction: {len(main)} statement(s)"), conn.transaction():
                     _timeouts(conn, plan, local=True)
+                    if begin is not None:
+                        begin()
                     _main_statements(conn, main, boundary, _batched(plan, boundary, conn))
                     if before_commit is not None:
                         before_commit()
@@ -360,6 +368,17 @@ def _converged(after: Plan, applied: int, hid: int) -> None:
                          "(or report it) before applying again")
 
 
+def _proof(live: Database, dev_url: str | None, server: LocalServer, desired: Desired,
+           plan: Plan) -> fresh.LiveLoad | fresh.DesiredBuild:
+    """What proves an apply into an empty database converged: the live load itself when it is the
+    scratch load (pgdecl.fresh.alike), else the DDL loaded into a scratch database beside it."""
+    from . import fresh
+    from .plan import _scratch_admin
+
+    admin = _scratch_admin(live, dev_url, False, server)
+    return fresh.LiveLoad(plan.live_fingerprint, desired.rendered) if fresh.alike(admin, live) else fresh.DesiredBuild(admin, desired)
+
+
 def apply(project_dir: str = "schema", database_url: str | None = None, dev_url: str | None = None,
           allowed_hazards: set[str] | None = None, confirm: Callable[[Plan], bool] | None = None,
           lock_timeout: str = "10s", statement_timeout: str = "0", server: LocalServer | None = None,
@@ -371,7 +390,7 @@ def apply(project_dir: str = "schema", database_url: str | None = None, dev_url:
     Raises ApplyError when the second plan is not empty: the database did not converge."""
     from .db import resolve_target
     from . import fresh
-    from .plan import _scratch_admin, make_plan
+    from .plan import make_plan
     from .server import LocalServer
 
     server = server or LocalServer()
@@ -389,10 +408,10 @@ def apply(project_dir: str = "schema", database_url: str | None = None, dev_url:
         check_hazards(plan, allowed_hazards or set())
         if confirm is not None and not confirm(plan):
             return ApplyResult(plan, 0, None)
-        build = fresh.DesiredBuild(_scratch_admin(live, dev_url, False, server), desired) \
-            if alongside and fresh.from_render(plan) else None
+        build = _proof(live, dev_url, server, desired, plan) if alongside and fresh.from_render(plan) else None
         try:
-            applied, row = _run(plan, live, conn, (lambda: build.before_commit(conn)) if build is not None else None)
+            applied, row = _run(plan, live, conn, (lambda: build.before_commit(conn)) if build is not None else None,
+                                (lambda: build.begin(conn)) if isinstance(build, fresh.LiveLoad) else None)
             # the live database as committed is in the state of the scratch load: converged, no second
             # plan needed; else (or without a build) the second plan decides
             same = build.converged if build is not None else None

@@ -172,6 +172,29 @@ SELECT current_database(), (SELECT oid FROM pg_database WHERE datname = current_
 """
 
 
+_CATALOGS_SQL = """
+SELECT c.relname::text FROM pg_class c
+ WHERE c.relnamespace = 'pg_catalog'::regnamespace AND c.relkind = 'r' AND c.relname <> ALL(%s)
+   AND has_table_privilege(c.oid, 'SELECT')
+ ORDER BY c.relname"""
+
+
+def others_rows(conn: psycopg.Connection) -> list[tuple[object, ...]]:
+    """Per catalog of `catalog_signal`, the count and a hash sum of the row versions that the open
+    transaction of `conn` did not write: the same at its start and at its end when no other session
+    changed a catalog meanwhile (and the transaction changed no row it had not made)."""
+    names = [r[0] for r in conn.execute(_CATALOGS_SQL, (list(_UNSIGNALLED),)).fetchall()]
+    mine = "xmin <> pg_catalog.xid(pg_catalog.pg_current_xact_id())"
+    parts = []
+    for i, name in enumerate(names):
+        if not name.replace("_", "").isalnum():
+            continue
+        cond = _SIGNAL_ROWS.get(name, "").removeprefix(" WHERE ")
+        parts.append(f"SELECT {i}, count(*), sum(hashtext(ctid::text || ':' || xmin::text)::bigint) "
+                     f"FROM pg_catalog.{name} WHERE {f'({cond}) AND ' if cond else ''}{mine}")
+    return sorted(conn.execute(" UNION ALL ".join(parts)).fetchall())
+
+
 def catalog_signal(conn: psycopg.Connection) -> str:
     """A cheap hash that changes whenever anything in the database's catalogs does (about 0.1 s at
     1,000 tables, where the fingerprint's pg_get_*def work takes seconds): every readable catalog of

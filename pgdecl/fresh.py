@@ -16,7 +16,10 @@ takes the plan, so `apply` commits only once the scratch load has proved it (SQL
 checked), and reads that database's `state`: everything a plan compares. At the end of the main
 transaction the live database's state is read too; when the two are the same the apply converged,
 proved without a second plan (two full inspections and a diff); else `apply` makes the second plan,
-which decides.
+which decides. When that scratch database would be on the live database's own server, loaded by the
+same user, the apply's main transaction is that very load (`LiveLoad`): no second load runs beside it,
+SQL function bodies are checked in a savepoint of the main transaction, and convergence holds unless
+another session changed a catalog while it ran (the rows it did not write are compared).
 """
 
 from __future__ import annotations
@@ -30,16 +33,17 @@ from typing import TYPE_CHECKING, Any
 
 import psycopg
 
-from .catalog import FINGERPRINT_SQL, live_fingerprint, role_statements
+from .catalog import FINGERPRINT_SQL, live_fingerprint, others_rows, role_statements
 from .db import Database, connect
 from .engine.ops import (ACCESS_EXCLUSIVE, ALTER, CREATE, NO_LOCK, RELATION, SHARE, SHARE_ROW_EXCLUSIVE,
                          SHARE_UPDATE_EXCLUSIVE, ObjectId)
 from .hazards import Hazard
-from .errors import DatabaseError, PgdeclError
+from .errors import DatabaseError, PgdeclError, PlanError
 
 if TYPE_CHECKING:
     from .desired import Desired
     from .plan import Plan, Step
+    from .render import Rendered
 
 SOURCE = "render"  # Step.source of a step taken from the rendered DDL
 
@@ -126,7 +130,7 @@ def _plain(project_dir: str, key: str | None) -> Desired | None:
 _TOKEN = re.compile(r"""'(?:[^']|'')*'|"(?:[^"]|"")*"|(?<![A-Za-z_0-9$])\$(?:[A-Za-z_][A-Za-z_0-9]*)?\$|--|/\*|['"(),]""")
 _NAME = r'(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z_0-9$]*)'
 _TABLE_HEAD = re.compile(rf"CREATE TABLE (?:IF NOT EXISTS )?{_NAME}(?:\.{_NAME})? ?")
-_LOCATION = re.compile(r'"(?:\w*location|stmt_len|rexpr_list_start|rexpr_list_end)":-?\d+,?')  # offsets
+_LOCATION = re.compile(r'"(?:\w*location|stmt_len|\w*list_start|\w*list_end)":-?\d+,?')  # offsets
 
 
 def layout(sql: str) -> str:
@@ -143,7 +147,9 @@ def layout(sql: str) -> str:
     bounds = [start, *commas, end]
     parts = [sql[a + 1:b].strip() for a, b in zip(bounds, bounds[1:])]
     out = sql[:start + 1].rstrip() + "\n  " + ",\n  ".join(parts) + "\n" + sql[end:]
-    from pglast.parser import ParseError, parse_sql_json
+    if "\\" not in sql:  # only whitespace next to comma tokens changed (the scanner knows every quote
+        return out        # there is): the same tokens, the same tree
+    from pglast.parser import ParseError, parse_sql_json  # a backslash: what a server might read as an escape
 
     try:
         same = _LOCATION.sub("", parse_sql_json(out)) == _LOCATION.sub("", parse_sql_json(sql))
@@ -359,6 +365,65 @@ def fingerprint_of(rows: list[tuple[Any, ...]]) -> str:
         h.update("\x1f".join(str(x) for x in row).encode())
         h.update(b"\x1e")
     return h.hexdigest()
+
+
+class LiveLoad:
+    """The proof of an apply whose desired side would be built on the live database's own server, by
+    the same user (`alike`): its main transaction, into an empty database with no settings of its own,
+    is that very load (the same statements in one transaction), so the state after it is the scratch
+    load's by construction, unless another session changed a catalog meanwhile. That is checked
+    instead: the catalog rows the transaction did not write are the same at its end as at its start
+    (pgdecl.catalog.others_rows), and the database was still the planned one at its start. No scratch
+    database is loaded beside it (on the same server it doubled the server's work); the fingerprint
+    the history records is read in the main transaction."""
+
+    def __init__(self, planned: str, rendered: Rendered) -> None:
+        self.planned = planned                 # the live fingerprint the plan was made against
+        self.rendered = rendered               # its SQL functions' bodies are checked as a scratch load would
+        self.converged: State | None = None
+        self._start: list[tuple[object, ...]] | None = None
+
+    def begin(self, conn: psycopg.Connection) -> None:
+        """At the start of the main transaction: the rows of others, then the database as planned
+        (a change before the first read is found by the second, one after it by before_commit)."""
+        self._start = others_rows(conn)
+        if live_fingerprint(conn) != self.planned:
+            raise PlanError("the schema of the live database changed since the plan was made; nothing was "
+                            "applied; make a new plan")
+
+    def before_commit(self, conn: psycopg.Connection) -> None:
+        """At its end: the same rows of others, then the fingerprint: converged. Else `converged`
+        stays None and the second plan decides. First, SQL functions' bodies are checked as a scratch
+        load checks them (pgdecl.scratch.check_bodies_in): a LoadError rolls the transaction back."""
+        from .scratch import check_bodies_in
+
+        check_bodies_in(conn, self.rendered)
+        with conn.transaction():  # a savepoint: a failed read leaves the transaction usable
+            same = self._start is not None and others_rows(conn) == self._start
+            rows = conn.execute(FINGERPRINT_SQL).fetchall() if same else None
+        self.converged = State(fingerprint_of(rows), (), {}) if rows is not None else None
+
+    def join(self) -> None:
+        """Nothing runs beside the apply."""
+
+
+# settings of the live database itself (ALTER DATABASE ... SET, ALTER ROLE ... IN DATABASE ... SET):
+# a scratch database would not have them, and some change what the same DDL makes
+_OWN_SETTINGS_SQL = """
+SELECT EXISTS (SELECT 1 FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase
+                WHERE d.datname = current_database())"""
+
+
+def alike(admin: Database, live: Database) -> bool:
+    """Whether loading the DDL into the empty live database is the scratch load itself (LiveLoad):
+    the desired side would be built on the same server by the same user (`admin` is the live
+    database's connection, or both are the local server's) and the live database has no settings
+    of its own."""
+    if not (admin is live or (admin.local and live.local)):
+        return False
+    with connect(live, autocommit=True) as conn:
+        row = conn.execute(_OWN_SETTINGS_SQL).fetchone()
+    return row is not None and not row[0]
 
 
 class DesiredBuild:

@@ -297,6 +297,36 @@ def _body_check(stmt: Any) -> str | None:
     return None
 
 
+def check_bodies_in(conn: psycopg.Connection, rendered: Rendered) -> None:
+    """The body of each SQL function of `rendered` checked in the open transaction of `conn`, once
+    every table exists (as `load_in` does), in a savepoint rolled back afterwards: the transaction
+    is left as it was. A LoadError names the function's spec line."""
+    checks = [(s, b) for s in rendered.statements if (b := _body_check(s))]
+    if not checks:
+        return
+    done = 0
+    try:
+        with conn.transaction(force_rollback=True):
+            _check_bodies_on(conn)
+            for _, body in checks:
+                conn.execute(body.encode())
+                done += 1
+    except psycopg.Error as e:
+        current = checks[min(done, len(checks) - 1)][0]
+        raise LoadError(f"{current.kind} {current.name}: the database rejected it: {_message(e)}",
+                        current.origin, current.sql) from None
+
+
+def _message(e: psycopg.Error) -> str:
+    diag = e.diag
+    message = diag.message_primary or str(e).strip()
+    if diag.message_detail:
+        message += f" ({diag.message_detail})"
+    if diag.message_hint:
+        message += f"; hint: {diag.message_hint}"
+    return message
+
+
 def _load_one_by_one(conn: psycopg.Connection, rendered: Rendered) -> None:
     current = None
     try:
@@ -308,14 +338,8 @@ def _load_one_by_one(conn: psycopg.Connection, rendered: Rendered) -> None:
                 if body := _body_check(current):
                     conn.execute(body.encode())
     except psycopg.Error as e:
-        diag = e.diag
-        message = diag.message_primary or str(e).strip()
-        if diag.message_detail:
-            message += f" ({diag.message_detail})"
-        if diag.message_hint:
-            message += f"; hint: {diag.message_hint}"
         what = f"{current.kind} {current.name}: " if current else ""
-        raise LoadError(f"{what}the database rejected it: {message}",
+        raise LoadError(f"{what}the database rejected it: {_message(e)}",
                         current.origin if current else None, current.sql if current else None) from None
     raise LoadError("the desired DDL failed as a whole but every statement succeeded alone; "
                     "please report this with the specs")

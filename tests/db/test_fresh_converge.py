@@ -16,7 +16,7 @@ from conftest import fresh_database, run_sql
 
 from pgdecl import fresh, plan as plan_module
 from pgdecl.apply import PAUSE_ENV, PAUSE_FILE_ENV, apply
-from pgdecl.catalog import live_fingerprint
+from pgdecl.catalog import live_fingerprint, others_rows
 from pgdecl.db import connect
 from pgdecl.desired import desired_from_specs
 from pgdecl.errors import ApplyError
@@ -153,3 +153,80 @@ def test_into_an_empty_database_the_ddl_is_laid_out_not_prettified(tmp_path: Pat
         assert accounts in plain and "\n  amount numeric(7,2),\n" in accounts, accounts
         assert result.after is not None and result.after.empty
         assert [s.sql for s in fresh.desired_for(str(specs), db).rendered.statements] == pretty
+
+
+def _count_builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    built: list[int] = []
+    real = fresh.DesiredBuild.__init__
+
+    def counted(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        built.append(1)
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(fresh.DesiredBuild, "__init__", counted)
+    return built
+
+
+def test_on_the_live_server_the_live_load_is_the_proof(tmp_path: Path, admin, server,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The desired side would be built on the live database's own server by the same user: no scratch
+    load beside the apply (pgdecl.fresh.LiveLoad), no second plan, the history's fingerprint is the
+    live one, and a plan afterwards agrees."""
+    specs = _project(tmp_path)
+    built, made = _count_builds(monkeypatch), _count_plans(monkeypatch)
+    with fresh_database(admin, "live_proof_") as db:
+        result = apply(str(specs), db.conninfo, server=server)
+        assert fresh.from_render(result.plan) and result.after is not None and result.after.empty
+        assert built == [] and len(made) == 1
+        with psycopg.connect(db.conninfo) as conn:
+            outcome, after = conn.execute("SELECT outcome, live_fingerprint_after FROM pgdecl.history").fetchone()
+            assert (outcome, after) == ("applied", live_fingerprint(conn))
+        monkeypatch.undo()
+        assert plan_module.make_plan(specs, db.conninfo, server=server).empty
+
+
+def test_database_settings_take_the_scratch_load(tmp_path: Path, admin, server,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Settings of the live database itself (a scratch database has none): the scratch load proves it."""
+    specs = _project(tmp_path)
+    built = _count_builds(monkeypatch)
+    with fresh_database(admin, "own_settings_") as db:
+        run_sql(db, f'ALTER DATABASE "{psycopg.conninfo.conninfo_to_dict(db.conninfo)["dbname"]}" '
+                    "SET default_toast_compression = 'pglz'")
+        result = apply(str(specs), db.conninfo, server=server)
+        assert fresh.from_render(result.plan) and result.after is not None and result.after.empty
+        assert built == [1]
+
+
+def test_the_live_load_checks_sql_function_bodies(tmp_path: Path, admin, server,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A SQL function's body is checked once every table exists, as the scratch load checks it: a good
+    one is applied (and left as written), a bad one rolls the transaction back naming its spec line."""
+    specs = _project(tmp_path)
+    built = _count_builds(monkeypatch)
+    (specs / "fn.yaml").write_text("functions:\n  app.total:\n    returns: bigint\n    language: sql\n"
+                                   "    body: SELECT count(*) FROM app.notes\n")
+    with fresh_database(admin, "sql_body_") as db:
+        result = apply(str(specs), db.conninfo, server=server)
+        assert result.after is not None and result.after.empty and built == []
+        with psycopg.connect(db.conninfo) as conn:
+            assert conn.execute("SELECT app.total()").fetchone() == (0,)
+    (specs / "fn.yaml").write_text("functions:\n  app.total:\n    returns: bigint\n    language: sql\n"
+                                   "    body: SELECT count(*) FROM app.missing\n")
+    with fresh_database(admin, "bad_body_") as db:
+        with pytest.raises(ApplyError) as err:
+            apply(str(specs), db.conninfo, server=server)
+        assert "fn.yaml:2" in str(err.value) and "app.missing" in str(err.value) and built == []
+        with psycopg.connect(db.conninfo) as conn:  # nothing was applied
+            assert conn.execute("SELECT to_regclass('app.notes')").fetchone() == (None,)
+
+
+def test_others_rows_sees_another_sessions_change_and_not_the_transactions_own(admin) -> None:
+    with fresh_database(admin, "others_") as db, psycopg.connect(db.conninfo) as conn:
+        start = others_rows(conn)
+        conn.execute("CREATE TABLE public.mine (id int PRIMARY KEY)")
+        conn.execute("COMMENT ON TABLE public.mine IS 'mine'")
+        assert others_rows(conn) == start  # what the transaction wrote does not count
+        run_sql(db, "CREATE TABLE public.theirs (id int)")  # committed by another session
+        assert others_rows(conn) != start
+        conn.rollback()

@@ -260,6 +260,8 @@ def _plan_steps(live: Database, sig: str | None, desired: Desired, desired_side:
         if desired.project.roles:  # read the live roles before a scratch load makes them (cluster-wide)
             live_read.result()
         desired_read = desired_side.read()
+        if not renames.hinted(desired.project):  # the scratch database is not asked for again
+            desired_side.release()
         live_side = live_read.result()
         reused = finish(live_side, desired_read, desired_side.scratch)
     if not reused.steps and not reused.notes and plan_cache.signal(live) == sig:

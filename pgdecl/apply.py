@@ -391,6 +391,7 @@ def apply(project_dir: str = "schema", database_url: str | None = None, dev_url:
     from .db import resolve_target
     from . import fresh
     from .plan import make_plan
+    from .scratch import analyze_catalogs
     from .server import LocalServer
 
     server = server or LocalServer()
@@ -412,6 +413,7 @@ def apply(project_dir: str = "schema", database_url: str | None = None, dev_url:
         try:
             applied, row = _run(plan, live, conn, (lambda: build.before_commit(conn)) if build is not None else None,
                                 (lambda: build.begin(conn)) if isinstance(build, fresh.LiveLoad) else None)
+            analyze_catalogs(conn, applied)  # after a big apply: the next plan's reads have statistics
             # the live database as committed is in the state of the scratch load: converged, no second
             # plan needed; else (or without a build) the second plan decides
             same = build.converged if build is not None else None

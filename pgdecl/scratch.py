@@ -235,7 +235,8 @@ _CATALOGS = ("pg_class", "pg_attribute", "pg_attrdef", "pg_constraint", "pg_inde
 
 
 def analyze_catalogs(conn: psycopg.Connection, statements: int) -> None:
-    """After `statements` of DDL: ANALYZE the catalogs the reads of a side join, when there were many.
+    """After `statements` of DDL (a scratch load, or an apply to the live database): ANALYZE the
+    catalogs the reads of a side join, when there were many.
     A database just loaded has the statistics of an empty one, and the planner then picks nested
     loops over catalogs of a hundred thousand rows: reading 10,000 tables took 25 s instead of 10 s
     (the ANALYZE: 0.7 s). A role that may not analyze them gets a warning from the server, no error."""

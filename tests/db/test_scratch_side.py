@@ -56,3 +56,16 @@ def test_a_released_scratch_database_is_dropped_by_close_at_the_latest(admin) ->
     with side.scratch() as again:  # asked for after all: a new one is built
         assert psycopg.conninfo.conninfo_to_dict(again.conninfo)["dbname"] != name
     side.close()
+
+
+def test_a_big_apply_analyzes_the_live_catalogs(tmp_path, admin, server) -> None:
+    from pgdecl.apply import apply
+
+    specs = tmp_path / "schema"
+    specs.mkdir()
+    (specs / "many.yaml").write_text("tables:\n" + "".join(
+        f"  public.t{i}:\n    columns:\n      id: {{type: int, primary_key: true}}\n" for i in range(scratch.ANALYZE_FROM)))
+    with fresh_database(admin, "big_apply_") as db:
+        result = apply(str(specs), db.conninfo, server=server)
+        assert result.applied >= scratch.ANALYZE_FROM and result.after is not None and result.after.empty
+        assert _analyzed(db)

@@ -3,6 +3,7 @@ that turn the live one into the desired one."""
 
 from __future__ import annotations
 
+import collections
 import copy
 import re
 import warnings
@@ -234,47 +235,28 @@ class _RawConnection:
         self.conn.rollback()
 
 
-class _Row:
-    """A row as schemainspect reads one: its columns by name as attributes (a column may be called
-    `index`, so not a tuple subclass), or by position. Picklable (schemainspect keeps some rows in its
-    snapshot), unlike the namedtuple classes psycopg makes per query."""
-
-    __slots__ = ("_values", "_names")
-
-    def __init__(self, values: Sequence[Any], names: dict[str, int]) -> None:
-        self._values, self._names = tuple(values), names
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self._values[self._names[name]]
-        except KeyError:
-            raise AttributeError(name) from None
-
-    def __getitem__(self, i: int) -> Any:
-        return self._values[i]
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self._values)
-
-    def __len__(self) -> int:
-        return len(self._values)
-
-    def __eq__(self, other: object) -> bool:
-        return self._values == (other._values if isinstance(other, _Row) else other)
-
-    def __hash__(self) -> int:
-        return hash(self._values)
-
-    def __repr__(self) -> str:
-        return f"_Row{self._values!r}"
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return _Row, (self._values, self._names)
+def _row_class(names: tuple[str, ...]) -> type:
+    """A tuple class whose columns `names` are also attributes (a column may be called `index`: a
+    field shadows tuple's method), one per set of names, picklable by name (schemainspect keeps some
+    rows in its snapshot; psycopg's own namedtuple classes, made per query, are not)."""
+    cls = _ROW_CLASSES.get(names)
+    if cls is None:
+        base = collections.namedtuple("Row", names, rename=True)  # type: ignore[misc]
+        cls = type("Row", (base,), {"__slots__": (), "__reduce__": lambda self: (_row, (names, tuple(self)))})
+        _ROW_CLASSES[names] = cls
+    return cls
 
 
-def _rows(cursor: Any) -> Callable[[Sequence[Any]], _Row]:
-    names = {c.name: i for i, c in enumerate(cursor.description or ())}
-    return lambda values: _Row(values, names)
+def _row(names: tuple[str, ...], values: Sequence[Any]) -> Any:
+    return _row_class(names)._make(values)  # type: ignore[attr-defined]
+
+
+_ROW_CLASSES: dict[tuple[str, ...], type] = {}
+
+
+def _rows(cursor: Any) -> Callable[[Sequence[Any]], Any]:
+    make = _row_class(tuple(c.name for c in cursor.description or ()))._make  # type: ignore[attr-defined]
+    return make  # type: ignore[no-any-return]
 
 
 @contextmanager

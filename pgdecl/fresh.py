@@ -395,9 +395,10 @@ class LiveLoad:
         """At its end: the same rows of others, then the fingerprint: converged. Else `converged`
         stays None and the second plan decides. First, SQL functions' bodies are checked as a scratch
         load checks them (pgdecl.scratch.check_bodies_in): a LoadError rolls the transaction back."""
-        from .scratch import check_bodies_in
+        from .scratch import analyze_catalogs, check_bodies_in
 
         check_bodies_in(conn, self.rendered)
+        analyze_catalogs(conn, len(self.rendered.statements), in_transaction=True)  # for the reads below
         with conn.transaction():  # a savepoint: a failed read leaves the transaction usable
             same = self._start is not None and others_rows(conn) == self._start
             rows = conn.execute(FINGERPRINT_SQL).fetchall() if same else None
@@ -434,6 +435,7 @@ class DesiredBuild:
     transaction; `converged` is then the live state when they are the same."""
 
     def __init__(self, admin: Database, desired: Desired) -> None:
+        self._statements = desired.rendered.statements
         self._error: BaseException | None = None
         self.state: State | None = None
         self.converged: State | None = None
@@ -464,13 +466,14 @@ class DesiredBuild:
         """The DDL loaded into a scratch database and its state read in the same transaction, which
         is rolled back: the state is ready before the commit and the drop, which the apply does not
         wait for. Role statements (cluster-wide) are committed, their roles dropped afterwards."""
-        from .scratch import load_in, loaded_scratch, scratch_database
+        from .scratch import analyze_catalogs, load_in, loaded_scratch, scratch_database
 
         if any(s.kind == "role" for s in desired.rendered.statements):
             with loaded_scratch(admin, desired.rendered) as db, connect(db, autocommit=True) as conn:
                 return state(conn)
         with scratch_database(admin) as db, connect(db) as conn:
             load_in(conn, desired.rendered)
+            analyze_catalogs(conn, len(desired.rendered.statements), in_transaction=True)
             found = state(conn, in_transaction=True)
             self.state = found
             self._ready.set()
@@ -489,7 +492,10 @@ class DesiredBuild:
         """In the apply's main transaction, once its statements ran: the live state read (while the
         build may still run), then the build waited for (what it raises rolls the transaction back)
         and the two compared. A live state that cannot be read leaves `converged` None."""
+        from .scratch import analyze_catalogs
+
         try:
+            analyze_catalogs(conn, len(self._statements), in_transaction=True)
             live = state(conn, in_transaction=True)
         except psycopg.Error:
             live = None

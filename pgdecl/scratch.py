@@ -234,16 +234,25 @@ _CATALOGS = ("pg_class", "pg_attribute", "pg_attrdef", "pg_constraint", "pg_inde
              "pg_sequence")
 
 
-def analyze_catalogs(conn: psycopg.Connection, statements: int) -> None:
+def analyze_catalogs(conn: psycopg.Connection, statements: int, in_transaction: bool = False) -> None:
     """After `statements` of DDL (a scratch load, or an apply to the live database): ANALYZE the
     catalogs the reads of a side join, when there were many.
     A database just loaded has the statistics of an empty one, and the planner then picks nested
     loops over catalogs of a hundred thousand rows: reading 10,000 tables took 25 s instead of 10 s
-    (the ANALYZE: 0.7 s). A role that may not analyze them gets a warning from the server, no error."""
+    (the ANALYZE: 0.7 s). A role that may not analyze them gets a warning from the server, no error.
+    `in_transaction`: in a savepoint of the open transaction (whose own rows are sampled), no commit."""
     if statements < ANALYZE_FROM:
         return
+    sql = "ANALYZE " + ", ".join(f"pg_catalog.{c}" for c in _CATALOGS)
+    if in_transaction:  # in the open transaction, which it leaves as it was (the rows it wrote counted)
+        try:
+            with conn.transaction():
+                conn.execute(sql)
+        except psycopg.Error:
+            pass
+        return
     try:
-        conn.execute("ANALYZE " + ", ".join(f"pg_catalog.{c}" for c in _CATALOGS))
+        conn.execute(sql)
         conn.commit()
     except psycopg.Error:  # statistics only: the reads work without them
         conn.rollback()

@@ -58,8 +58,15 @@ def test_a_released_scratch_database_is_dropped_by_close_at_the_latest(admin) ->
     side.close()
 
 
-def test_a_big_apply_analyzes_the_live_catalogs(tmp_path, admin, server) -> None:
+def test_a_big_apply_analyzes_the_live_catalogs(tmp_path, admin, server, monkeypatch) -> None:
+    """In the main transaction (for its own reads: the live load's proof holds, no second plan) and
+    for the next plan's."""
+    from pgdecl import plan as plan_module
     from pgdecl.apply import apply
+
+    made: list[int] = []
+    real = plan_module.make_plan
+    monkeypatch.setattr(plan_module, "make_plan", lambda *a, **k: made.append(1) or real(*a, **k))
 
     specs = tmp_path / "schema"
     specs.mkdir()
@@ -68,4 +75,4 @@ def test_a_big_apply_analyzes_the_live_catalogs(tmp_path, admin, server) -> None
     with fresh_database(admin, "big_apply_") as db:
         result = apply(str(specs), db.conninfo, server=server)
         assert result.applied >= scratch.ANALYZE_FROM and result.after is not None and result.after.empty
-        assert _analyzed(db)
+        assert made == [1] and _analyzed(db)

@@ -111,13 +111,6 @@ def get(kind: str, k: str) -> Any | None:
         return None
 
 
-def has(kind: str, k: str) -> bool:
-    """Whether an entry is stored (without reading it)."""
-    if not enabled() or (d := _dir()) is None:
-        return False
-    return (d / f"{kind}-{k}.pickle").exists()
-
-
 def put(kind: str, k: str, value: Any) -> None:
     """Store a value atomically; a cache that cannot be written is silently skipped."""
     if not enabled() or (d := _dir()) is None:

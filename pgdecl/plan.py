@@ -7,7 +7,6 @@ DDL fingerprints); every step carries the hazards found in its parse tree.
 from __future__ import annotations
 
 import json
-import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack, nullcontext
@@ -157,11 +156,7 @@ def make_plan(project_dir: str | Path = "schema", database_url: str | None = Non
             # the server's part of the plan starts while Python loads the specs (the pool's thread is
             # joined before the stack drops what it made)
             key = desired.specs_key if desired is not None else specs_key(project_dir)
-            # specs to load and render (not in the cache): the live side may be read meanwhile
-            building = desired is None and not (key is not None and cache.has("specs", key))
-            if building:
-                sides.load_diff()  # here, before any thread reads a side (imports must not race)
-            early = pool.submit(_early, stack, live, dev_url, server, key, building)
+            early = pool.submit(_early, stack, live, dev_url, server, key)
             desired = desired or desired_from_specs(project_dir, store_later=True, key=key)
             return _make_plan(live, dev_url, lock_timeout, statement_timeout, server, desired, online,
                               reorder_columns, check_load, early)
@@ -177,57 +172,24 @@ class _Early:
     baseline: bool = False                     # a baseline is stored for it (pgdecl.incremental)
     admin: Database | None = None              # where the two scratch databases below are
     made: tuple[Database, Database] | None = None
-    live_side: Future[sides.Side] | None = None  # the live side, being read (roles aside)
 
 
 def _early(stack: ExitStack, live: Database, dev_url: str | None, server: LocalServer,
-           files: str | None, building: bool = False) -> _Early:
+           files: str | None) -> _Early:
     """The live catalog signal; with a baseline for it of a project without roles, made from other
     spec files than `files` (their specs_key: the same files plan nothing), the two empty scratch
-    databases a plan from small sides needs; without one, while the specs are `building`, the live
-    side read on a thread of its own. What fails here is left to the plan proper."""
+    databases a plan from small sides needs. What fails here is left to the plan proper."""
     from . import incremental
 
     sig = plan_cache.signal(live)
     mark = incremental.peek(sig)
-    if mark is None:  # no baseline: a plan of both sides in full is likely
-        return _Early(sig, live_side=_read_live_early(live, sig) if building else None)
-    if mark.roles or (files is not None and mark.specs_key == files):
-        return _Early(sig, True)
+    if mark is None or mark.roles or (files is not None and mark.specs_key == files):
+        return _Early(sig, mark is not None)
     try:
         admin = _scratch_admin(live, dev_url, False, server)
         return _Early(sig, True, admin, incremental.prepare(stack, admin))
     except (PgdeclError, OSError):
         return _Early(sig, True)
-
-
-def _read_live_early(live: Database, sig: str | None) -> Future[sides.Side] | None:
-    """The live side read on a thread of its own from the start of a plan, while Python loads and
-    renders the specs (at 10,000 tables each takes seconds), when no baseline exists for the live
-    catalogs and their live side is not in the cache (nothing to gain from a cached one: the plan may
-    be cached too and need neither). The thread is a daemon: an error in the specs is reported at once."""
-    if sig is not None and plan_cache.has_live(sig):
-        return None
-    future: Future[sides.Side] = Future()
-
-    def run() -> None:
-        try:
-            future.set_result(plan_cache.read_live(live, None, sig))
-        except BaseException as e:  # noqa: BLE001 - the plan proper raises it
-            future.set_exception(e)
-
-    threading.Thread(target=run, name="pgdecl-live", daemon=True).start()
-    return future
-
-
-def _live_roles(live: Database, project: Any) -> list[str]:
-    """The role statements `project` needs that the live cluster lacks."""
-    from .catalog import role_statements
-
-    with connect(live) as conn:
-        roles = role_statements(conn, project)
-        conn.rollback()
-    return roles
 
 
 def _make_plan(live: Database, dev_url: str | None, lock_timeout: str, statement_timeout: str, server: LocalServer,
@@ -250,8 +212,7 @@ def _make_plan(live: Database, dev_url: str | None, lock_timeout: str, statement
             from .incremental import find
 
             base = find(sig) if found.baseline else None
-            reused = _plan_steps(live, sig, desired, desired_side, online, reorder_columns, admin, base, made,
-                                 found.live_side)
+            reused = _plan_steps(live, sig, desired, desired_side, online, reorder_columns, admin, base, made)
             plan_cache.put_plan(reuse, live, sig, reused)
     steps, notes = reused.steps, reused.notes
     violations.refuse(live, [s.sql for s in steps])  # rows that would make the apply fail: refused now
@@ -270,8 +231,7 @@ def _make_plan(live: Database, dev_url: str | None, lock_timeout: str, statement
 
 def _plan_steps(live: Database, sig: str | None, desired: Desired, desired_side: sides.DesiredSide, online: bool,
                 reorder_columns: bool, admin: Database, base: Any = None,
-                made: tuple[Database, Database] | None = None,
-                early: Future[sides.Side] | None = None) -> plan_cache.Reused:
+                made: tuple[Database, Database] | None = None) -> plan_cache.Reused:
     """make_plan's steps and notes from the two sides. After a small change to specs whose last
     plan against these very catalogs was empty, from the objects the change touches only
     (pgdecl.incremental); else from the whole of both sides, the live one read while the desired
@@ -296,18 +256,13 @@ def _plan_steps(live: Database, sig: str | None, desired: Desired, desired_side:
             return small  # type: ignore[no-any-return]
     sides.load_diff()
     with ThreadPoolExecutor(max_workers=1) as pool:
-        live_read = early if early is not None else pool.submit(plan_cache.read_live, live, desired.project, sig)
-        roles: list[str] | None = None
+        live_read = pool.submit(plan_cache.read_live, live, desired.project, sig)
         if desired.project.roles:  # read the live roles before a scratch load makes them (cluster-wide)
             live_read.result()
-            if early is not None:
-                roles = _live_roles(live, desired.project)
         desired_read = desired_side.read()
         if not renames.hinted(desired.project):  # the scratch database is not asked for again
             desired_side.release()
         live_side = live_read.result()
-        if roles is not None:
-            live_side.roles = roles
         reused = finish(live_side, desired_read, desired_side.scratch)
     if not reused.steps and not reused.notes and plan_cache.signal(live) == sig:
         incremental.remember(sig, desired_side.key(), desired.project, desired.rendered, desired_read.graph,

@@ -42,11 +42,6 @@ def signal(db: Database) -> str | None:
         return None
 
 
-def has_live(sig: str) -> bool:
-    """Whether the live side read against `sig` is in the cache."""
-    return cache.has(KIND_LIVE, cache.key(KIND_LIVE, sig))
-
-
 def read_live(db: Database, project: Any, sig: str | None) -> Any:
     """The live side (pgdecl.sides.Side): from the cache while the catalogs have not changed since it
     was read, else read now and stored when the catalogs did not change while it was being read."""

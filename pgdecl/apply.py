@@ -396,7 +396,7 @@ def apply(project_dir: str = "schema", database_url: str | None = None, dev_url:
 
     server = server or LocalServer()
     live = resolve_target(database_url, server)
-    desired = fresh.desired_for(project_dir, live)  # laid out, not prettified, into an empty database
+    desired = fresh.desired_for(project_dir)  # laid out, not prettified
     # into an empty database, the desired side is built while the live one takes the plan (pgdecl.fresh);
     # a project with roles (cluster-wide) builds it first, as for any plan
     alongside = not desired.project.roles
@@ -447,7 +447,7 @@ def apply_saved(plan_file: str, database_url: str | None = None, allowed_hazards
         plan = replace(plan, target=live.display)
     desired = None
     if project_dir is not None:
-        desired = desired_from_specs(project_dir)
+        desired = desired_from_specs(project_dir, pretty=False)
         if desired.spec_fingerprint != plan.spec_fingerprint:
             raise PlanError(f"the specs in {project_dir} changed since {plan_file} was made; make a new plan")
     if plan.empty:

@@ -295,7 +295,7 @@ def _matching_specs(plan_file: str, specs: str) -> str | None:
     if not Path(specs).is_dir():
         return None
     try:
-        same = desired_from_specs(specs).spec_fingerprint == Plan.load(plan_file).spec_fingerprint
+        same = desired_from_specs(specs, pretty=False).spec_fingerprint == Plan.load(plan_file).spec_fingerprint
     except PgdeclError:
         return None
     return specs if same else None

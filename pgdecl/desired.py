@@ -41,21 +41,26 @@ class Desired:
                 "specs_key": self.specs_key}
 
 
-def desired_from_specs(project_dir: str | Path, store_later: bool = False, key: str | None = None) -> Desired:
+def desired_from_specs(project_dir: str | Path, store_later: bool = False, key: str | None = None,
+                       pretty: bool = True) -> Desired:
     """Load, validate and render the specs; cached (pgdecl.cache) by the bytes of every project file
     (`key`: specs_key(project_dir), when the caller has it already). With `store_later`, a new entry is
     written by a thread while the caller goes on (a plan then works on databases, mostly waiting for
-    them); the caller calls pgdecl.cache.flush() before it returns."""
+    them); the caller calls pgdecl.cache.flush() before it returns. Without `pretty`, the statements
+    as the templates write them, each CREATE TABLE laid out a column a line (pgdecl.fresh.layout):
+    the same parse trees, so the same catalogs once loaded, for what plans and applies load and
+    compare (pglast's printer was most of a cold plan's rendering: 13 s of 62 at 10,000 tables)."""
+    kind = "specs" if pretty else "specs-laid-out"
     k = key or specs_key(project_dir)
     if k is None:
-        return _desired_from_specs(project_dir)
+        return _desired_from_specs(project_dir, None, pretty)
     if not store_later:
-        return cache.cached("specs", k, lambda: _desired_from_specs(project_dir, k))
-    found = cache.get("specs", k)
+        return cache.cached(kind, k, lambda: _desired_from_specs(project_dir, k, pretty))
+    found = cache.get(kind, k)
     if isinstance(found, Desired):
         return found
-    made = _desired_from_specs(project_dir, k)
-    cache.put_later("specs", k, made)
+    made = _desired_from_specs(project_dir, k, pretty)
+    cache.put_later(kind, k, made)
     return made
 
 
@@ -64,8 +69,10 @@ def specs_key(project_dir: str | Path) -> str | None:
     return _specs_key(Path(project_dir))
 
 
-def _desired_from_specs(project_dir: str | Path, key: str | None = None) -> Desired:
-    made = build(project_dir, key)
+def _desired_from_specs(project_dir: str | Path, key: str | None = None, pretty: bool = True) -> Desired:
+    from .fresh import layout
+
+    made = build(project_dir, key) if pretty else build(project_dir, key, shape=layout)
     assert made is not None
     return made
 

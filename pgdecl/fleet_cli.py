@@ -52,7 +52,7 @@ def run_fleet(action: str, env: Env, project_dir: str | None, fmt: str, parallel
                         online=online, reorder_columns=reorder_columns, parallel=parallel, canary=canary,
                         keep_going=keep_going)
     with progress.step(f"loading the specs and the targets of env {env.name}"):
-        desired = desired_from_specs(s.specs)
+        desired = desired_from_specs(s.specs, pretty=False)
         targets = targets_of(env)
     fleet = Fleet(env, opts, desired, LocalServer(), targets)
     shown = progress.enabled()

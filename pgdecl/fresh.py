@@ -91,39 +91,13 @@ def empty(conn: psycopg.Connection) -> bool:
     return bool(row and row[0])
 
 
-def desired_for(project_dir: str, live: Database) -> Desired:
-    """pgdecl.desired.desired_from_specs, but when the live database is empty (the plan is then the
-    rendered DDL itself) with each statement as its template wrote it, laid out by `layout` instead
-    of prettified: the same parse trees, and pglast's printer is most of a render's time. Cached
-    like desired_from_specs. Specs with roles are prettified all the same (their apply makes the
-    second plan, which fills the cache for the next). A live database that cannot be reached is left
-    to the caller to report."""
-    from . import cache
-    from .desired import Desired, desired_from_specs, specs_key
+def desired_for(project_dir: str) -> Desired:
+    """The desired side an apply plans and loads: pgdecl.desired.desired_from_specs with each statement
+    as its template wrote it, laid out by `layout` instead of prettified (the same parse trees; pglast's
+    printer is most of a render's time), cached like it."""
+    from .desired import desired_from_specs
 
-    try:
-        with connect(live) as conn:
-            into_empty = empty(conn)
-    except PgdeclError:
-        into_empty = False
-    if not into_empty:
-        return desired_from_specs(project_dir)
-    k = specs_key(project_dir)
-    plain = cache.get("specs-laid-out", k) if k else None
-    if not isinstance(plain, Desired):
-        plain = _plain(project_dir, k)
-        if plain is not None and k:
-            cache.put("specs-laid-out", k, plain)
-    # specs with roles build the desired side first and make the second plan (cluster-wide roles):
-    # prettified, as the next plan's is, so that it finds that side in the cache
-    return plain if plain is not None else desired_from_specs(project_dir)
-
-
-def _plain(project_dir: str, key: str | None) -> Desired | None:
-    """desired_from_specs's work, unprettified and laid out; None for specs with roles."""
-    from .desired import build
-
-    return build(project_dir, key, shape=layout, roles=False)
+    return desired_from_specs(project_dir, pretty=False)
 
 
 # what `_top_commas` looks at: quoted strings and names, dollar quotes' opening tags, comments, lists

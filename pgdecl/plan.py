@@ -157,7 +157,7 @@ def make_plan(project_dir: str | Path = "schema", database_url: str | None = Non
             # joined before the stack drops what it made)
             key = desired.specs_key if desired is not None else specs_key(project_dir)
             early = pool.submit(_early, stack, live, dev_url, server, key)
-            desired = desired or desired_from_specs(project_dir, store_later=True, key=key)
+            desired = desired or desired_from_specs(project_dir, store_later=True, key=key, pretty=False)
             return _make_plan(live, dev_url, lock_timeout, statement_timeout, server, desired, online,
                               reorder_columns, check_load, early)
     finally:

@@ -139,20 +139,23 @@ def test_a_table_made_by_another_session_during_the_apply_is_found(tmp_path: Pat
         assert outcome == "not_converged" and "intruder" in remaining
 
 
-def test_into_an_empty_database_the_ddl_is_laid_out_not_prettified(tmp_path: Path, admin, server) -> None:
-    """The plan into an empty database is the DDL as the templates wrote it, each CREATE TABLE laid
-    out a column a line (pgdecl.fresh.layout); into any other, the prettified DDL as for every plan."""
+def test_plans_and_applies_load_the_ddl_laid_out_not_prettified(tmp_path: Path, admin, server) -> None:
+    """What a plan or an apply loads and compares is the DDL as the templates wrote it, each CREATE
+    TABLE laid out a column a line (pgdecl.fresh.layout); `pgdecl render` prints it prettified. The two
+    load into the same catalogs: after an apply of one, a plan against the other is empty."""
     specs = _project(tmp_path)
     plain = [fresh.layout(s.sql) for s in render(load_project(specs).project, pretty=False).statements]
     pretty = [s.sql for s in desired_from_specs(str(specs)).rendered.statements]
     assert plain != pretty
+    assert [s.sql for s in fresh.desired_for(str(specs)).rendered.statements] == plain
+    assert [s.sql for s in desired_from_specs(str(specs), pretty=False).rendered.statements] == plain
     with fresh_database(admin, "laid_") as db:
-        assert [s.sql for s in fresh.desired_for(str(specs), db).rendered.statements] == plain
         result = apply(str(specs), db.conninfo, server=server)
         accounts = next(s.sql for s in result.plan.steps if s.sql.startswith("CREATE TABLE app.accounts"))
         assert accounts in plain and "\n  amount numeric(7,2),\n" in accounts, accounts
         assert result.after is not None and result.after.empty
-        assert [s.sql for s in fresh.desired_for(str(specs), db).rendered.statements] == pretty
+        assert plan_module.make_plan(specs, db.conninfo, server=server,
+                                     desired=desired_from_specs(str(specs))).empty  # the prettified side
 
 
 def _count_builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:

@@ -32,7 +32,7 @@ def test_cached_desired_side_gives_the_same_plan_without_a_scratch_database(admi
         assert uncached.steps and _steps(cold) == _steps(uncached) == _steps(warm)
         assert cold.live_fingerprint == warm.live_fingerprint == uncached.live_fingerprint
 
-        desired = desired_from_specs(project)
+        desired = desired_from_specs(project, pretty=False)  # what plans load
         with sides.DesiredSide(admin, desired.rendered) as side:
             side.read()
             assert side.from_cache and side._scratch is None  # nothing loaded, nothing inspected

@@ -42,7 +42,8 @@ def test_plan_case(case: str, admin, server, monkeypatch: pytest.MonkeyPatch) ->
         if live_sql.exists():
             run_sql(db, live_sql.read_text())
         else:
-            rendered = [s.sql for s in desired_from_specs(path / "schema").rendered.statements if s.kind != "role"]
+            rendered = [s.sql for s in desired_from_specs(path / "schema", pretty=False).rendered.statements
+                        if s.kind != "role"]
             into_empty = make_plan(path / "schema", db.conninfo, server=server, **options)
             assert [s.sql for s in into_empty.steps if s.source == fresh.SOURCE] == rendered
             monkeypatch.setattr(fresh, "probe", lambda live, desired: None)  # the diff engine's plan

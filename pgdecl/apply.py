@@ -413,7 +413,8 @@ def apply(project_dir: str = "schema", database_url: str | None = None, dev_url:
         try:
             applied, row = _run(plan, live, conn, (lambda: build.before_commit(conn)) if build is not None else None,
                                 (lambda: build.begin(conn)) if isinstance(build, fresh.LiveLoad) else None)
-            analyze_catalogs(conn, applied)  # after a big apply: the next plan's reads have statistics
+            if build is None:  # after a big apply the next plan's reads have statistics (a build's proof
+                analyze_catalogs(conn, applied)  # analyzed them in the main transaction already)
             # the live database as committed is in the state of the scratch load: converged, no second
             # plan needed; else (or without a build) the second plan decides
             same = build.converged if build is not None else None

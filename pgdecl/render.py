@@ -221,6 +221,7 @@ def _write(project: Project, put: Callable[[DDL], None]) -> None:
         t = templates.get(template)
         if t is None:
             t = templates[template] = env.get_template(f"{template}.sql.j2")
+            t.globals = dict(t.globals)  # Jinja's ChainMap is copied in Python on every render (~4 µs each)
         text = t.render(**ctx)
         if not text.strip():
             return

@@ -383,9 +383,12 @@ def object_label(path: Path_) -> str | None:
     if len(path) < 2 or path[0] not in KIND_NAMES:
         return None
     label = f"{KIND_NAMES[path[0]]} {path[1]}"
-    if len(path) >= 4 and path[2] in ("columns", "triggers", "policies", "indexes", "foreign_keys", "unique", "checks"):
-        sub = {"columns": "column", "triggers": "trigger", "policies": "policy", "indexes": "index",
-               "foreign_keys": "foreign key", "unique": "unique constraint", "checks": "check"}[path[2]]
+    sub = _PART_NAMES.get(path[2]) if len(path) >= 4 and isinstance(path[2], str) else None
+    if sub is not None:
         ref = path[3] if isinstance(path[3], str) else f"#{path[3] + 1}"
         label += f", {sub} {ref}"
     return label
+
+
+_PART_NAMES = {"columns": "column", "triggers": "trigger", "policies": "policy", "indexes": "index",
+               "foreign_keys": "foreign key", "unique": "unique constraint", "checks": "check"}

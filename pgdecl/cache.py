@@ -85,6 +85,9 @@ def _usable(path: Path) -> bool:
     return stat.S_ISDIR(st.st_mode) and st.st_uid == os.geteuid() and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
 
+usable = _usable  # for pgdecl.compiled_templates, whose directory is not the plan cache
+
+
 def _dir() -> Path | None:
     path = directory()
     try:

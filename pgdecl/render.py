@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 def _env() -> jinja2.Environment:
     import jinja2  # only when rendering: a plan from cached specs unpickles Rendered without it
 
+    from .compiled_templates import bytecode_cache
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir() / "ddl")),
         undefined=jinja2.StrictUndefined,
@@ -43,6 +45,7 @@ def _env() -> jinja2.Environment:
         lstrip_blocks=True,
         autoescape=False,
         extensions=["jinja2.ext.do"],
+        bytecode_cache=bytecode_cache(),
     )
     env.filters.update(ident=ident, qname=qname, literal=literal, dollar=dollar, role=role)
     return env

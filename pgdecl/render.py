@@ -11,7 +11,7 @@ import hashlib
 import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
 import pglast
 import pglast.enums
@@ -87,12 +87,20 @@ def primary_key(table: Table) -> list[str]:
 
 
 def uniques(name: str, table: Table) -> list[Unique]:
+    return _derived("unique", name, table, _uniques)
+
+
+def _uniques(name: str, table: Table) -> list[Unique]:
     out = [Unique(columns=[c], origin=col.origin) for c, col in table.columns.items() if col.unique]
     out += list(table.unique)
     return [u if u.name else u.model_copy(update={"name": default_unique_name(name, u)}) for u in out]
 
 
 def foreign_keys(name: str, table: Table) -> list[ForeignKey]:
+    return _derived("foreign key", name, table, _foreign_keys)
+
+
+def _foreign_keys(name: str, table: Table) -> list[ForeignKey]:
     out = [
         ForeignKey(columns=[c], references=col.references, on_delete=col.on_delete or "no action",
                    on_update=col.on_update or "no action", origin=col.origin)
@@ -100,6 +108,27 @@ def foreign_keys(name: str, table: Table) -> list[ForeignKey]:
     ]
     out += list(table.foreign_keys)
     return [fk if fk.name else fk.model_copy(update={"name": default_fk_name(name, fk)}) for fk in out]
+
+
+_T = TypeVar("_T")
+_DERIVED: dict[tuple[str, str, int], tuple[Table, list[Any]]] = {}  # (what, name, id(table)) -> (table, made)
+_DERIVED_MAX = 8192
+
+
+def _derived(what: str, name: str, table: Table, make: Callable[[str, Table], list[_T]]) -> list[_T]:
+    """make(name, table), remembered for this very table object (a new list of the same frozen objects each
+    time): validating and rendering 1,000 tables asks for each one's constraints several times, and
+    making them (pydantic objects) was a tenth of `pgdecl validate`. The model is frozen, so the same
+    object has the same constraints; the entry holds the table, so its id is not another's meanwhile."""
+    k = (what, name, id(table))
+    hit = _DERIVED.get(k)
+    if hit is not None and hit[0] is table:
+        return list(hit[1])
+    made = make(name, table)
+    if len(_DERIVED) >= _DERIVED_MAX:
+        _DERIVED.clear()
+    _DERIVED[k] = (table, made)
+    return list(made)
 
 
 def indexes(name: str, indexes_: Iterable[Index]) -> list[Index]:

@@ -47,7 +47,7 @@ def _env() -> jinja2.Environment:
         extensions=["jinja2.ext.do"],
         bytecode_cache=bytecode_cache(),
     )
-    env.filters.update(ident=ident, qname=qname, literal=literal, dollar=dollar, role=role)
+    env.filters.update(ident=ident, qname=qname, literal=literal, dollar=dollar, role=role, idents=idents)
     return env
 
 
@@ -80,6 +80,11 @@ class Rendered:
 
     def sha256(self) -> str:
         return hashlib.sha256(self.sql().encode()).hexdigest()
+
+
+def idents(names: Iterable[str]) -> str:
+    """Identifiers quoted and joined by commas: the `idents` filter, for `map('ident') | join(', ')`."""
+    return ", ".join(map(ident, names))
 
 
 def primary_key(table: Table) -> list[str]:
@@ -166,7 +171,7 @@ def view_order(project: Project) -> list[str]:
     deps: dict[str, set[str]] = {}
     for n in names:
         try:
-            refs = referenced_relations(project.views[n].query)
+            refs = referenced_relations(sqltree.parse(project.views[n].query))  # validation's parse (read only)
         except (ParseError, Exception):
             refs = set()
         deps[n] = {qualify_in(r) for r in refs} & set(names) - {n}
@@ -380,14 +385,18 @@ def _write(project: Project, put: Callable[[DDL], None]) -> None:
         comment("FUNCTION", f"{qname(name)}({identity_args(fn.args)})", name, fn.comment, fn.origin)
     for name, table in sorted(project.tables.items()):
         comment("TABLE", qname(name), name, table.comment, table.origin)
-        for cname, col in table.columns.items():
-            comment("COLUMN", f"{qname(name)}.{ident(cname)}", f"{name}.{cname}", col.comment, col.origin)
+        for cname, col in table.columns.items():  # (the targets are spelled only for a comment)
+            if col.comment is not None:
+                comment("COLUMN", f"{qname(name)}.{ident(cname)}", f"{name}.{cname}", col.comment, col.origin)
         for ix in indexes(name, table.indexes):
-            comment("INDEX", qname(f"{split_name(name)[0]}.{ix.name}"), ix.name or "", ix.comment, ix.origin)
+            if ix.comment is not None:
+                comment("INDEX", qname(f"{split_name(name)[0]}.{ix.name}"), ix.name or "", ix.comment, ix.origin)
         for tname, trig in sorted(table.triggers.items()):
-            comment("TRIGGER", f"{ident(tname)} ON {qname(name)}", tname, trig.comment, trig.origin)
+            if trig.comment is not None:
+                comment("TRIGGER", f"{ident(tname)} ON {qname(name)}", tname, trig.comment, trig.origin)
         for pname, pol in sorted(table.policies.items()):
-            comment("POLICY", f"{ident(pname)} ON {qname(name)}", pname, pol.comment, pol.origin)
+            if pol.comment is not None:
+                comment("POLICY", f"{ident(pname)} ON {qname(name)}", pname, pol.comment, pol.origin)
     for name, view in sorted(project.views.items()):
         kind = "MATERIALIZED VIEW" if view.materialized else "VIEW"
         comment(kind, qname(name), name, view.comment, view.origin)

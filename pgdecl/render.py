@@ -88,6 +88,10 @@ def idents(names: Iterable[str]) -> str:
 
 
 def primary_key(table: Table) -> list[str]:
+    return _derived("primary key", "", table, _primary_key)
+
+
+def _primary_key(_name: str, table: Table) -> list[str]:
     return list(table.primary_key) or [n for n, c in table.columns.items() if c.primary_key]
 
 

@@ -309,4 +309,5 @@ def _merge(files: list[tuple[YamlDoc | None, SpecFile]], raw: list[RawSQL], requ
                 errors.append(SpecError(f"trait requirement {name!r} is invalid: {e}", origin))
     # built from objects the model has validated: not validated again (that, and building Project's own
     # validator on first use, took 10 ms at 1,000 tables); the fields are all given, as before
-    return Project.model_construct(**merged, database=database, raw_sql=raw)
+    fields: dict[str, Any] = {**merged, "database": database, "raw_sql": raw}
+    return Project.model_construct(**fields)

@@ -62,10 +62,15 @@ def code_fingerprint() -> str:
     package = Path(__file__).resolve().parent
     # pgdecl.spec.templates_dir(), without importing pgdecl.spec (pydantic): a cached answer needs neither
     templates = [d for d in (package / "templates", package.parent / "templates") if d.is_dir()][:1]
-    for root in (package, *templates):
-        for path in sorted(root.rglob("*")):
-            if path.is_file() and path.suffix in (".py", ".j2", ".sql", ".yaml") and "__pycache__" not in path.parts:
-                h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    for root in (package, *templates):  # os.walk, not Path.rglob: a third of the time (every cold command pays it)
+        files = []
+        for top, dirs, names in os.walk(root):
+            dirs[:] = [d for d in dirs if d != "__pycache__"]
+            files += [os.path.join(top, n) for n in names if n.endswith((".py", ".j2", ".sql", ".yaml"))]
+        for path in sorted(files):
+            if os.path.isfile(path):
+                with open(path, "rb") as f:
+                    h.update(Path(os.path.relpath(path, root)).as_posix().encode() + b"\0" + f.read() + b"\0")
     return h.hexdigest()
 
 
@@ -83,6 +88,9 @@ def _usable(path: Path) -> bool:
     except OSError:
         return False
     return stat.S_ISDIR(st.st_mode) and st.st_uid == os.geteuid() and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
+usable = _usable  # for pgdecl.compiled_templates, whose directory is not the plan cache
 
 
 def _dir() -> Path | None:

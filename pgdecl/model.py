@@ -137,10 +137,12 @@ class Column(Node):
 
 def _lower_actions(v: Any) -> Any:
     if isinstance(v, dict):
-        v = dict(v)
         for k in ("on_delete", "on_update", "identity"):
-            if isinstance(v.get(k), str):
-                v[k] = v[k].lower().replace("_", " ").strip()
+            text = v.get(k)
+            if isinstance(text, str):
+                lowered = text.lower().replace("_", " ").strip()
+                if lowered != text:  # a copy only then: most are written as they are read
+                    v = {**v, k: lowered}
     return v
 
 

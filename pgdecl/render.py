@@ -11,7 +11,7 @@ import hashlib
 import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
 import pglast
 import pglast.enums
@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 def _env() -> jinja2.Environment:
     import jinja2  # only when rendering: a plan from cached specs unpickles Rendered without it
 
+    from .compiled_templates import bytecode_cache
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir() / "ddl")),
         undefined=jinja2.StrictUndefined,
@@ -43,8 +45,9 @@ def _env() -> jinja2.Environment:
         lstrip_blocks=True,
         autoescape=False,
         extensions=["jinja2.ext.do"],
+        bytecode_cache=bytecode_cache(),
     )
-    env.filters.update(ident=ident, qname=qname, literal=literal, dollar=dollar, role=role)
+    env.filters.update(ident=ident, qname=qname, literal=literal, dollar=dollar, role=role, idents=idents)
     return env
 
 
@@ -79,17 +82,34 @@ class Rendered:
         return hashlib.sha256(self.sql().encode()).hexdigest()
 
 
+def idents(names: Iterable[str]) -> str:
+    """Identifiers quoted and joined by commas: the `idents` filter, for `map('ident') | join(', ')`."""
+    return ", ".join(map(ident, names))
+
+
 def primary_key(table: Table) -> list[str]:
+    return _derived("primary key", "", table, _primary_key)
+
+
+def _primary_key(_name: str, table: Table) -> list[str]:
     return list(table.primary_key) or [n for n, c in table.columns.items() if c.primary_key]
 
 
 def uniques(name: str, table: Table) -> list[Unique]:
+    return _derived("unique", name, table, _uniques)
+
+
+def _uniques(name: str, table: Table) -> list[Unique]:
     out = [Unique(columns=[c], origin=col.origin) for c, col in table.columns.items() if col.unique]
     out += list(table.unique)
     return [u if u.name else u.model_copy(update={"name": default_unique_name(name, u)}) for u in out]
 
 
 def foreign_keys(name: str, table: Table) -> list[ForeignKey]:
+    return _derived("foreign key", name, table, _foreign_keys)
+
+
+def _foreign_keys(name: str, table: Table) -> list[ForeignKey]:
     out = [
         ForeignKey(columns=[c], references=col.references, on_delete=col.on_delete or "no action",
                    on_update=col.on_update or "no action", origin=col.origin)
@@ -97,6 +117,27 @@ def foreign_keys(name: str, table: Table) -> list[ForeignKey]:
     ]
     out += list(table.foreign_keys)
     return [fk if fk.name else fk.model_copy(update={"name": default_fk_name(name, fk)}) for fk in out]
+
+
+_T = TypeVar("_T")
+_DERIVED: dict[tuple[str, str, int], tuple[Table, list[Any]]] = {}  # (what, name, id(table)) -> (table, made)
+_DERIVED_MAX = 8192
+
+
+def _derived(what: str, name: str, table: Table, make: Callable[[str, Table], list[_T]]) -> list[_T]:
+    """make(name, table), remembered for this very table object (a new list of the same frozen objects each
+    time): validating and rendering 1,000 tables asks for each one's constraints several times, and
+    making them (pydantic objects) was a tenth of `pgdecl validate`. The model is frozen, so the same
+    object has the same constraints; the entry holds the table, so its id is not another's meanwhile."""
+    k = (what, name, id(table))
+    hit = _DERIVED.get(k)
+    if hit is not None and hit[0] is table:
+        return list(hit[1])
+    made = make(name, table)
+    if len(_DERIVED) >= _DERIVED_MAX:
+        _DERIVED.clear()
+    _DERIVED[k] = (table, made)
+    return list(made)
 
 
 def indexes(name: str, indexes_: Iterable[Index]) -> list[Index]:
@@ -134,7 +175,7 @@ def view_order(project: Project) -> list[str]:
     deps: dict[str, set[str]] = {}
     for n in names:
         try:
-            refs = referenced_relations(project.views[n].query)
+            refs = referenced_relations(sqltree.parse(project.views[n].query))  # validation's parse (read only)
         except (ParseError, Exception):
             refs = set()
         deps[n] = {qualify_in(r) for r in refs} & set(names) - {n}
@@ -221,6 +262,7 @@ def _write(project: Project, put: Callable[[DDL], None]) -> None:
         t = templates.get(template)
         if t is None:
             t = templates[template] = env.get_template(f"{template}.sql.j2")
+            t.globals = dict(t.globals)  # Jinja's ChainMap is copied in Python on every render (~4 µs each)
         text = t.render(**ctx)
         if not text.strip():
             return
@@ -347,14 +389,18 @@ def _write(project: Project, put: Callable[[DDL], None]) -> None:
         comment("FUNCTION", f"{qname(name)}({identity_args(fn.args)})", name, fn.comment, fn.origin)
     for name, table in sorted(project.tables.items()):
         comment("TABLE", qname(name), name, table.comment, table.origin)
-        for cname, col in table.columns.items():
-            comment("COLUMN", f"{qname(name)}.{ident(cname)}", f"{name}.{cname}", col.comment, col.origin)
+        for cname, col in table.columns.items():  # (the targets are spelled only for a comment)
+            if col.comment is not None:
+                comment("COLUMN", f"{qname(name)}.{ident(cname)}", f"{name}.{cname}", col.comment, col.origin)
         for ix in indexes(name, table.indexes):
-            comment("INDEX", qname(f"{split_name(name)[0]}.{ix.name}"), ix.name or "", ix.comment, ix.origin)
+            if ix.comment is not None:
+                comment("INDEX", qname(f"{split_name(name)[0]}.{ix.name}"), ix.name or "", ix.comment, ix.origin)
         for tname, trig in sorted(table.triggers.items()):
-            comment("TRIGGER", f"{ident(tname)} ON {qname(name)}", tname, trig.comment, trig.origin)
+            if trig.comment is not None:
+                comment("TRIGGER", f"{ident(tname)} ON {qname(name)}", tname, trig.comment, trig.origin)
         for pname, pol in sorted(table.policies.items()):
-            comment("POLICY", f"{ident(pname)} ON {qname(name)}", pname, pol.comment, pol.origin)
+            if pol.comment is not None:
+                comment("POLICY", f"{ident(pname)} ON {qname(name)}", pname, pol.comment, pol.origin)
     for name, view in sorted(project.views.items()):
         kind = "MATERIALIZED VIEW" if view.materialized else "VIEW"
         comment(kind, qname(name), name, view.comment, view.origin)

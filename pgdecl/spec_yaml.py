@@ -58,6 +58,7 @@ class _Loader(getattr(yaml, "CSafeLoader", _PyLoader)):  # type: ignore[misc]
 
 _RESOLVED: dict[type, dict[tuple[str, tuple[bool, bool]], str]] = {}
 _SCALARS: dict[type, dict[tuple[str, str], Any]] = {}
+_PLAIN: dict[type, dict[str, Any]] = {}  # plain scalars' values by their text: strings and immutable values only
 
 
 def _resolve(loader: Any, value: str, implicit: tuple[bool, bool]) -> str:
@@ -213,6 +214,7 @@ class _EventReader:
         self.marks = marks
         self.resolved = _RESOLVED.setdefault(type(loader), {})
         self.scalars = _SCALARS.setdefault(type(loader), {})
+        self.plain = _PLAIN.setdefault(type(loader), {})
 
     def scalar(self, event: Any) -> Any:
         if event.anchor is not None or event.tag is not None:
@@ -223,27 +225,36 @@ class _EventReader:
             return value  # quoted or block: a string
         tag = self.resolved.get((value, implicit)) or _resolve(self.loader, value, implicit)
         if tag == _STR:
-            return value
-        if tag in _SPECIAL_KEYS:
+            out: Any = value
+        elif tag in _SPECIAL_KEYS:
             raise _Unusual
-        key = (tag, value)
-        if tag in _IMMUTABLE and key in self.scalars:
-            return self.scalars[key]
-        out = self.loader.construct_object(yaml.ScalarNode(tag, value, event.start_mark, event.end_mark,
-                                                           event.style), deep=True)
-        if tag in _IMMUTABLE:
+        else:
+            key = (tag, value)
+            if tag in _IMMUTABLE and key in self.scalars:
+                return self.scalars[key]
+            out = self.loader.construct_object(yaml.ScalarNode(tag, value, event.start_mark, event.end_mark,
+                                                               event.style), deep=True)
+            if tag not in _IMMUTABLE:
+                return out
             if len(self.scalars) > _MEMO_MAX:
                 self.scalars.clear()
             self.scalars[key] = out
+        if implicit == (True, False):  # a plain scalar: the same text is the same value (see `node`)
+            if len(self.plain) > _MEMO_MAX:
+                self.plain.clear()
+            self.plain[value] = out
         return out
 
     def node(self, event: Any, path: Path_) -> Any:
+        """The data of the node that `event` starts. A plain, untagged scalar whose text was read before
+        is taken from `plain` without a call (most keys and values are): the loops below are most of
+        reading a large project, so they look it up themselves."""
         kind = type(event)
         if kind is _ScalarEvent:
             return self.scalar(event)
         if event.anchor is not None or getattr(event, "tag", None) is not None or len(path) >= MAX_DEPTH:
             raise _Unusual
-        get, marks, scalar = self.get, self.marks, self.scalar
+        get, marks, scalar, plain = self.get, self.marks, self.scalar, self.plain
         if kind is _MappingStart:
             out: dict[Any, Any] = {}
             while True:
@@ -253,13 +264,24 @@ class _EventReader:
                     return out
                 if kk is not _ScalarEvent:
                     raise _Unusual
-                key = scalar(kevent)
+                if kevent.anchor is None and kevent.tag is None and kevent.implicit == (True, False):
+                    key = plain.get(kevent.value, _MISSING)
+                    if key is _MISSING:
+                        key = scalar(kevent)
+                else:
+                    key = scalar(kevent)
                 if key in out:
                     raise _Unusual
                 kpath = path + (key,)
                 marks[kpath] = kevent.start_mark.line + 1
                 vevent = get()
-                out[key] = scalar(vevent) if type(vevent) is _ScalarEvent else self.node(vevent, kpath)
+                if type(vevent) is not _ScalarEvent:
+                    out[key] = self.node(vevent, kpath)
+                elif vevent.anchor is None and vevent.tag is None and vevent.implicit == (True, False):
+                    value = plain.get(vevent.value, _MISSING)
+                    out[key] = scalar(vevent) if value is _MISSING else value
+                else:
+                    out[key] = scalar(vevent)
         if kind is _SequenceStart:
             items: list[Any] = []
             i = 0
@@ -275,6 +297,7 @@ class _EventReader:
         raise _Unusual  # an alias
 
 
+_MISSING = object()
 _ScalarEvent, _MappingStart, _MappingEnd = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.MappingEndEvent
 _SequenceStart, _SequenceEnd = yaml.SequenceStartEvent, yaml.SequenceEndEvent
 
@@ -360,9 +383,12 @@ def object_label(path: Path_) -> str | None:
     if len(path) < 2 or path[0] not in KIND_NAMES:
         return None
     label = f"{KIND_NAMES[path[0]]} {path[1]}"
-    if len(path) >= 4 and path[2] in ("columns", "triggers", "policies", "indexes", "foreign_keys", "unique", "checks"):
-        sub = {"columns": "column", "triggers": "trigger", "policies": "policy", "indexes": "index",
-               "foreign_keys": "foreign key", "unique": "unique constraint", "checks": "check"}[path[2]]
+    sub = _PART_NAMES.get(path[2]) if len(path) >= 4 and isinstance(path[2], str) else None
+    if sub is not None:
         ref = path[3] if isinstance(path[3], str) else f"#{path[3] + 1}"
         label += f", {sub} {ref}"
     return label
+
+
+_PART_NAMES = {"columns": "column", "triggers": "trigger", "policies": "policy", "indexes": "index",
+               "foreign_keys": "foreign key", "unique": "unique constraint", "checks": "check"}

@@ -508,14 +508,18 @@ class Validator:
 def statement_errors(rendered: Rendered, shared: bool = True) -> list[SpecError]:
     """Each rendered statement is exactly one statement: no fragment smuggled in a second one. With
     `shared`, each statement's kind is read through sqltree (remembered for the plan that follows);
-    without, straight from libpg_query's JSON text (`pgdecl validate`, whose process ends here)."""
+    without, from one parse into libpg_query's JSON text (`pgdecl validate`, whose process ends here)."""
     errors = []
-    kind = sqltree.kind if shared else _kind
     for ddl in rendered.statements:
         if ddl.kind == "sql":
             continue
-        try:  # libpg_query's parser splitting: the same parse, without building pglast's objects
-            n = len(split(ddl.sql, with_parser=True, only_slices=True))
+        tree = None
+        try:  # libpg_query's parser: the same parse, without building pglast's objects
+            if shared:
+                n = len(split(ddl.sql, with_parser=True, only_slices=True))
+            else:
+                tree = parse_sql_json(ddl.sql)
+                n = tree.count(_RAW_STMT)
         except ParseError as e:
             errors.append(SpecError(f"{ddl.kind} {ddl.name} renders to SQL that does not parse: {e.args[0]}",
                                     ddl.origin))
@@ -524,7 +528,7 @@ def statement_errors(rendered: Rendered, shared: bool = True) -> list[SpecError]
             errors.append(SpecError(f"{ddl.kind} {ddl.name} renders to {n} statements; a fragment contains SQL of "
                                     "its own", ddl.origin))
             continue
-        node = kind(ddl.sql) or "?"
+        node = (sqltree.kind(ddl.sql) if tree is None else _kind(tree, ddl.sql)) or "?"
         if node not in STATEMENT_NODES.get(ddl.kind, (node,)):
             errors.append(SpecError(f"{ddl.kind} {ddl.name} renders to a {node}; a fragment contains SQL of its own",
                                     ddl.origin))
@@ -533,15 +537,15 @@ def statement_errors(rendered: Rendered, shared: bool = True) -> list[SpecError]
 
 # The node of a one-statement parse, where libpg_query's JSON names it: {"version":N,"stmts":[{"stmt":{"Node":
 _FIRST_NODE = re.compile(r'\{"version":\d+,"stmts":\[\{"stmt":\{"(\w+)"')
+# Each statement of libpg_query's JSON is a RawStmt {"stmt":{...}}, the only node with a field `stmt` (and
+# RawStmts are only the top-level list's); no string holds it, as a string's quotes are written \".
+_RAW_STMT = '{"stmt":'
 
 
-def _kind(sql: str) -> str | None:
+def _kind(tree: str, sql: str) -> str | None:
     """sqltree.kind without decoding the whole JSON tree (most of its time) and without remembering it,
-    for a statement the parser has already found to be one statement."""
-    try:
-        m = _FIRST_NODE.match(parse_sql_json(sql))
-    except ParseError:
-        return None
+    for a statement the parser has found to be one statement (`tree`, its JSON text)."""
+    m = _FIRST_NODE.match(tree)
     return m.group(1) if m else sqltree.kind(sql)
 
 

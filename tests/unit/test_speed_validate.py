@@ -67,6 +67,40 @@ def test_rendered_statements_are_counted(sql: str, message: str) -> None:
     assert any(message in e for e in _errors(project, rendered))
 
 
+# Statements whose count and kind `pgdecl validate` reads from one parse into JSON text (shared=False) and a
+# plan from the parser's split and sqltree (shared=True): a string or identifier spelling the JSON of a
+# statement, bodies with statements of their own, comments, empty statements, mistakes
+_TRICKY = [
+    ("table", "CREATE TABLE x (a text DEFAULT '{\"stmt\":{\"DropStmt\":{}}}')"),
+    ("table", 'CREATE TABLE "{""stmt"":{" (a int)'),
+    ("table", "CREATE TABLE x (a int); DROP TABLE y"),
+    ("table", "CREATE TABLE x (a int);"),
+    ("table", "CREATE TABLE x (a int);;"),
+    ("table", "-- a comment\nCREATE TABLE x (a int) /* another; */"),
+    ("table", "-- only a comment"),
+    ("table", ""),
+    ("table", "CREATE TABLE x (a int"),
+    ("table", "SELECT $$abc"),
+    ("table", "DROP TABLE y"),
+    ("function", "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END"),
+    ("function", "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$SELECT 1; SELECT 2$$"),
+    ("view", "CREATE RULE r AS ON INSERT TO t DO ALSO (SELECT 1; SELECT 2)"),
+    ("schema", "CREATE SCHEMA s CREATE TABLE a (x int) CREATE TABLE b (y int)"),
+    ("comment", "COMMENT ON TABLE x IS '}]}, {\"stmt\":{\"DropStmt\":'"),
+]
+
+
+def test_one_parse_counts_and_names_statements_as_the_split_does() -> None:
+    rendered = Rendered(tuple(DDL(sql, kind, f"n{i}", Origin("f.yaml", i)) for i, (kind, sql) in enumerate(_TRICKY)))
+    unshared = [str(e) for e in v.statement_errors(rendered, shared=False)]
+    assert unshared == [str(e) for e in v.statement_errors(rendered, shared=True)]
+    assert len(unshared) == 7  # the statements that are not exactly one of their kind, each named
+    for i, what in ((2, "renders to 2 statements"), (6, "renders to 0 statements"), (7, "renders to 0 statements"),
+                    (8, "does not parse: syntax error at end of input"), (9, "does not parse: unterminated dollar"),
+                    (10, "renders to a DropStmt"), (13, "renders to a RuleStmt")):
+        assert any(e.startswith(f"f.yaml:{i}: ") and what in e for e in unshared), (i, what, unshared)
+
+
 def test_specs_are_validated_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """Making the desired side (what plan, apply, diff and render use) checks the model once and the rendered
     DDL once: every table of the marketplace schema is validated one time, the statements one time."""

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import yaml
+from hypothesis import assume
 from hypothesis import strategies as st
 from pglast.keywords import COL_NAME_KEYWORDS, RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
 
@@ -611,6 +612,7 @@ def spec_mutations(draw: Any, max_tables: int = 3) -> tuple[dict[str, Any], dict
     b = copy.deepcopy(a)
     tables = b["tables"]
     what: list[str] = []
+    added: list[dict[str, Any]] = []  # indexes this mutation adds
     possible = ["add column", "add index"]
     if any(t.get("checks") for t in tables.values()):
         possible.append("change check")
@@ -634,6 +636,7 @@ def spec_mutations(draw: Any, max_tables: int = 3) -> tuple[dict[str, Any], dict
             tname = draw(st.sampled_from(sorted(tables)))
             ix = _index(draw, meta.tables[tname], meta)
             tables[tname].setdefault("indexes", []).append(ix)
+            added.append(ix)
             what.append(f"add index {ix.get('name', '(default name)')} on {tname}")
         elif kind == "change check":
             tname = draw(st.sampled_from(sorted(n for n, t in tables.items() if t.get("checks"))))
@@ -644,13 +647,16 @@ def spec_mutations(draw: Any, max_tables: int = 3) -> tuple[dict[str, Any], dict
             new = draw(checks_on(cm.name, cm.type).filter(lambda e: e != checks[cname]))  # noqa: B023 (drawn now)
             checks[cname] = new
             what.append(f"change check {tname}.{cname}")
-        elif kind == "drop index":
-            tname = draw(st.sampled_from(sorted(n for n, t in tables.items() if t.get("indexes"))))
+        elif kind == "drop index":  # one A has: dropping the one just added would leave A as it was
+            tname, at = draw(st.sampled_from([(n, i) for n, t in sorted(tables.items())
+                                               for i, ix in enumerate(t.get("indexes", []))
+                                               if not any(ix is x for x in added)]))
             idx = tables[tname]["indexes"]
-            dropped = idx.pop(draw(st.integers(0, len(idx) - 1)))
+            dropped = idx.pop(at)
             if not idx:
                 del tables[tname]["indexes"]
             what.append(f"drop index {dropped.get('name', '(default name)')} on {tname}")
+    assume(b != a)  # an index dropped and the same one added again: nothing changed
     return a, b, what
 
 

@@ -388,6 +388,18 @@ def apply(project_dir: str = "schema", database_url: str | None = None, dev_url:
     With `reorder_columns`, live columns are rebuilt into the specs' order (pgdecl.reorder).
 
     Raises ApplyError when the second plan is not empty: the database did not converge."""
+    from . import cache
+
+    try:
+        return _apply(project_dir, database_url, dev_url, allowed_hazards, confirm, lock_timeout, statement_timeout,
+                      server, online, lock_wait, reorder_columns)
+    finally:
+        cache.flush()  # the specs' cache entry, written by a thread meanwhile (fresh.desired_for)
+
+
+def _apply(project_dir: str, database_url: str | None, dev_url: str | None, allowed_hazards: set[str] | None,
+           confirm: Callable[[Plan], bool] | None, lock_timeout: str, statement_timeout: str,
+           server: LocalServer | None, online: bool, lock_wait: float, reorder_columns: bool) -> ApplyResult:
     from .db import resolve_target
     from . import fresh
     from .plan import make_plan

@@ -94,10 +94,11 @@ def empty(conn: psycopg.Connection) -> bool:
 def desired_for(project_dir: str) -> Desired:
     """The desired side an apply plans and loads: pgdecl.desired.desired_from_specs with each statement
     as its template wrote it, laid out by `layout` instead of prettified (the same parse trees; pglast's
-    printer is most of a render's time), cached like it."""
+    printer is most of a render's time), cached like it; a new cache entry is written by a thread
+    while the apply works (the caller calls pgdecl.cache.flush() before it returns)."""
     from .desired import desired_from_specs
 
-    return desired_from_specs(project_dir, pretty=False)
+    return desired_from_specs(project_dir, store_later=True, pretty=False)
 
 
 # what `_top_commas` looks at: quoted strings and names, dollar quotes' opening tags, comments, lists

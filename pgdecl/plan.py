@@ -151,6 +151,7 @@ def make_plan(project_dir: str | Path = "schema", database_url: str | None = Non
     the desired side while the live database takes the plan, and commits only once it has)."""
     server = server or LocalServer()
     live = resolve_target(database_url, server)
+    building = desired is None
     try:
         with ExitStack() as stack, ThreadPoolExecutor(max_workers=1) as pool:
             # the server's part of the plan starts while Python loads the specs (the pool's thread is
@@ -161,7 +162,8 @@ def make_plan(project_dir: str | Path = "schema", database_url: str | None = Non
             return _make_plan(live, dev_url, lock_timeout, statement_timeout, server, desired, online,
                               reorder_columns, check_load, early)
     finally:
-        cache.flush()  # the specs' cache entry, written meanwhile
+        if building:
+            cache.flush()  # the specs' cache entry, written meanwhile (a caller's desired side: its own)
 
 
 @dataclass(frozen=True)

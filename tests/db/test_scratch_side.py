@@ -25,7 +25,8 @@ def _analyzed(db) -> bool:
         return bool(row and row[0])
 
 
-def test_a_big_load_analyzes_the_catalogs_a_small_one_does_not(admin) -> None:
+def test_a_big_load_analyzes_the_catalogs_a_small_one_does_not(admin, monkeypatch) -> None:
+    monkeypatch.setattr(scratch, "ANALYZE_FROM", 60)  # a big load, made small for the test
     with fresh_database(admin, "small_load_") as db:
         scratch.load(db, _tables(10))
         assert not _analyzed(db)
@@ -64,6 +65,7 @@ def test_a_big_apply_analyzes_the_live_catalogs(tmp_path, admin, server, monkeyp
     from pgdecl import plan as plan_module
     from pgdecl.apply import apply
 
+    monkeypatch.setattr(scratch, "ANALYZE_FROM", 60)  # a big apply, made small for the test
     made: list[int] = []
     real = plan_module.make_plan
     monkeypatch.setattr(plan_module, "make_plan", lambda *a, **k: made.append(1) or real(*a, **k))

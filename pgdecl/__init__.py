@@ -7,6 +7,9 @@ from pathlib import Path
 
 __version__ = "0.1.0"
 
+# the collector's thresholds of a command (pgdecl.cli_common._tune_gc), set before pgdecl.cli's imports too
+GC_THRESHOLDS = (100_000, 50, 100)
+
 
 def templates_dir() -> Path:
     """The templates shipped with pgdecl: inside the wheel, or at the top of a source checkout."""

@@ -376,7 +376,9 @@ def _proof(live: Database, dev_url: str | None, server: LocalServer, desired: De
     from .plan import _scratch_admin
 
     admin = _scratch_admin(live, dev_url, False, server)
-    return fresh.LiveLoad(plan.live_fingerprint, desired.rendered) if fresh.alike(admin, live) else fresh.DesiredBuild(admin, desired)
+    if fresh.alike(admin, live):
+        return fresh.LiveLoad(plan.live_fingerprint, desired.rendered)
+    return fresh.DesiredBuild(admin, desired)
 
 
 def apply(project_dir: str = "schema", database_url: str | None = None, dev_url: str | None = None,
@@ -424,7 +426,7 @@ def _apply(project_dir: str, database_url: str | None, dev_url: str | None, allo
         build = _proof(live, dev_url, server, desired, plan) if alongside and fresh.from_render(plan) else None
         try:
             applied, row = _run(plan, live, conn, (lambda: build.before_commit(conn)) if build is not None else None,
-                                (lambda: build.begin(conn)) if isinstance(build, fresh.LiveLoad) else None)
+                                (lambda: build.begin(conn)) if build is not None else None)
             if build is None:  # after a big apply the next plan's reads have statistics (a build's proof
                 analyze_catalogs(conn, applied)  # analyzed them in the main transaction already)
             # the live database as committed is in the state of the scratch load: converged, no second

@@ -31,7 +31,9 @@ from typing import Any, Callable, TypeVar
 
 FORMAT = 1          # bump when the pickled shapes change in a way the code hash would not catch
 MAX_ENTRIES = 64    # per kind; the oldest (by last use) are removed beyond that
-KIND_MAX = {"live": 16, "pretty": 4, "yaml": 4096}  # (yaml: small, one per spec file of a project)  # kinds of large entries that are seldom used again once stale
+# kinds kept in other numbers: large entries seldom used again once stale (live, pretty), and small
+# ones, one per spec file of a project (yaml)
+KIND_MAX = {"live": 16, "pretty": 4, "yaml": 4096}
 
 T = TypeVar("T")
 
@@ -138,9 +140,7 @@ def put(kind: str, k: str, value: Any) -> None:
 
 
 _PUTS: dict[str, int] = {}  # entries written per kind by this process
-
-
-_PENDING: list[threading.Thread] = []
+_PENDING: list[threading.Thread] = []  # put_later's writers not joined yet
 
 
 def put_later(kind: str, k: str, value: Any) -> None:

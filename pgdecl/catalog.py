@@ -151,48 +151,52 @@ _UNSIGNALLED = ("pg_statistic", "pg_statistic_ext_data", "pg_largeobject", "pg_l
 # another database made or dropped on the server (a scratch database, say) changes nothing.
 _THIS_DB = "(SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())"
 _SIGNAL_ROWS = {
-    "pg_database": " WHERE datname = current_database()",
-    "pg_shdescription": " WHERE classoid NOT IN ('pg_catalog.pg_database'::regclass, 'pg_catalog.pg_authid'::regclass)"
+    "pg_database": "datname = current_database()",
+    "pg_shdescription": "classoid NOT IN ('pg_catalog.pg_database'::regclass, 'pg_catalog.pg_authid'::regclass)"
                         f" OR (classoid = 'pg_catalog.pg_database'::regclass AND objoid = {_THIS_DB})",
-    "pg_shseclabel": f" WHERE classoid <> 'pg_catalog.pg_database'::regclass OR objoid = {_THIS_DB}",
-    "pg_shdepend": f" WHERE dbid IN (0, {_THIS_DB})",
-    "pg_db_role_setting": f" WHERE setdatabase IN (0, {_THIS_DB})",
-    "pg_subscription": f" WHERE subdbid = {_THIS_DB}",
+    "pg_shseclabel": f"classoid <> 'pg_catalog.pg_database'::regclass OR objoid = {_THIS_DB}",
+    "pg_shdepend": f"dbid IN (0, {_THIS_DB})",
+    "pg_db_role_setting": f"setdatabase IN (0, {_THIS_DB})",
+    "pg_subscription": f"subdbid = {_THIS_DB}",
 }
+
+# the catalogs of the signal: every readable table of pg_catalog but the unsignalled
+_CATALOGS_FROM = """
+  FROM pg_class c
+ WHERE c.relnamespace = 'pg_catalog'::regnamespace AND c.relkind = 'r' AND c.relname <> ALL(%s)
+   AND has_table_privilege(c.oid, 'SELECT')"""
 
 _SIGNAL_HEAD_SQL = """
 SELECT current_database(), (SELECT oid FROM pg_database WHERE datname = current_database()), current_user,
        version(), current_setting('search_path'), current_setting('citus.shard_count', true),
        pg_postmaster_start_time()::text,
        (SELECT string_agg(oid::text || ':' || rolname, ',' ORDER BY oid) FROM pg_roles),
-       array_agg(c.relname::text ORDER BY c.relname)
-  FROM pg_class c
- WHERE c.relnamespace = 'pg_catalog'::regnamespace AND c.relkind = 'r' AND c.relname <> ALL(%s)
-   AND has_table_privilege(c.oid, 'SELECT')
-"""
+       array_agg(c.relname::text ORDER BY c.relname)""" + _CATALOGS_FROM
+
+_CATALOGS_SQL = "SELECT array_agg(c.relname::text ORDER BY c.relname)" + _CATALOGS_FROM
 
 
-_CATALOGS_SQL = """
-SELECT c.relname::text FROM pg_class c
- WHERE c.relnamespace = 'pg_catalog'::regnamespace AND c.relkind = 'r' AND c.relname <> ALL(%s)
-   AND has_table_privilege(c.oid, 'SELECT')
- ORDER BY c.relname"""
+def _versions_sql(names: list[str], also: str | None = None) -> str:
+    """One query: per catalog of `names` (by its position), the count and a hash sum of its row
+    versions' (ctid, xmin), of the rows about this database (_SIGNAL_ROWS) and `also`."""
+    parts = []
+    for i, name in enumerate(names):
+        if not name.replace("_", "").isalnum():
+            continue
+        conds = [f"({c})" for c in (_SIGNAL_ROWS.get(name), also) if c]
+        parts.append(f"SELECT {i}, count(*), sum(hashtext(ctid::text || ':' || xmin::text)::bigint) "
+                     f"FROM pg_catalog.{name}" + (f" WHERE {' AND '.join(conds)}" if conds else ""))
+    return " UNION ALL ".join(parts)
 
 
 def others_rows(conn: psycopg.Connection) -> list[tuple[object, ...]]:
     """Per catalog of `catalog_signal`, the count and a hash sum of the row versions that the open
     transaction of `conn` did not write: the same at its start and at its end when no other session
     changed a catalog meanwhile (and the transaction changed no row it had not made)."""
-    names = [r[0] for r in conn.execute(_CATALOGS_SQL, (list(_UNSIGNALLED),)).fetchall()]
+    row = conn.execute(_CATALOGS_SQL, (list(_UNSIGNALLED),)).fetchone()
+    names = row[0] if row and row[0] else []
     mine = "xmin <> pg_catalog.xid(pg_catalog.pg_current_xact_id())"
-    parts = []
-    for i, name in enumerate(names):
-        if not name.replace("_", "").isalnum():
-            continue
-        cond = _SIGNAL_ROWS.get(name, "").removeprefix(" WHERE ")
-        parts.append(f"SELECT {i}, count(*), sum(hashtext(ctid::text || ':' || xmin::text)::bigint) "
-                     f"FROM pg_catalog.{name} WHERE {f'({cond}) AND ' if cond else ''}{mine}")
-    return sorted(conn.execute(" UNION ALL ".join(parts)).fetchall())
+    return sorted(conn.execute(_versions_sql(names, mine)).fetchall())
 
 
 def catalog_signal(conn: psycopg.Connection) -> str:
@@ -208,15 +212,13 @@ def catalog_signal(conn: psycopg.Connection) -> str:
     database (a scratch one) leaves the signal alone."""
     head = conn.execute(_SIGNAL_HEAD_SQL, (list(_UNSIGNALLED),)).fetchone()
     assert head is not None
-    parts = [f"SELECT {i}, count(*), sum(hashtext(ctid::text || ':' || xmin::text)::bigint) FROM pg_catalog.{name}"
-             + _SIGNAL_ROWS.get(name, "") for i, name in enumerate(head[-1]) if name.replace("_", "").isalnum()]
     try:
         ident_row = conn.execute("SELECT system_identifier FROM pg_control_system()").fetchone()
         system = str(ident_row[0]) if ident_row else ""
     except psycopg.Error:  # not permitted: the server's start time (in the head) tells servers apart
         conn.rollback()
         system = ""
-    rows = conn.execute(" UNION ALL ".join(parts)).fetchall()
+    rows = conn.execute(_versions_sql(head[-1])).fetchall()
     h = hashlib.sha256(system.encode())
     for value in (*head, *sorted(rows)):
         h.update(b"\x1f" + str(value).encode())

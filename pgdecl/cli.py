@@ -9,14 +9,15 @@ import os
 import sys
 from pathlib import Path
 
+from . import GC_THRESHOLDS, __version__
+
 # The collector's thresholds of cli_common._tune_gc before the imports below: they build tens of thousands
 # of long-lived objects (pydantic, the model, click) and the default thresholds walked them about 60 times
 # (10 ms of every command); _tune_gc freezes them once a command runs.
-gc.set_threshold(100_000, 50, 100)
+gc.set_threshold(*GC_THRESHOLDS)
 
 import click  # noqa: E402
 
-from . import __version__  # noqa: E402
 from .cli_common import (EXIT_CHANGES, EXIT_ERROR, EXIT_OK, _UI, _echo, _run, _settings, _specs,  # noqa: E402
                          _start_ui, database_opt, dev_opt, env_opt, lock_opt, no_cache_opt, parallel_opt,
                          project_arg, reorder_opt, single_opt, stmt_opt, ui_opts)

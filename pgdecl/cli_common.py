@@ -145,8 +145,10 @@ def _tune_gc() -> None:
     """A command builds hundreds of thousands of long-lived objects (catalog snapshots, parse trees,
     the model) and frees few: with the default thresholds the collector walks them again and again
     (about 15 % of a no-op plan at 1,000 tables). What exists is frozen, young collections made rare."""
+    from . import GC_THRESHOLDS
+
     gc.freeze()
-    gc.set_threshold(100_000, 50, 100)
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def _run(fn: Callable[[], int]) -> None:

@@ -72,16 +72,13 @@ def specs_key(project_dir: str | Path) -> str | None:
 def _desired_from_specs(project_dir: str | Path, key: str | None = None, pretty: bool = True) -> Desired:
     from .fresh import layout
 
-    made = build(project_dir, key) if pretty else build(project_dir, key, shape=layout)
-    assert made is not None
-    return made
+    return build(project_dir, key) if pretty else build(project_dir, key, shape=layout)
 
 
-def build(project_dir: str | Path, key: str | None = None, shape: Callable[[str], str] | None = None,
-          roles: bool = True) -> Desired | None:
+def build(project_dir: str | Path, key: str | None = None, shape: Callable[[str], str] | None = None) -> Desired:
     """Load, validate and render the specs, uncached (`key`: their specs_key, kept with the result).
     With `shape`, the statements as the templates write them (not prettified), each passed through it
-    before it is checked; without `roles`, None for specs that have roles."""
+    before it is checked."""
     from dataclasses import replace
 
     from .render import Rendered as R
@@ -90,8 +87,6 @@ def build(project_dir: str | Path, key: str | None = None, shape: Callable[[str]
     from .validate import validate
 
     loaded = load_project(project_dir, keep_docs=False, reuse=True)  # YAML parsed once per text, freed once read
-    if loaded.project.roles and not roles:
-        return None
     validate(loaded.project)  # fragments and references first: rendering assumes them sound
     if shape is None:
         rendered = _render(loaded.project)

@@ -235,7 +235,7 @@ class _RawConnection:
         self.conn.rollback()
 
 
-def _row_class(names: tuple[str, ...]) -> type:
+def _row_class(names: tuple[str, ...]) -> Any:
     """A tuple class whose columns `names` are also attributes (a column may be called `index`: a
     field shadows tuple's method), one per set of names, picklable by name (schemainspect keeps some
     rows in its snapshot; psycopg's own namedtuple classes, made per query, are not)."""
@@ -248,15 +248,16 @@ def _row_class(names: tuple[str, ...]) -> type:
 
 
 def _row(names: tuple[str, ...], values: Sequence[Any]) -> Any:
-    return _row_class(names)._make(values)  # type: ignore[attr-defined]
+    return _row_class(names)._make(values)
 
 
-_ROW_CLASSES: dict[tuple[str, ...], type] = {}
+_ROW_CLASSES: dict[tuple[str, ...], Any] = {}
 
 
 def _rows(cursor: Any) -> Callable[[Sequence[Any]], Any]:
-    make = _row_class(tuple(c.name for c in cursor.description or ()))._make  # type: ignore[attr-defined]
-    return make  # type: ignore[no-any-return]
+    """psycopg's row factory: rows of `_row_class` for the cursor's columns."""
+    make: Callable[[Sequence[Any]], Any] = _row_class(tuple(c.name for c in cursor.description or ()))._make
+    return make
 
 
 @contextmanager

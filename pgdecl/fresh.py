@@ -463,6 +463,9 @@ class DesiredBuild:
             raise DatabaseError(f"building the desired schema in a scratch database failed: "
                                 f"{type(self._error).__name__}: {self._error}")
 
+    def begin(self, conn: psycopg.Connection) -> None:
+        """At the start of the main transaction: nothing (the load beside it is the proof)."""
+
     def before_commit(self, conn: psycopg.Connection) -> None:
         """In the apply's main transaction, once its statements ran: the live state read (while the
         build may still run), then the build waited for (what it raises rolls the transaction back)

@@ -230,6 +230,7 @@ def load(db: Database, rendered: Rendered) -> set[str]:
 ANALYZE_FROM = 10_000  # statements (about 2,400 tables): below, the planner's guesses from an empty
 # database's statistics cost less than the ANALYZE (at 1,000 and 5,000 tables the reads gained 0.08 and
 # 0.16 s for 0.18 and 0.47 s); at 10,000 tables they pick nested loops: the reads took 2.5 times as long
+
 # the catalogs a side's reads join (pgdecl.catalog_diff, schemainspect, the fingerprint, pg_depend)
 _CATALOGS = ("pg_class", "pg_attribute", "pg_attrdef", "pg_constraint", "pg_index", "pg_depend", "pg_type",
              "pg_namespace", "pg_proc", "pg_description", "pg_trigger", "pg_rewrite", "pg_policy", "pg_inherits",

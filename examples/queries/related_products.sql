@@ -20,5 +20,5 @@ WHERE p.category_id = (SELECT viewed.category_id FROM catalog_products AS viewed
   AND p.id <> $1
   AND p.status = 'active'
   AND p.deleted_at IS NULL
-ORDER BY p.average_rating DESC, p.view_count DESC
+ORDER BY p.average_rating DESC, p.view_count DESC, p.id  -- ties in a stable order
 LIMIT 8;

@@ -16,5 +16,5 @@ SELECT name,
        conversion_rate
 FROM product_performance
 WHERE total_sold > 0
-ORDER BY total_revenue DESC
+ORDER BY total_revenue DESC, id  -- ties in a stable order: the same 20 rows on every server
 LIMIT 20;

@@ -223,19 +223,17 @@ class Bench:
 
         dbs: list[str] = []
         try:
-            live = ""
-            for _ in range(n):
-                live = self.create_db(f"live{tables}")
+            live = copy = ""
+            for _ in range(n):  # in turn, so that the server's state drifting (autovacuum, checkpoints,
+                live = self.create_db(f"live{tables}")  # the page cache) weighs on both sides of the ratio
                 dbs.append(live)
                 ops["apply"].add(self.run(self.pgdecl + ["apply", p, "--yes", "--database-url", self.url(live)]))
-            ops["apply"].note = "into an empty database; plan + apply + re-plan; cache empty"
-            log(f"  apply: {ops['apply'].median:.2f} s")
-            copy = ""
-            for _ in range(n):
                 copy = self.create_db(f"copy{tables}")
                 dbs.append(copy)
                 ops["psql_load"].add(self.run([self.psql, "-1", "-q", "-v", "ON_ERROR_STOP=1", "-f", str(ddl),
                                                self.url(copy)]))
+            ops["apply"].note = "into an empty database; plan + apply + re-plan; cache empty; runs alternate with psql's"
+            log(f"  apply: {ops['apply'].median:.2f} s, psql: {ops['psql_load'].median:.2f} s")
 
             plan = self.pgdecl + ["plan", p, "--database-url", self.url(live)]
             for _ in range(n):

@@ -48,6 +48,9 @@ class SpecError(PgdeclError):
         self.origin = origin
         super().__init__(f"{origin}: {message}" if origin else message)
 
+    def __reduce__(self) -> tuple[type[SpecError], tuple[str, Origin | None], dict[str, object]]:
+        return type(self), (self.message, self.origin), self.__dict__  # pickled as made (pgdecl.forked)
+
 
 class SpecErrors(PgdeclError):
     """Several spec mistakes, reported together so a user fixes them in one round."""
@@ -55,6 +58,9 @@ class SpecErrors(PgdeclError):
     def __init__(self, errors: list[SpecError]) -> None:
         self.errors = errors
         super().__init__("\n".join(str(e) for e in errors))
+
+    def __reduce__(self) -> tuple[type[SpecErrors], tuple[list[SpecError]], dict[str, object]]:
+        return type(self), (self.errors,), self.__dict__
 
 
 class DatabaseError(PgdeclError):

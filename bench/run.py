@@ -22,7 +22,10 @@ afterwards. Every figure is the wall clock of a subprocess of the real command l
 - `psql -1 -q -v ON_ERROR_STOP=1 -f ddl.sql` loading the rendered DDL into an empty database.
 
 Sizes of 5,000 tables and more run once unless `--repeat-at 5000=N` says otherwise; the JSON records the
-runs of every figure and the peak resident memory of each command (its own process, from wait4).
+runs of every figure and the peak resident memory of each command (its own process, from wait4; a child
+pgdecl forks to read a large project on a second CPU is not in it). Before each timed run the server is
+left to settle (a checkpoint, no autovacuum worker running: `Bench.settle`), and the applies alternate
+with psql's loads, so that what the server does between runs weighs on both sides of a ratio alike.
 """
 
 from __future__ import annotations
@@ -165,6 +168,24 @@ class Bench:
             row = conn.execute("SELECT current_setting('server_version')").fetchone()
         return str(row[0]) if row else "?"
 
+    def settle(self, limit: float = 120.0) -> None:
+        """Before each timed run, the server quiet: a checkpoint, then no autovacuum worker (at most
+        `limit` seconds). The databases loaded by earlier runs are vacuumed and analyzed meanwhile, and
+        on two CPUs a worker running beside a timed command took a quarter off or on its time, for
+        pgdecl's runs and psql's alike."""
+        from pgdecl.db import connect
+
+        with connect(self.admin, autocommit=True) as conn:
+            conn.execute("CHECKPOINT")
+            end = time.monotonic() + limit
+            while time.monotonic() < end:
+                row = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'"
+                                   " OR (backend_type = 'client backend' AND state = 'active'"
+                                   " AND pid <> pg_backend_pid())").fetchone()
+                if not row or not row[0]:
+                    return
+                time.sleep(0.1)
+
     # -- commands ------------------------------------------------------------------------------
 
     def cache_dir(self) -> str:
@@ -176,6 +197,7 @@ class Bench:
         """Wall-clock seconds of one subprocess and the process (its output and, as `rss_mb`, its peak
         resident memory from wait4); BenchError unless its exit code is expected."""
         env = dict(self.env, PGDECL_CACHE_DIR=cache or self.cache_dir())
+        self.settle()
         with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
             t = time.perf_counter()
             child = subprocess.Popen(cmd, env=env, stdout=out, stderr=err, text=True, cwd=self.work)
@@ -517,7 +539,8 @@ def main(argv: list[str] | None = None) -> int:
             "repeat": args.repeat,
             "repeat_at": {str(k): v for k, v in args.repeat_at.items()},
             "note": "figures are wall-clock seconds of one CLI subprocess; median of `repeat` runs "
-                    "(sizes at or above a repeat_at key run that many times)",
+                    "(sizes at or above a repeat_at key run that many times); each run starts on a settled "
+                    "server (a checkpoint, no autovacuum worker running); applies alternate with psql's loads",
             "sizes": results,
             "schema_noop_plan_warm": schema,
             **extra,

@@ -103,10 +103,10 @@ def connect(db: Database, autocommit: bool = False) -> psycopg.Connection:
         try:
             if conn.info.server_version >= 110000:
                 conn.execute(NO_JIT)
-            conn.autocommit = autocommit
-        except BaseException:
-            conn.close()
-            raise
+        except psycopg.Error:  # only a speed-up: a session that refuses it (a statement timeout) has JIT
+            if conn.closed:
+                raise
+        conn.autocommit = autocommit
         return conn
     except psycopg.Error as e:
         raise DatabaseError(f"cannot connect to {db.display}: {scrub(str(e).strip(), db.conninfo)}") from None

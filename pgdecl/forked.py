@@ -2,16 +2,19 @@
 CPU-bound steps that do not need each other (parsing half the files, validating the model while it
 is rendered). A second CPU does one of them; the parent asks for the result when it needs it.
 
-Only where it is safe and can help: POSIX fork, at least two CPUs, no other thread in the process
-(a lock another thread holds would stay held in the child), and not turned off (PGDECL_FORK=0).
-Otherwise, or when the child cannot answer (killed, an answer that does not unpickle, an error that
-is not one of pgdecl's own), the work runs in the parent when its result is asked for: the same
-result, the same error and traceback, only later."""
+Only where it is safe and can help: POSIX fork, at least two CPUs, and not turned off
+(PGDECL_FORK=0). Other threads may run (a plan reads the live database meanwhile) only where the
+parent can see a child stall (Linux's /proc): a lock another thread held at the fork stays held in
+the child, and a child that waits on one makes no progress; after STALL seconds without any, the
+parent kills it. Whenever the child cannot answer (stalled, killed, an answer that does not
+unpickle, an error that is not one of pgdecl's own), the work runs in the parent: the same result,
+the same error and traceback, only later."""
 
 from __future__ import annotations
 
 import os
 import pickle
+import select
 import signal
 import threading
 from types import TracebackType
@@ -23,17 +26,89 @@ T = TypeVar("T")
 A = TypeVar("A")
 
 _OK, _RAISED = 0, 1
+STALL = 2.0  # seconds a child may go without using the CPU while the parent waits for it
 
 
 def available() -> bool:
-    """Whether `start` forks here and now."""
+    """Whether a child is forked here and now."""
     if os.environ.get("PGDECL_FORK", "1") == "0" or not hasattr(os, "fork"):
         return False
     try:
         cpus = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         cpus = os.cpu_count() or 1
-    return cpus >= 2 and threading.active_count() == 1
+    return cpus >= 2 and (threading.active_count() == 1 or _cpu_ticks(os.getpid()) is not None)
+
+
+def _cpu_ticks(pid: int) -> int | None:
+    """The CPU time `pid` has used (user + system, in clock ticks), from /proc; None without it."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            fields = f.read().rpartition(b")")[2].split()
+        return int(fields[11]) + int(fields[12])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+class _Child:
+    """A forked child writing to a pipe, read by the parent with the stall watchdog."""
+
+    def __init__(self, work: Callable[[int], None]) -> None:
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: write, then leave without the parent's exit handlers
+            try:
+                os.close(r)
+                signal.signal(signal.SIGINT, signal.SIG_DFL)  # an interrupt ends it; the parent sees no answer
+                work(w)
+            finally:
+                os._exit(0)
+        os.close(w)
+        self.pid, self.fd = pid, r
+
+    def read(self, n: int) -> bytes | None:
+        """Exactly `n` bytes (n < 0: all until the end); None when the child ended or stalled first."""
+        chunks: list[bytes] = []
+        got = 0
+        while n < 0 or got < n:
+            if not self._readable():
+                return None
+            chunk = os.read(self.fd, 1 << 20 if n < 0 else min(n - got, 1 << 20))
+            if not chunk:
+                return b"".join(chunks) if n < 0 else None
+            chunks.append(chunk)
+            got += len(chunk)
+        return b"".join(chunks)
+
+    def _readable(self) -> bool:
+        """Wait until the pipe has data or its end (True), or the child stalls (False)."""
+        if select.select([self.fd], [], [], 0.05)[0]:
+            return True
+        ticks = _cpu_ticks(self.pid)
+        idle = 0.0
+        while True:
+            if select.select([self.fd], [], [], 0.25)[0]:
+                return True
+            now = _cpu_ticks(self.pid)
+            if now is None or now != ticks:  # no /proc (then no other thread was running), or progress
+                ticks, idle = now, 0.0
+                continue
+            idle += 0.25
+            if idle >= STALL:
+                return False
+
+    def close(self) -> None:
+        """Kill (if it still runs) and reap the child; close the pipe."""
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+        if self.pid > 0:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            os.waitpid(self.pid, 0)
+            self.pid = 0
 
 
 class Forked(Generic[T]):
@@ -42,37 +117,18 @@ class Forked(Generic[T]):
 
     def __init__(self, fn: Callable[[], T]) -> None:
         self._fn = fn
-        self._pid = 0
-        self._fd = -1
-        if available():
-            self._fork()
+        self._child = _Child(lambda fd: _answer(fd, fn)) if available() else None
 
     @property
     def forked(self) -> bool:
-        return self._pid > 0
-
-    def _fork(self) -> None:
-        r, w = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: answer through the pipe, then leave without the parent's exit handlers
-            try:
-                os.close(r)
-                signal.signal(signal.SIGINT, signal.SIG_DFL)  # an interrupt ends it; the parent sees no answer
-                _answer(w, self._fn)
-            finally:
-                os._exit(0)
-        os.close(w)
-        self._pid, self._fd = pid, r
+        return self._child is not None
 
     def result(self) -> T:
         """fn's value, or what it raised."""
-        if not self.forked:
+        if self._child is None:
             return self._fn()
-        with os.fdopen(self._fd, "rb") as pipe:
-            self._fd = -1
-            data = pipe.read()
-        os.waitpid(self._pid, 0)
-        self._pid = 0
+        data = self._child.read(-1)
+        self.close()
         try:
             answer = pickle.loads(data) if data else None
         except Exception:  # noqa: BLE001 - whatever it is, the parent does the work itself
@@ -86,16 +142,9 @@ class Forked(Generic[T]):
 
     def close(self) -> None:
         """Kill and reap a child whose result is no longer wanted."""
-        if self._fd >= 0:
-            os.close(self._fd)
-            self._fd = -1
-        if self._pid > 0:
-            try:
-                os.kill(self._pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            os.waitpid(self._pid, 0)
-            self._pid = 0
+        if self._child is not None:
+            self._child.close()
+            self._child = None
 
     def __enter__(self) -> Forked[T]:
         return self
@@ -134,34 +183,22 @@ def imap(fn: Callable[[A], T], items: Sequence[A]) -> Generator[T, None, None]:
     if not items or not available():
         yield from map(fn, items)
         return
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.close(r)
-            signal.signal(signal.SIGINT, signal.SIG_DFL)
-            _stream(w, fn, items)
-        finally:
-            os._exit(0)
-    os.close(w)
+    child = _Child(lambda fd: _stream(fd, fn, items))
     done = 0
     try:
-        with os.fdopen(r, "rb") as pipe:
-            while done < len(items):
-                head = pipe.read(8)
-                data = pipe.read(int.from_bytes(head, "little")) if len(head) == 8 else b""
-                try:
-                    value: T = pickle.loads(data)
-                except Exception:  # noqa: BLE001 - the child stopped: the rest is done here
-                    break
-                done += 1
-                yield value
+        while done < len(items):
+            head = child.read(8)
+            data = child.read(int.from_bytes(head, "little")) if head is not None else None
+            if data is None:  # the child ended or stalled: the rest is done here
+                break
+            try:
+                value: T = pickle.loads(data)
+            except Exception:  # noqa: BLE001
+                break
+            done += 1
+            yield value
     finally:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        os.waitpid(pid, 0)
+        child.close()
     yield from map(fn, items[done:])
 
 

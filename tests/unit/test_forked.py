@@ -183,3 +183,38 @@ def test_the_models_mistakes_come_first_with_a_child(tmp_path: Path, monkeypatch
     assert parallel == serial and "no_such_table_" in serial
     serial, parallel = _both(monkeypatch, lambda: _errors_of(lambda: desired.check_specs(root)))
     assert parallel == serial and "no_such_table_" in serial
+
+
+@needs_fork
+def test_a_child_stalled_on_a_lock_held_at_the_fork_is_killed_and_the_work_done_here(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+    import time
+
+    monkeypatch.setattr(forked, "STALL", 0.5)
+    lock = threading.Lock()
+    held = threading.Event()
+
+    def holder() -> None:  # another thread holds the lock when the child is forked, and for 1.5 s
+        with lock:
+            held.set()
+            time.sleep(1.5)
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    held.wait()
+    assert forked.available()  # other threads run: allowed, the parent watches for a stall (/proc)
+    ran_in: list[int] = []
+
+    def work() -> int:
+        with lock:  # in the child, nobody will ever release it
+            ran_in.append(os.getpid())
+            return 42
+
+    started = time.monotonic()
+    with forked.Forked(work) as child:
+        assert child.forked
+        assert child.result() == 42
+    assert ran_in == [os.getpid()] and time.monotonic() - started >= 0.5
+    thread.join()
+    assert _no_children()

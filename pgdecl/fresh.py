@@ -162,12 +162,8 @@ def _top_commas(sql: str) -> tuple[int, list[int], int] | None:
 
 def eligible(desired: Desired) -> bool:
     """Specs the rendered DDL can be planned from: all but what is planned from the model against
-    the live database rather than rendered: Citus's distributed tables (pgdecl.citus) and the
-    database's own grants (`database: grants:`, pgdecl.catalog_diff)."""
-    from .citus_spec import wanted
-
-    database = getattr(desired.project, "database", None)
-    return not wanted(desired.project) and not (database is not None and database.grants)
+    the live database rather than rendered (pgdecl.desired._rendered_plan)."""
+    return desired.rendered_plan
 
 
 def probe(live: Database, desired: Desired) -> tuple[str, list[str]] | None:

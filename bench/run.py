@@ -25,7 +25,7 @@ Sizes of 5,000 tables and more run once unless `--repeat-at 5000=N` says otherwi
 runs of every figure and the peak resident memory of each command (its own process, from wait4; a child
 pgdecl forks to read a large project on a second CPU is not in it). Each database loaded is vacuumed and
 analyzed (untimed, as autovacuum leaves a live database), before each timed run the server is left to
-settle (a checkpoint, no autovacuum worker running: `Bench.settle`), and the applies alternate with
+settle (a checkpoint, `sync`, no autovacuum worker running: `Bench.settle`), and the applies alternate with
 psql's loads, so that what the server does between runs weighs on both sides of a ratio alike.
 """
 
@@ -180,14 +180,15 @@ class Bench:
             conn.execute("VACUUM (ANALYZE)")
 
     def settle(self, limit: float = 120.0) -> None:
-        """Before each timed run, the server quiet: a checkpoint, then no autovacuum worker (at most
-        `limit` seconds). The databases loaded by earlier runs are vacuumed and analyzed meanwhile, and
-        on two CPUs a worker running beside a timed command took a quarter off or on its time, for
-        pgdecl's runs and psql's alike."""
+        """Before each timed run, the server quiet: a checkpoint, the page cache's dirty pages written
+        out, then no autovacuum worker (at most `limit` seconds). The databases loaded by earlier runs
+        are vacuumed and analyzed meanwhile, and on two CPUs a worker running beside a timed command
+        took a quarter off or on its time, for pgdecl's runs and psql's alike."""
         from pgdecl.db import connect
 
         with connect(self.admin, autocommit=True) as conn:
             conn.execute("CHECKPOINT")
+            os.sync()  # the files earlier runs wrote (fsync is off) are written out now, not during this one
             end = time.monotonic() + limit
             while time.monotonic() < end:
                 row = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'"
@@ -553,7 +554,7 @@ def main(argv: list[str] | None = None) -> int:
             "repeat_at": {str(k): v for k, v in args.repeat_at.items()},
             "note": "figures are wall-clock seconds of one CLI subprocess; median of `repeat` runs "
                     "(sizes at or above a repeat_at key run that many times); each database loaded is vacuumed and "
-                    "analyzed, untimed; each run starts on a settled server (a checkpoint, no autovacuum worker "
+                    "analyzed, untimed; each run starts on a settled server (a checkpoint, sync, no autovacuum worker "
                     "running); applies alternate with psql's loads",
             "sizes": results,
             "schema_noop_plan_warm": schema,

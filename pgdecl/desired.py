@@ -130,12 +130,9 @@ def _validated_while(project: Any, make: Callable[[], _R], fingerprint: bool = F
         validate(project)  # fragments and references first
         return project.fingerprint() if fingerprint else None
 
-    if len(project.tables) < FORK_TABLES:
-        done = checked()
-        return make(), done
-    with Forked(checked) as child:
+    with Forked(checked, len(project.tables) >= FORK_TABLES) as child:
         if not child.forked:
-            done = child.result()
+            done = checked()
             return make(), done
         try:
             out = make()

@@ -115,9 +115,10 @@ class Forked(Generic[T]):
     """`fn()` in a forked child (or, unavailable, in the parent at `result()`). Use as a context
     manager: leaving it without asking for the result kills and reaps the child."""
 
-    def __init__(self, fn: Callable[[], T]) -> None:
+    def __init__(self, fn: Callable[[], T], worth: bool = True) -> None:
+        """`worth`: whether a child would pay for its fork (the caller's judgement of the work's size)."""
         self._fn = fn
-        self._child = _Child(lambda fd: _answer(fd, fn)) if available() else None
+        self._child = _Child(lambda fd: _answer(fd, fn)) if worth and available() else None
 
     @property
     def forked(self) -> bool:

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import psycopg
 
+from . import sqltree
 from .catalog import FINGERPRINT_SQL, live_fingerprint, others_rows, role_statements
 from .db import Database, connect
 from .engine.ops import (ACCESS_EXCLUSIVE, ALTER, CREATE, NO_LOCK, RELATION, SHARE, SHARE_ROW_EXCLUSIVE,
@@ -217,7 +218,7 @@ _LEAVES_A_TRACE = {"CreateStmt", "ViewStmt", "CreateTableAsStmt", "CreateFunctio
 _STR = r'"((?:[^"\\]|\\.)*)"'
 _RV = rf'\{{(?:"schemaname":{_STR},)?"relname":{_STR}'
 # libpg_query's JSON of one statement starts with its node type and, for these, its relation
-_HEAD = re.compile(r'\{"version":\d+,"stmts":\[\{"stmt":\{"(\w+)":\{'
+_HEAD = re.compile(sqltree.JSON_HEAD + r':\{'
                    rf'(?:"relation":{_RV}|"idxname":{_STR},"relation":{_RV})?')
 _FK_CMD = '"cmds":[{"AlterTableCmd":{"subtype":"AT_AddConstraint","def":{"Constraint":{"contype":"CONSTR_FOREIGN"'
 

@@ -251,9 +251,9 @@ def _parse_all(texts: list[tuple[str, str]], reuse: bool) -> Generator[YamlDoc |
         if side:
             theirs.append(i)
     with closing(imap(parse, [texts[i] for i in theirs])) as child:
-        mine = set(range(len(texts))) - set(theirs)
+        child_parses = set(theirs)
         for i, item in enumerate(texts):
-            yield parse(item) if i in mine else next(child)
+            yield next(child) if i in child_parses else parse(item)
 
 
 def _load_project(project_dir: str | Path, keep_docs: bool = True, reuse: bool = False) -> Loaded:

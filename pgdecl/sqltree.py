@@ -64,6 +64,11 @@ def fresh(sql: str) -> ast.Node | None:
         return None
 
 
+# The head of libpg_query's JSON for a parse, up to the first statement's node name (group 1):
+# {"version":N,"stmts":[{"stmt":{"CreateStmt"... (pgdecl.validate and pgdecl.fresh read it without decoding)
+JSON_HEAD = r'\{"version":\d+,"stmts":\[\{"stmt":\{"(\w+)"'
+
+
 @lru_cache(maxsize=None)
 def kind(sql: str) -> str | None:
     """The node name of the one statement of `sql` (`CreateStmt`, `AlterTableStmt`, ...), read from

@@ -535,8 +535,8 @@ def statement_errors(rendered: Rendered, shared: bool = True) -> list[SpecError]
     return errors
 
 
-# The node of a one-statement parse, where libpg_query's JSON names it: {"version":N,"stmts":[{"stmt":{"Node":
-_FIRST_NODE = re.compile(r'\{"version":\d+,"stmts":\[\{"stmt":\{"(\w+)"')
+# The node of a one-statement parse, where libpg_query's JSON names it
+_FIRST_NODE = re.compile(sqltree.JSON_HEAD)
 # Each statement of libpg_query's JSON is a RawStmt {"stmt":{...}}, the only node with a field `stmt` (and
 # RawStmts are only the top-level list's); no string holds it, as a string's quotes are written \".
 _RAW_STMT = '{"stmt":'
